@@ -1,0 +1,62 @@
+"""``python -m bench <command> [hydra overrides]``.
+
+Hydra cannot parse a bare word, so the command is taken off ``argv`` here and the rest (overrides and
+Hydra's own flags such as ``-m``) is handed to the command's Hydra application. Command modules are
+imported only when chosen, so ``--help`` and the commands that do not need torch stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS: dict[str, str] = {
+    "build": "turn the raw documents into the sentence-aligned reference set under references/",
+    "run": "translate the references with an MT system (model=NAME) and score the run",
+    "score": "add missing metrics to stored runs without re-translating",
+    "leaderboard": "write results/leaderboard.{md,csv,html} from every stored run",
+    "publish": "export the reference set as a Hugging Face dataset and upload it to the Hub",
+}
+
+USAGE = """usage: python -m bench [-m] <command> [key=value ...]
+
+commands:
+{commands}
+
+Options are Hydra overrides, e.g. `python -m bench run model=copy pairs=[zh-kk]`.
+`-m` (multirun) sweeps over comma-separated values: `python -m bench -m run model=copy,reference`.
+`python -m bench <command> --help` shows a command's configuration.
+"""
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items())
+    return USAGE.format(commands=lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    position = next((i for i, arg in enumerate(args) if not arg.startswith("-")), None)
+    if position is None:
+        if any(arg in ("-h", "--help") for arg in args) or not args:
+            print(usage(), end="")
+            return 0 if args else 2
+        print(f"bench: no command given; choose one of: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    name = args.pop(position)
+    if name not in COMMANDS:
+        print(f"bench: unknown command '{name}'; valid commands: {', '.join(COMMANDS)}",
+              file=sys.stderr)
+        return 2
+    from bench.overrides import check_overrides
+
+    check_overrides(name, args)
+    module = importlib.import_module(f"bench.{name}")
+    sys.argv = [f"bench {name}", *args]
+    module.main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

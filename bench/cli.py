@@ -1,0 +1,50 @@
+"""Glue between a command module and Hydra.
+
+A command is a module ``bench/<name>.py`` whose ``main`` is decorated with :func:`command`; its primary
+config is ``configs/<name>.yaml``. The decorator turns :class:`BenchError` into one line on stderr and
+exit status 2, so users never see a traceback for a problem they can fix.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import hydra
+from omegaconf import DictConfig
+
+from bench.errors import BenchError
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+log = logging.getLogger("bench")
+
+
+def fail(command: str, message: str) -> None:
+    """Print the one-line error and exit with status 2."""
+    print(f"bench {command}: error: {message}", file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
+def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], Any]]:
+    """Make ``fn(cfg)`` a Hydra application reading ``configs/<name>.yaml``."""
+
+    def decorate(fn: Callable[[DictConfig], Any]) -> Callable[[], Any]:
+        @functools.wraps(fn)
+        def guarded(cfg: DictConfig) -> Any:
+            try:
+                return fn(cfg)
+            except BenchError as exc:
+                fail(name, str(exc))
+            except KeyboardInterrupt:
+                print(f"bench {name}: interrupted; finished work is kept, run again to resume",
+                      file=sys.stderr, flush=True)
+                sys.exit(130)
+
+        return hydra.main(config_path=str(CONFIG_DIR), config_name=name, version_base="1.3")(guarded)
+
+    return decorate

@@ -1,0 +1,47 @@
+"""Early, one-line errors for config-group choices Hydra would reject with a wall of text.
+
+``model=nllb-typo`` makes Hydra print a multi-line composition error. Checking the named YAML files
+before Hydra starts gives a single line that lists the valid names instead.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from bench.cli import CONFIG_DIR
+
+GROUPS = ("model", "metric", "dataset", "experiment")
+_CHOICE = re.compile(r"^[+~]?(?P<group>" + "|".join(GROUPS) + r")=(?P<value>.*)$")
+
+
+def choices(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+
+
+def _values(raw: str) -> list[str]:
+    """``a`` / ``[a,b]`` / ``a,b`` (a sweep) -> names; other Hydra syntax is left to Hydra."""
+    raw = raw.strip()
+    if raw.startswith("[") and raw.endswith("]"):
+        raw = raw[1:-1]
+    if any(ch in raw for ch in "()${}"):
+        return []
+    return [v.strip().strip("'\"") for v in raw.split(",") if v.strip()]
+
+
+def check_overrides(command: str, args: list[str]) -> None:
+    """Exit with one line if an override names a config file that does not exist."""
+    for arg in args:
+        match = _CHOICE.match(arg)
+        if not match:
+            continue
+        group = match["group"]
+        valid = choices(group)
+        for value in _values(match["value"]):
+            if value not in valid and value != "null":
+                print(
+                    f"bench {command}: error: unknown {group} '{value}' (no configs/{group}/"
+                    f"{value}.yaml); valid: {', '.join(valid) or 'none'}",
+                    file=sys.stderr,
+                )
+                sys.exit(2)

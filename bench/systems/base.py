@@ -1,0 +1,59 @@
+"""The interface every MT system implements.
+
+Languages are arguments, never attributes set later: ``translate(sources, src_lang, tgt_lang)``.
+A system is cheap to construct; it loads weights lazily on the first ``translate`` so that a run whose
+translations are all cached loads no model at all, and ``check`` (the preflight) can fail in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from typing import Any
+
+from bench.io import sha256_text
+from bench.refset.store import Segment
+
+
+class System(ABC):
+    """An MT system under evaluation.
+
+    ``name`` is the display name used for the run folder and the leaderboard. ``cacheable`` is False
+    for systems whose output does not come from a model (baselines, files of translations): they are
+    cheap, and their output depends on the test set rather than on the source text alone.
+    """
+
+    cacheable: bool = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        #: counters a run copies into run.json (e.g. how many outputs needed cleanup)
+        self.stats: dict[str, int] = {}
+
+    @abstractmethod
+    def identity(self) -> dict[str, Any]:
+        """Everything that changes the output: model id or path + revision/content hash,
+        generation parameters, prompt. Hashed into :meth:`fingerprint` (the cache key)."""
+
+    def fingerprint(self) -> str:
+        blob = json.dumps({"class": type(self).__qualname__, **self.identity()}, sort_keys=True)
+        return sha256_text(blob)[:16]
+
+    def check(self, pairs: list[tuple[str, str]]) -> None:
+        """Preflight, run before anything is translated: raise :class:`BenchError` within seconds
+        if a pair is unsupported or a resource (model files, server, file) is missing."""
+
+    def prepare(self, src_lang: str, tgt_lang: str, segments: list[Segment]) -> None:
+        """Called with the whole test set of a pair before its ``translate`` calls. Only systems
+        whose output is tied to reference rows (baselines, files) need it."""
+
+    @abstractmethod
+    def translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        """Translate ``sources``; return one string per source, in input order."""
+
+    def describe(self) -> dict[str, Any]:
+        """Facts for run.json beyond identity: device, dtype, load time. Default: nothing."""
+        return {}
+
+    def close(self) -> None:
+        """Release model memory or connections."""
