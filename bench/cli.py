@@ -9,19 +9,30 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import hydra
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from bench.errors import BenchError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 log = logging.getLogger("bench")
+
+
+def new_run_id() -> str:
+    """UTC time plus 24 random bits: sortable, and unique even for runs started in the same second
+    (parallel sweep jobs). Hydra resolves the run folder once per job, so each job gets one id."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+OmegaConf.register_new_resolver("run_id", new_run_id, replace=True)
 
 
 def fail(command: str, message: str) -> None:

@@ -31,6 +31,10 @@ def _values(raw: str) -> list[str]:
 
 def check_overrides(command: str, args: list[str]) -> None:
     """Exit with one line if an override names a config file that does not exist."""
+    if command == "run" and not any(a.startswith(("model=", "+model=")) for a in args):
+        print(f"bench run: error: choose a system with model=NAME; valid: {', '.join(choices('model'))}",
+              file=sys.stderr)
+        sys.exit(2)
     for arg in args:
         match = _CHOICE.match(arg)
         if not match:

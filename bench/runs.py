@@ -49,9 +49,7 @@ def write_hypotheses(run_dir: Path, pair: str, lines: list[str]) -> None:
 
 def read_hypotheses(path: Path, rows: int) -> list[str]:
     """Read a hypothesis file that must have exactly ``rows`` lines (one per reference row)."""
-    text = read_text(path)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = read_text(path).removeprefix("\ufeff")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

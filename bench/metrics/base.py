@@ -32,7 +32,7 @@ class Score:
         return {k: v for k, v in asdict(self).items() if v is not None and v != {}}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Score":
+    def from_json(cls, data: dict[str, Any]) -> Score:
         return cls(**data)
 
 
@@ -55,3 +55,37 @@ class Metric(ABC):
     @abstractmethod
     def aggregate(self, stats: np.ndarray) -> float:
         """Corpus score from a (possibly resampled) matrix of per-segment statistics."""
+
+    def aggregate_weighted(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Corpus scores of many pseudo-corpora at once, one per row of ``weights``.
+
+        ``weights[k, i]`` says how often segment ``i`` (row ``i`` of ``stats``) is in pseudo-corpus
+        ``k``: bootstrap resamples are draw counts, approximate-randomization trials are 0/1 masks
+        over both systems' rows stacked. This default materialises every pseudo-corpus and calls
+        :meth:`aggregate`, which is right for any metric; :class:`AdditiveMetric` replaces it with one
+        matrix product, which is what makes 1000 resamples cost less than scoring once.
+        """
+        stats = np.asarray(stats, dtype=np.float64)
+        return np.array([self.aggregate(np.repeat(stats, w.astype(np.int64), axis=0)) for w in weights])
+
+
+class AdditiveMetric(Metric):
+    """A metric whose corpus score is a function of the column sums of its per-segment statistics.
+
+    BLEU (n-gram matches and totals, lengths), chrF (character n-gram counts), TER (edits, reference
+    length) and every mean of segment scores (COMET, off-target flags) are of this kind. Resampling
+    then reduces to ``weights @ stats`` followed by one vectorised :meth:`from_sums`.
+    """
+
+    @abstractmethod
+    def from_sums(self, sums: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Corpus scores from summed statistics: ``sums`` is ``(k, d)``, ``n`` the ``k`` segment counts."""
+
+    def aggregate(self, stats: np.ndarray) -> float:
+        stats = np.asarray(stats, dtype=np.float64)
+        return float(self.from_sums(stats.sum(axis=0, keepdims=True), np.array([len(stats)]))[0])
+
+    def aggregate_weighted(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        stats = np.asarray(stats, dtype=np.float64)
+        weights = np.asarray(weights, dtype=np.float64)
+        return self.from_sums(weights @ stats, weights.sum(axis=1))

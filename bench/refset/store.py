@@ -43,7 +43,7 @@ class Segment:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_row(cls, row: dict, where: str) -> "Segment":
+    def from_row(cls, row: dict, where: str) -> Segment:
         names = [f.name for f in dataclasses.fields(cls)]
         missing = [n for n in names if n not in row]
         if missing:

@@ -1,0 +1,241 @@
+"""``python -m bench run model=NAME``: translate the test set with one MT system, then score it.
+
+Order of work, chosen so nothing is lost on a crash: preflight every resource (seconds), write
+``run.json`` with ``status: running``, translate each pair chunk by chunk (each finished chunk goes to
+the translation cache at once), write ``hypotheses/<pair>.txt``, mark the run complete, score it.
+A killed run started again finds its finished chunks in the cache and translates only the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
+from omegaconf import DictConfig, ListConfig
+from tqdm import tqdm
+
+from bench import __version__
+from bench.cli import command
+from bench.errors import BenchError
+from bench.metrics.base import Metric
+from bench.provenance import git_commit, machine, now_iso, package_versions
+from bench.refset.store import Segment, TestSet, split_pair
+from bench.runs import COMPLETE, Run, write_hypotheses
+from bench.systems.base import System
+from bench.systems.cache import TranslationCache
+
+log = logging.getLogger("bench.run")
+
+
+@dataclass
+class PairWork:
+    """What translating one pair took; summed into run.json."""
+
+    rows: int
+    cached: int = 0
+    translated: int = 0
+    seconds: float = 0.0
+
+
+def select_pairs(wanted: Any, available: list[str]) -> list[str]:
+    """``pairs=null`` means all; otherwise every named pair must exist in the test set."""
+    if wanted is None:
+        return available
+    names = [wanted] if isinstance(wanted, str) else list(wanted)
+    unknown = [p for p in names if p not in available]
+    if unknown:
+        raise BenchError(f"pairs={','.join(unknown)}: not in the test set; available: {', '.join(available)}")
+    return names
+
+
+def chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), max(1, size)):
+        yield items[start:start + size]
+
+
+def checked(outputs: list[str], sources: list[str], system: System) -> list[str]:
+    if not isinstance(outputs, list) or len(outputs) != len(sources):
+        got = len(outputs) if isinstance(outputs, list) else type(outputs).__name__
+        raise BenchError(f"system {system.name} returned {got} outputs for {len(sources)} sources")
+    return outputs
+
+
+def translate_pair(system: System, cache: TranslationCache, segments: list[Segment], chunk_size: int,
+                   desc: str) -> tuple[list[str], PairWork]:
+    """Hypotheses for ``segments`` in reference order, translating only what the cache lacks."""
+    src, tgt = segments[0].src_lang, segments[0].tgt_lang
+    sources = [s.src for s in segments]
+    work = PairWork(rows=len(segments))
+    system.prepare(src, tgt, segments)
+    if not system.cacheable:  # baselines and files: whole test set in order, instantly
+        start = time.perf_counter()
+        outputs = checked(system.translate(sources, src, tgt), sources, system)
+        work.translated, work.seconds = len(sources), time.perf_counter() - start
+        return outputs, work
+
+    fingerprint = system.fingerprint()
+    unique = list(dict.fromkeys(sources))
+    done = cache.get_many(fingerprint, src, tgt, unique)
+    work.cached = sum(1 for s in sources if s in done)
+    if done:
+        log.info("%s: %d of %d segments already translated (cache), translating the rest", desc,
+                 len(done), len(unique))
+    todo = sorted((s for s in unique if s not in done), key=len, reverse=True)
+    with tqdm(total=len(unique), initial=len(done), desc=desc, unit="seg", leave=False) as bar:
+        for chunk in chunks(todo, chunk_size):
+            start = time.perf_counter()
+            outputs = checked(system.translate(chunk, src, tgt), chunk, system)
+            work.seconds += time.perf_counter() - start
+            cache.put_many(fingerprint, src, tgt, zip(chunk, outputs))
+            done.update(zip(chunk, outputs))
+            work.translated += len(chunk)
+            bar.update(len(chunk))
+    return [done[s] for s in sources], work
+
+
+def run_record(run_dir: Path, cfg: DictConfig, system: System, testset: TestSet,
+               pairs: dict[str, list[Segment]], metrics: list[str]) -> dict[str, Any]:
+    overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+    return {
+        "bench_version": __version__,
+        "status": "running",
+        "run_id": run_dir.name,
+        "created": now_iso(),
+        "overrides": overrides,
+        "system": {
+            "name": system.name,
+            "class": cfg.model._target_,
+            "fingerprint": system.fingerprint(),
+            "identity": system.identity(),
+        },
+        "testset": {
+            "name": testset.name,
+            "pairs": {p: {"sha256": testset.sha256(p), "rows": len(rows)} for p, rows in pairs.items()},
+        },
+        "pairs": list(pairs),
+        "metrics": metrics,
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        "machine": machine(),
+    }
+
+
+def finish_record(info: dict[str, Any], system: System, work: dict[str, PairWork]) -> None:
+    seconds = sum(w.seconds for w in work.values())
+    translated = sum(w.translated for w in work.values())
+    stats = dict(system.stats)
+    info.update(
+        status=COMPLETE,
+        finished=now_iso(),
+        system_info=system.describe(),
+        system_stats=stats,
+        timing={
+            "translate_s": round(seconds, 3),
+            "segments_per_s": round(translated / seconds, 3) if seconds and translated else None,
+            "tokens_per_s": round(stats["output_tokens"] / seconds, 3)
+            if seconds and stats.get("output_tokens") else None,
+        },
+        cache={
+            "hits": sum(w.cached for w in work.values()),
+            "misses": translated if system.cacheable else 0,
+            "enabled": system.cacheable,
+        },
+        work={pair: vars(w) for pair, w in work.items()},
+    )
+
+
+def summary(run: Run, work: dict[str, PairWork], scores: dict[str, dict[str, dict]]) -> str:
+    """The one screen printed at the end of a run."""
+    metric_names = sorted({m for pair in scores.values() for m in pair})
+    head = ["pair", "rows", "cached", "new", "seconds", *metric_names]
+    lines = [head]
+    for pair, w in work.items():
+        cells = [pair, str(w.rows), str(w.cached), str(w.translated), f"{w.seconds:.1f}"]
+        for name in metric_names:
+            s = scores.get(pair, {}).get(name)
+            if s is None:
+                cells.append("-")
+            elif s.get("ci_low") is not None:
+                cells.append(f"{s['score']:.2f} [{s['ci_low']:.2f}, {s['ci_high']:.2f}]")
+            else:
+                cells.append(f"{s['score']:.2f}")
+        lines.append(cells)
+    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
+    table = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in lines)
+    notes = []
+    speed = run.info.get("timing", {}).get("segments_per_s")
+    if speed and run.info["cache"]["enabled"]:
+        notes.append(f"{speed:.1f} segments/s")
+    if metric_names:
+        notes.append("95% bootstrap confidence intervals in brackets")
+    tail = f"({'; '.join(notes)})\n" if notes else ""
+    return f"\nrun {run.system} -> {run.path}\n{table}\n{tail}"
+
+
+def discard_unstarted(run_dir: Path) -> None:
+    """Remove the folder Hydra made for a run that failed its preflight: nothing half-written stays."""
+    if run_dir.is_dir() and not (run_dir / "run.json").exists():
+        shutil.rmtree(run_dir, ignore_errors=True)
+        if run_dir.parent.is_dir() and not any(run_dir.parent.iterdir()):
+            run_dir.parent.rmdir()
+
+
+@command("run")
+def main(cfg: DictConfig) -> None:
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        run, system, testset, pairs, metrics = prepare(cfg, run_dir)
+    except BaseException:
+        discard_unstarted(run_dir)
+        raise
+    cache = TranslationCache(cfg.cache.path if cfg.cache.enabled and system.cacheable else None)
+    work: dict[str, PairWork] = {}
+    try:
+        for pair, segments in pairs.items():
+            hypotheses, work[pair] = translate_pair(system, cache, segments, cfg.chunk_size,
+                                                    f"{system.name} {pair}")
+            write_hypotheses(run_dir, pair, hypotheses)
+    finally:
+        cache.close()
+        system.close()
+    finish_record(run.info, system, work)
+    run.save_info()
+
+    scores: dict[str, dict[str, dict]] = {}
+    if metrics:
+        from bench.metrics.scoring import score_run
+
+        scores = score_run(run, testset, metrics, cfg.bootstrap)
+    print(summary(run, work, scores), file=sys.stdout, flush=True)
+
+
+def prepare(cfg: DictConfig, run_dir: Path
+            ) -> tuple[Run, System, TestSet, dict[str, list[Segment]], dict[str, Metric]]:
+    """Compose the run's parts and check every resource before any work starts."""
+    testset: TestSet = instantiate(cfg.dataset)
+    chosen = select_pairs(cfg.pairs if not isinstance(cfg.pairs, ListConfig) else list(cfg.pairs),
+                          testset.pairs())
+    system: System = instantiate(cfg.model)
+    metrics: dict[str, Metric] = {name: instantiate(node) for name, node in (cfg.get("metric") or {}).items()}
+
+    # Preflight: every resource is checked before any work, so problems surface in seconds.
+    langs = [split_pair(p) for p in chosen]
+    system.check(langs)
+    for metric in metrics.values():
+        metric.check(langs)
+    pairs = {p: testset.load(p) for p in chosen}
+    empty = [p for p, rows in pairs.items() if not rows]
+    if empty:
+        raise BenchError(f"{testset.name}: pair(s) {', '.join(empty)} have no rows; rebuild the references")
+
+    run = Run(run_dir, run_record(run_dir, cfg, system, testset, pairs, list(metrics)))
+    run.save_info()
+    return run, system, testset, pairs, metrics

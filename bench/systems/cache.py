@@ -1,0 +1,110 @@
+"""The translation cache: an embedded SQLite database shared by every run.
+
+Keyed by system fingerprint (model, revision or content hash, generation parameters, prompt) +
+language pair + source text, so a translation is reused only when it would come out the same.
+Translations are stored as each chunk finishes: a killed run resumes where it stopped, and re-running
+a finished run loads no model. WAL mode and a busy timeout make concurrent writers (parallel sweep
+jobs) safe; a damaged database file is moved aside and replaced rather than failing the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from bench.io import sha256_text
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS translations (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    src_lang TEXT NOT NULL,
+    tgt_lang TEXT NOT NULL,
+    source TEXT NOT NULL,
+    output TEXT NOT NULL
+)
+"""
+_BATCH = 500  # SQLite caps the number of host parameters per statement
+
+
+def cache_key(fingerprint: str, src_lang: str, tgt_lang: str, source: str) -> str:
+    return sha256_text("\x1f".join((fingerprint, src_lang, tgt_lang, source)))
+
+
+class TranslationCache:
+    """``get_many``/``put_many`` over one SQLite file; ``path=None`` disables caching."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = Path(path) if path is not None else None
+        self._db: sqlite3.Connection | None = None
+        if self.path is not None:
+            self._db = self._open(self.path)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 60000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(SCHEMA)
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("quick_check failed")
+        return db
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._connect(path)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            for suffix in ("", "-wal", "-shm"):
+                part = Path(f"{path}{suffix}")
+                if part.exists():
+                    part.rename(f"{aside}{suffix}")
+            log.warning("translation cache %s was damaged (%s); moved it to %s and started a new one",
+                        path, exc, aside)
+            return self._connect(path)
+
+    @property
+    def enabled(self) -> bool:
+        return self._db is not None
+
+    def get_many(self, fingerprint: str, src_lang: str, tgt_lang: str,
+                 sources: Iterable[str]) -> dict[str, str]:
+        """Cached outputs for those ``sources`` that have one, as ``{source: output}``."""
+        if self._db is None:
+            return {}
+        keys = {cache_key(fingerprint, src_lang, tgt_lang, s): s for s in sources}
+        found: dict[str, str] = {}
+        key_list = list(keys)
+        for start in range(0, len(key_list), _BATCH):
+            chunk = key_list[start:start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for key, output in self._db.execute(
+                f"SELECT key, output FROM translations WHERE key IN ({marks})", chunk
+            ):
+                found[keys[key]] = output
+        return found
+
+    def put_many(self, fingerprint: str, src_lang: str, tgt_lang: str,
+                 items: Iterable[tuple[str, str]]) -> None:
+        """Store ``(source, output)`` pairs in one transaction (all or nothing)."""
+        if self._db is None:
+            return
+        rows = [(cache_key(fingerprint, src_lang, tgt_lang, s), fingerprint, src_lang, tgt_lang, s, o)
+                for s, o in items]
+        with self._db:  # BEGIN ... COMMIT, rolled back on error
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
