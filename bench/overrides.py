@@ -31,7 +31,8 @@ def _values(raw: str) -> list[str]:
 
 def check_overrides(command: str, args: list[str]) -> None:
     """Exit with one line if an override names a config file that does not exist."""
-    if command == "run" and not any(a.startswith(("model=", "+model=")) for a in args):
+    chooses_model = any(a.startswith(("model=", "+model=", "+experiment=")) for a in args)
+    if command == "run" and not chooses_model:
         print(f"bench run: error: choose a system with model=NAME; valid: {', '.join(choices('model'))}",
               file=sys.stderr)
         sys.exit(2)

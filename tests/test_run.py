@@ -1,0 +1,82 @@
+"""``python -m bench run`` end to end with the baselines, as users run it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import bench, write_references
+
+ROWS = {
+    "zh-kk": [("实现贫困人口如期脱贫。", "Кедейлерді уағында кедейліктен арылту."),
+              ("责任重于泰山。", "Жауапкершілік Тайшань тауынан да ауыр."),
+              ("截至2019年4月。", "2019 жылы сәуірге дейін.")],
+    "zh-vi": [("强化党政一把手负总责", "Tăng cường chế độ người đứng đầu chịu trách nhiệm chung"),
+              ("脱贫攻坚战以来。", "Kể từ khi bắt đầu trận chiến công kiên thoát nghèo.")],
+}
+
+
+@pytest.fixture
+def refs(tmp_path: Path) -> Path:
+    folder = tmp_path / "references"
+    write_references(folder, ROWS)
+    return folder
+
+
+def run_dirs(results: Path, model: str) -> list[Path]:
+    return sorted((results / "runs" / model).iterdir())
+
+
+def test_copy_run_writes_the_run_folder_contract(refs: Path, tmp_path: Path):
+    results = tmp_path / "results"
+    out = bench("run", "model=copy", f"dataset.path={refs}", f"results_dir={results}", "metric=[]")
+    assert out.returncode == 0, out.stderr
+    [run] = run_dirs(results, "copy")
+    assert (run / ".hydra" / "config.yaml").is_file()
+    for pair, rows in ROWS.items():
+        lines = (run / "hypotheses" / f"{pair}.txt").read_text().splitlines()
+        assert lines == [src for src, _ in rows]
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "complete" and info["system"]["name"] == "copy"
+    assert set(info["testset"]["pairs"]) == {"zh-kk", "zh-vi"}
+    manifest = json.loads((refs / "MANIFEST.json").read_text())
+    assert info["testset"]["pairs"]["zh-kk"]["sha256"] == manifest["files"]["zh-kk.jsonl"]["sha256"]
+    for key in ("versions", "git_commit", "machine", "timing", "cache", "created", "finished"):
+        assert key in info
+    assert info["run_id"] == run.name
+    assert "copy" in out.stdout and "zh-kk" in out.stdout  # the summary screen
+
+
+def test_two_runs_in_the_same_second_get_different_folders(refs: Path, tmp_path: Path):
+    results = tmp_path / "results"
+    out = bench("-m", "run", "model=copy,copy", f"dataset.path={refs}", f"results_dir={results}",
+                "metric=[]")
+    assert out.returncode == 0, out.stderr
+    assert len(run_dirs(results, "copy")) == 2
+
+
+def test_pairs_selects_a_subset_and_unknown_pair_writes_nothing(refs: Path, tmp_path: Path):
+    results = tmp_path / "results"
+    ok = bench("run", "model=reference", "pairs=[zh-vi]", f"dataset.path={refs}",
+               f"results_dir={results}", "metric=[]")
+    assert ok.returncode == 0, ok.stderr
+    [run] = run_dirs(results, "reference")
+    assert [p.name for p in (run / "hypotheses").iterdir()] == ["zh-vi.txt"]
+    assert (run / "hypotheses" / "zh-vi.txt").read_text().splitlines() == [r for _, r in ROWS["zh-vi"]]
+
+    bad = bench("run", "model=copy", "pairs=[zh-xx]", f"dataset.path={refs}", f"results_dir={results}",
+                "metric=[]")
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and "zh-xx" in bad.stderr and "zh-kk" in bad.stderr
+    assert not (results / "runs" / "copy").exists()
+
+
+def test_missing_reference_set_fails_in_one_line_and_leaves_no_run(tmp_path: Path):
+    results = tmp_path / "results"
+    out = bench("run", "model=copy", f"dataset.path={tmp_path / 'nothing'}", f"results_dir={results}",
+                "metric=[]")
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "python -m bench build" in out.stderr
+    assert not any(results.rglob("*.json"))
