@@ -47,6 +47,14 @@ class Metric(ABC):
     def check(self, pairs: list[tuple[str, str]]) -> None:
         """Preflight: raise BenchError within seconds if a resource (checkpoint) is missing."""
 
+    def expected_signature(self, src_lang: str, tgt_lang: str) -> str | None:
+        """The signature :meth:`score` will stamp for this pair, known before scoring.
+
+        The score cache keys on it, so two configurations never share a cached number. ``None``
+        (the default) means the metric cannot say in advance and is never cached.
+        """
+        return None
+
     @abstractmethod
     def score(self, sources: list[str], hypotheses: list[str], references: list[str], *,
               src_lang: str, tgt_lang: str) -> Score:

@@ -1,0 +1,58 @@
+"""A score cache on disk, so that scoring stored runs a second time is instant.
+
+One row per (metric signature, pair contents): the key is the SHA-256 of the signature and of the
+source, hypothesis and reference lines of the whole pair. Whole pairs rather than single segments,
+because every metric here scores a pair in one batch and stores corpus-level statistics; a cache hit
+then needs one lookup, and a changed line (or a changed metric setting, which changes the signature)
+is simply a miss. The stored value is the :class:`Score` without confidence interval, which is
+recomputed from its statistics in milliseconds under the current bootstrap settings.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from bench.io import sha256_text
+from bench.metrics.base import Score
+
+
+def contents_key(sources: list[str], hypotheses: list[str], references: list[str]) -> str:
+    """SHA-256 of the pair's lines; JSON keeps line boundaries unambiguous."""
+    return sha256_text(json.dumps([sources, hypotheses, references], ensure_ascii=False))
+
+
+class ScoreCache:
+    """``${results_dir}/cache/scores.sqlite``; safe for several processes (SQLite locking, WAL)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, signature TEXT NOT NULL, "
+            "score TEXT NOT NULL)"
+        )
+        self._db.commit()
+
+    @staticmethod
+    def _key(signature: str, contents: str) -> str:
+        return sha256_text(f"{signature}\n{contents}")
+
+    def get(self, signature: str, contents: str) -> Score | None:
+        row = self._db.execute(
+            "SELECT score FROM scores WHERE key = ?", (self._key(signature, contents),)
+        ).fetchone()
+        return Score.from_json(json.loads(row[0])) if row else None
+
+    def put(self, signature: str, contents: str, score: Score) -> None:
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO scores (key, signature, score) VALUES (?, ?, ?)",
+                (self._key(signature, contents), signature, json.dumps(score.to_json(), ensure_ascii=False)),
+            )
+
+    def close(self) -> None:
+        self._db.close()

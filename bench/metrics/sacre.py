@@ -1,0 +1,172 @@
+"""BLEU, chrF/chrF++ and TER computed by sacrebleu, with its per-segment sufficient statistics.
+
+The point score is sacrebleu's own (so it equals ``sacrebleu -m bleu chrf ter`` on the same files) and
+the signature is sacrebleu's (``nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0``). Each
+class also re-implements sacrebleu's score-from-statistics formula in numpy over many rows at once;
+bootstrap and significance tests use it on thousands of resampled sums, and a test checks it against
+``_compute_score_from_stats`` on random statistics.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+import numpy as np
+from sacrebleu.metrics import BLEU, CHRF, TER
+from sacrebleu.metrics.base import Metric as SacreMetric
+from sacrebleu.metrics.bleu import MAX_NGRAM_ORDER
+
+from bench.metrics.base import AdditiveMetric, Score
+
+#: sacrebleu's floor for log(0), kept so that zero precisions give the same (zero) score
+_LOG_ZERO = -9999999999.0
+
+
+class SacreMetricBase(AdditiveMetric):
+    """Shared scoring: per-segment statistics from sacrebleu, corpus score from sacrebleu."""
+
+    #: whether a per-segment score is meaningful (sentence chrF and TER are; sentence BLEU is not)
+    per_segment = True
+
+    @abstractmethod
+    def _sacrebleu(self, tgt_lang: str) -> SacreMetric:
+        """The configured sacrebleu metric for a target language."""
+
+    def expected_signature(self, src_lang: str, tgt_lang: str) -> str:
+        metric = self._sacrebleu(tgt_lang)
+        metric.num_refs = 1  # what sacrebleu records once it has seen our single reference stream
+        return metric.get_signature().format()
+
+    def score(self, sources: list[str], hypotheses: list[str], references: list[str], *,
+              src_lang: str, tgt_lang: str) -> Score:
+        metric = self._sacrebleu(tgt_lang)
+        rows = metric._extract_corpus_statistics(hypotheses, [references])
+        result = metric._aggregate_and_compute(rows)
+        stats = np.asarray(rows, dtype=np.float64)
+        segments = self.from_sums(stats, np.ones(len(stats))).tolist() if self.per_segment else None
+        return Score(metric=self.name, score=float(result.score),
+                     signature=metric.get_signature().format(),
+                     stats=[[_plain(v) for v in row] for row in rows], segments=segments)
+
+
+def _plain(value: float) -> float | int:
+    """Counts stay integers in scores.json; TER's averaged reference length stays a float."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+class Bleu(SacreMetricBase):
+    """Corpus BLEU. Tokenizer: ``zh`` for Chinese targets, ``13a`` otherwise, unless ``tokenize`` is set.
+
+    sacrebleu would pick ``ja-mecab``/``ko-mecab`` for Japanese and Korean targets; those need MeCab
+    dictionaries this project does not install, so they also get ``13a`` unless overridden.
+    """
+
+    per_segment = False
+
+    def __init__(self, name: str = "bleu", tokenize: str | None = None, lowercase: bool = False,
+                 smooth_method: str = "exp", smooth_value: float | None = None) -> None:
+        if smooth_method not in BLEU.SMOOTH_DEFAULTS:
+            raise ValueError(f"smooth_method must be one of {', '.join(BLEU.SMOOTH_DEFAULTS)}")
+        self.name = name
+        self.tokenize = tokenize
+        self.lowercase = lowercase
+        self.smooth_method = smooth_method
+        self.smooth_value = BLEU.SMOOTH_DEFAULTS[smooth_method] if smooth_value is None else smooth_value
+        self._by_tokenizer: dict[str, BLEU] = {}
+
+    def tokenizer_for(self, tgt_lang: str) -> str:
+        return self.tokenize or ("zh" if tgt_lang == "zh" else "13a")
+
+    def _sacrebleu(self, tgt_lang: str) -> BLEU:
+        tok = self.tokenizer_for(tgt_lang)
+        if tok not in self._by_tokenizer:
+            self._by_tokenizer[tok] = BLEU(tokenize=tok, lowercase=self.lowercase,
+                                           smooth_method=self.smooth_method, smooth_value=self.smooth_value)
+        return self._by_tokenizer[tok]
+
+    def from_sums(self, sums: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """``BLEU.compute_bleu`` for every row: brevity penalty times the geometric mean of precisions."""
+        order = MAX_NGRAM_ORDER
+        sums = np.asarray(sums, dtype=np.float64)
+        sys_len, ref_len = sums[:, 0], sums[:, 1]
+        correct, total = sums[:, 2:2 + order].copy(), sums[:, 2 + order:2 + 2 * order].copy()
+        any_correct = (correct > 0).any(axis=1)
+        if self.smooth_method == "add-k":
+            correct[:, 1:] += self.smooth_value
+            total[:, 1:] += self.smooth_value
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bp = np.where(sys_len < ref_len,
+                          np.where(sys_len > 0, np.exp(1.0 - ref_len / np.maximum(sys_len, 1e-300)), 0.0),
+                          1.0)
+            # sacrebleu stops at the first order without any n-gram; later precisions stay 0
+            reached = np.cumprod(total > 0, axis=1).astype(bool)
+            zero = correct == 0
+            precision = 100.0 * correct / total
+            if self.smooth_method == "exp":
+                halvings = np.cumsum(zero & reached, axis=1)
+                precision = np.where(zero, 100.0 / (2.0 ** halvings * total), precision)
+            elif self.smooth_method == "floor":
+                precision = np.where(zero, 100.0 * self.smooth_value / total, precision)
+            precision = np.where(reached, precision, 0.0)
+            logs = np.where(precision > 0, np.log(np.where(precision > 0, precision, 1.0)), _LOG_ZERO)
+        score = bp * np.exp(logs.sum(axis=1) / order)
+        return np.where(any_correct, score, 0.0)
+
+
+class Chrf(SacreMetricBase):
+    """chrF (``word_order=0``) or chrF++ (``word_order=2``), sacrebleu's defaults otherwise."""
+
+    def __init__(self, name: str = "chrf", char_order: int = 6, word_order: int = 0, beta: int = 2,
+                 lowercase: bool = False, whitespace: bool = False, eps_smoothing: bool = False) -> None:
+        self.name = name
+        self.beta = beta
+        self.eps_smoothing = eps_smoothing
+        self._metric = CHRF(char_order=char_order, word_order=word_order, beta=beta, lowercase=lowercase,
+                            whitespace=whitespace, eps_smoothing=eps_smoothing)
+
+    def _sacrebleu(self, tgt_lang: str) -> CHRF:
+        return self._metric
+
+    def from_sums(self, sums: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """``CHRF._compute_f_score`` for every row (both smoothing variants)."""
+        eps = 1e-16
+        factor = self.beta ** 2
+        triples = np.asarray(sums, dtype=np.float64).reshape(len(sums), -1, 3)
+        n_hyp, n_ref, n_match = triples[..., 0], triples[..., 1], triples[..., 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prec = np.where(n_hyp > 0, n_match / n_hyp, eps)
+            rec = np.where(n_ref > 0, n_match / n_ref, eps)
+            if self.eps_smoothing:
+                denom = factor * prec + rec
+                f = np.where(denom > 0, (1 + factor) * prec * rec / denom, eps)
+                return 100.0 * f.sum(axis=1) / triples.shape[1]
+            valid = (n_hyp > 0) & (n_ref > 0)
+            effective = valid.sum(axis=1)
+            avg_prec = np.where(effective > 0, (prec * valid).sum(axis=1) / effective, 0.0)
+            avg_rec = np.where(effective > 0, (rec * valid).sum(axis=1) / effective, 0.0)
+            denom = factor * avg_prec + avg_rec
+            score = 100.0 * (1 + factor) * avg_prec * avg_rec / denom
+        return np.where(avg_prec + avg_rec > 0, score, 0.0)
+
+
+class Ter(SacreMetricBase):
+    """Translation edit rate (lower is better), sacrebleu's Tercom re-implementation."""
+
+    higher_is_better = False
+
+    def __init__(self, name: str = "ter", normalized: bool = False, no_punct: bool = False,
+                 asian_support: bool = False, case_sensitive: bool = False) -> None:
+        self.name = name
+        self._metric = TER(normalized=normalized, no_punct=no_punct, asian_support=asian_support,
+                           case_sensitive=case_sensitive)
+
+    def _sacrebleu(self, tgt_lang: str) -> TER:
+        return self._metric
+
+    def from_sums(self, sums: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """``TER._compute_score_from_stats``: edits over reference words; 100 if the reference is empty."""
+        sums = np.asarray(sums, dtype=np.float64)
+        edits, ref_len = sums[:, 0], sums[:, 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(ref_len > 0, edits / ref_len, np.where(edits > 0, 1.0, 0.0))
+        return 100.0 * rate
