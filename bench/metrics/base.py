@@ -43,6 +43,16 @@ class Metric(ABC):
     name: str
     #: higher is better? (TER, off-target share and |length ratio - 1| are lower-is-better)
     higher_is_better: bool = True
+    #: the best value when it is neither the highest nor the lowest (length ratio: 1.0); ranking and
+    #: significance then compare distances to it (and ``higher_is_better`` is False)
+    optimum: float | None = None
+
+    def goodness(self, values: np.ndarray | float) -> np.ndarray:
+        """Scores mapped so that larger is better; ranks and significance tests compare these."""
+        values = np.asarray(values, dtype=np.float64)
+        if self.optimum is not None:
+            return -np.abs(values - self.optimum)
+        return values if self.higher_is_better else -values
 
     def check(self, pairs: list[tuple[str, str]]) -> None:
         """Preflight: raise BenchError within seconds if a resource (checkpoint) is missing."""

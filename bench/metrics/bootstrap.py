@@ -19,7 +19,7 @@ import numpy as np
 from bench.metrics.base import Metric, Score
 
 #: cap on the elements of one weight matrix, so a long test set does not need gigabytes at once
-_CHUNK_ELEMENTS = 4_000_000
+CHUNK_ELEMENTS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def resampled_scores(metric: Metric, stats: np.ndarray, idx: np.ndarray) -> np.n
     """Corpus score of every resample (one per row of ``idx``), in chunks of bounded memory."""
     stats = np.asarray(stats, dtype=np.float64)
     n = len(stats)
-    step = max(1, _CHUNK_ELEMENTS // max(n, 1))
+    step = max(1, CHUNK_ELEMENTS // max(n, 1))
     parts = [metric.aggregate_weighted(stats, index_counts(idx[i:i + step], n))
              for i in range(0, len(idx), step)]
     return np.concatenate(parts) if parts else np.empty(0)

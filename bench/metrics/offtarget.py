@@ -1,0 +1,101 @@
+"""Off-target rate: the share of outputs (in percent) that are not in the target language.
+
+Zero-shot and low-resource systems often answer in the wrong language (Russian for Kazakh, English,
+or a copy of the Chinese source), which BLEU and COMET punish only indirectly. A segment is flagged
+(1) when
+
+- its letters are mostly in a script the target language is not written in (a copied Chinese source
+  in a Vietnamese output), or
+- lingua, restricted to a small candidate set plus the target language, confidently names another
+  language (Russian or Mongolian for Kazakh: all three are Cyrillic).
+
+Segments without letters (empty outputs, bare numbers) are not flagged: their language cannot be
+told, and the other metrics already punish empty outputs. The stats row of a segment is its flag, the
+score is 100 times the mean flag; lower is better.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from importlib import metadata
+
+import numpy as np
+
+from bench.errors import BenchError
+from bench.metrics.base import AdditiveMetric, Score
+
+#: the script(s) each language is written in; a target language missing here gets no script check
+SCRIPTS = {
+    "zh": {"CJK"}, "ja": {"CJK", "HIRAGANA", "KATAKANA"}, "ko": {"HANGUL", "CJK"},
+    "kk": {"CYRILLIC"}, "ru": {"CYRILLIC"}, "mn": {"CYRILLIC"}, "uk": {"CYRILLIC"},
+    "vi": {"LATIN"}, "en": {"LATIN"}, "fr": {"LATIN"}, "de": {"LATIN"},
+}
+
+
+def dominant_script(text: str) -> str | None:
+    """The script most letters of ``text`` are in (first word of their Unicode name), or None."""
+    counts = Counter(unicodedata.name(ch, "UNKNOWN").split(" ")[0] for ch in text if ch.isalpha())
+    return counts.most_common(1)[0][0] if counts else None
+
+
+class OffTarget(AdditiveMetric):
+    higher_is_better = False
+
+    def __init__(self, name: str = "off_target",
+                 candidates: tuple[str, ...] = ("zh", "kk", "vi", "ru", "mn", "ja", "en"),
+                 min_relative_distance: float = 0.1) -> None:
+        self.name = name
+        self.candidates = tuple(sorted({c.lower() for c in candidates}))
+        self.min_relative_distance = float(min_relative_distance)
+        self._detectors: dict[tuple[str, ...], object] = {}
+
+    def _languages(self, tgt_lang: str) -> tuple[str, ...]:
+        return tuple(sorted({*self.candidates, tgt_lang}))
+
+    def _detector(self, tgt_lang: str):
+        """lingua restricted to the candidates and the target (built in about 0.4 s, then reused)."""
+        codes = self._languages(tgt_lang)
+        if codes not in self._detectors:
+            from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+            unknown = [c for c in codes if not hasattr(IsoCode639_1, c.upper())]
+            if unknown:
+                raise BenchError(f"metric.{self.name}: lingua does not know the language(s) "
+                                 f"{', '.join(unknown)}; fix metric.{self.name}.candidates or the pair")
+            isos = [getattr(IsoCode639_1, c.upper()) for c in codes]
+            self._detectors[codes] = (LanguageDetectorBuilder.from_iso_codes_639_1(*isos)
+                                      .with_minimum_relative_distance(self.min_relative_distance).build())
+        return self._detectors[codes]
+
+    def check(self, pairs: list[tuple[str, str]]) -> None:
+        for _, tgt in pairs:
+            self._detector(tgt)
+
+    def expected_signature(self, src_lang: str, tgt_lang: str) -> str:
+        return (f"langs:{'+'.join(self._languages(tgt_lang))}|mrd:{self.min_relative_distance:g}"
+                f"|script:{'yes' if tgt_lang in SCRIPTS else 'no'}"
+                f"|lingua:{metadata.version('lingua-language-detector')}")
+
+    def flags(self, hypotheses: list[str], tgt_lang: str) -> list[int]:
+        """1 for every output that is not in ``tgt_lang`` (see the module docstring), else 0."""
+        detected = self._detector(tgt_lang).detect_languages_in_parallel_of(hypotheses)
+        scripts = SCRIPTS.get(tgt_lang)
+        flags = []
+        for text, language in zip(hypotheses, detected):
+            script = dominant_script(text)
+            wrong_script = script is not None and scripts is not None and script not in scripts
+            wrong_language = (script is not None and language is not None
+                              and language.iso_code_639_1.name.lower() != tgt_lang)
+            flags.append(int(wrong_script or wrong_language))
+        return flags
+
+    def score(self, sources: list[str], hypotheses: list[str], references: list[str], *,
+              src_lang: str, tgt_lang: str) -> Score:
+        flags = self.flags(hypotheses, tgt_lang)
+        return Score(metric=self.name, score=100.0 * float(np.mean(flags)) if flags else 0.0,
+                     signature=self.expected_signature(src_lang, tgt_lang),
+                     stats=[[f] for f in flags], segments=[float(f) for f in flags])
+
+    def from_sums(self, sums: np.ndarray, n: np.ndarray) -> np.ndarray:
+        return 100.0 * np.asarray(sums, dtype=np.float64)[:, 0] / np.maximum(n, 1)
