@@ -1,0 +1,191 @@
+"""``python -m bench publish``: the reference set as a Hugging Face dataset, written locally or uploaded.
+
+The repository folder (card, LICENSE.md for custom terms, one parquet file per pair) is always built
+locally first, from ``references/`` alone, so a dry run shows byte for byte what an upload sends. An
+upload checks everything that can fail fast (offline mode, missing token, unreachable Hub, rejected
+token) before building anything, and answers within seconds with one line instead of the libraries'
+retries. The token is handed to ``HfApi`` and nowhere else: never printed, logged or written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from omegaconf import DictConfig, OmegaConf
+
+from bench.cli import command
+from bench.errors import BenchError
+from bench.io import atomic_write_text, read_text
+from bench.refset import card
+from bench.refset.hub import REPO_ID, SPLIT, hub_unreachable, write_pair
+from bench.refset.store import LocalReferences
+
+if TYPE_CHECKING:
+    from huggingface_hub import HfApi
+
+log = logging.getLogger("bench.publish")
+
+CARD = "README.md"
+# Files an export writes beside the parquet files; on upload, the ones this export lacks are deleted.
+OPTIONAL_FILES = [card.LICENSE_FILE, card.REPORT_FILE]
+# What an export folder may already hold; anything else means it is not ours to replace.
+EXPORT_FILE = re.compile(
+    rf"^(?:{'|'.join(re.escape(n) for n in [CARD, *OPTIONAL_FILES])}|[^/]+/{SPLIT}-[^/]+\.parquet)$"
+)
+LICENSE_ID = re.compile(r"^[a-z0-9][a-z0-9.+-]*$")
+
+
+def card_options(cfg: DictConfig) -> card.CardOptions:
+    if OmegaConf.is_missing(cfg, "repo_id"):
+        raise BenchError("repo_id is required: python -m bench publish repo_id=ORG/NAME")
+    repo_id = str(cfg.repo_id)
+    if not REPO_ID.match(repo_id):
+        raise BenchError(f"repo_id={repo_id} is not a Hub dataset id; write it as ORG/NAME")
+    options = card.CardOptions(
+        repo_id=repo_id, license=str(cfg.license), license_name=cfg.license_name,
+        license_details=cfg.license_details, pretty_name=cfg.pretty_name, author=cfg.author,
+    )
+    if not LICENSE_ID.match(options.license):
+        raise BenchError(
+            f"license={options.license} is not a Hub license id (lowercase, e.g. cc-by-4.0 or other)"
+        )
+    if options.custom_license:
+        if not (options.license_name and LICENSE_ID.match(options.license_name)):
+            raise BenchError("license=other needs license_name=NAME (lowercase letters, digits, '.', '-')")
+        if not (options.license_details or "").strip():
+            raise BenchError("license=other needs license_details=TEXT explaining the terms")
+    return options
+
+
+def export(refs: LocalReferences, folder: Path, options: card.CardOptions) -> dict[str, int]:
+    """Write the repository into the empty ``folder``; return rows per pair."""
+    pairs = []
+    for pair in refs.pairs():
+        segments = refs.load(pair)
+        if not segments:
+            raise BenchError(f"{refs.path / pair}.jsonl: no rows; rebuild with `python -m bench build`")
+        pairs.append(card.PairData(pair, segments, write_pair(segments, pair, folder)))
+    if not pairs:
+        raise BenchError(f"{refs.path}: the manifest lists no pairs; nothing to publish")
+    report = refs.path / card.REPORT_FILE
+    build = card.BuildRecord(refs.manifest(), read_text(report) if report.is_file() else None)
+    atomic_write_text(folder / CARD, card.render(options, pairs, build))
+    if build.report is not None:
+        atomic_write_text(folder / card.REPORT_FILE, build.report)
+    if options.custom_license:
+        atomic_write_text(folder / card.LICENSE_FILE, card.license_text(options))
+    return {p.pair: len(p.segments) for p in pairs}
+
+
+def check_replaceable(target: Path) -> None:
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise BenchError(f"{target} is a file; export_dir must be a folder")
+    foreign = sorted(
+        str(p.relative_to(target)) for p in target.rglob("*")
+        if not p.is_dir() and not EXPORT_FILE.match(p.relative_to(target).as_posix())
+    )
+    if foreign:
+        raise BenchError(
+            f"{target} holds {foreign[0]}, which is not part of a dataset export; "
+            "choose a new or empty folder for export_dir"
+        )
+
+
+def export_to(refs: LocalReferences, target: Path, options: card.CardOptions) -> dict[str, int]:
+    """Export into a fresh sibling folder, then swap it in: ``target`` never holds a mix of two exports."""
+    check_replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        staged.chmod(0o755)
+        rows = export(refs, staged, options)
+        if target.exists():
+            retired = staged.with_name(staged.name + ".old")
+            target.rename(retired)
+            staged.rename(target)
+            shutil.rmtree(retired)
+        else:
+            staged.rename(target)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+    return rows
+
+
+def connect() -> HfApi:
+    """An authenticated client, or one line saying why there cannot be one right now."""
+    from huggingface_hub import HfApi, constants, get_token
+    from huggingface_hub.errors import HfHubHTTPError
+
+    local = "or write the dataset locally with dry_run=true or export_dir=DIR"
+    if constants.HF_HUB_OFFLINE:
+        raise BenchError(f"HF_HUB_OFFLINE=1 is set, so nothing can be uploaded; unset it, {local}")
+    token = get_token()
+    if not token:
+        raise BenchError(f"no Hugging Face token: set HF_TOKEN or run `hf auth login`, {local}")
+    why = hub_unreachable()
+    if why:
+        raise BenchError(f"{why}; check the connection (and HF_ENDPOINT), {local}")
+    api = HfApi(token=token)
+    try:
+        user = api.whoami()
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "no answer"
+        raise BenchError(
+            f"the Hub did not accept the token (HTTP {status}); set a valid HF_TOKEN or run `hf auth login`"
+        ) from None
+    except OSError as exc:
+        raise BenchError(f"the Hub stopped answering ({type(exc).__name__}); try again, {local}") from None
+    log.info("uploading as %s", user.get("name", "?"))
+    return api
+
+
+def upload(api: HfApi, folder: Path, repo_id: str, private: bool, rows: dict[str, int]) -> tuple[str, str]:
+    """Create the dataset repository if needed and commit ``folder`` to it; return (url, commit oid).
+
+    Parquet files, LICENSE.md and the build report that the new export no longer has are deleted in
+    the same commit, so the repository holds exactly one export.
+    """
+    from huggingface_hub.errors import HfHubHTTPError
+
+    message = f"bench publish: {describe(rows)}"
+    try:
+        url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        if private:
+            api.update_repo_settings(repo_id, private=True, repo_type="dataset")
+        commit = api.upload_folder(
+            repo_id=repo_id, folder_path=folder, repo_type="dataset", commit_message=message,
+            delete_patterns=["*.parquet", *OPTIONAL_FILES],
+        )
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "no answer"
+        detail = f": {exc.server_message}" if exc.server_message else ""
+        raise BenchError(f"uploading to {repo_id} failed (HTTP {status}{detail})") from None
+    return str(url), commit.oid
+
+
+def describe(rows: dict[str, int]) -> str:
+    return ", ".join(f"{pair} ({n} rows)" for pair, n in rows.items())
+
+
+@command("publish")
+def main(cfg: DictConfig) -> None:
+    options = card_options(cfg)
+    refs = LocalReferences(cfg.references)
+    target = cfg.export_dir or (cfg.dry_run_dir if cfg.dry_run else None)
+    if target is not None:
+        rows = export_to(refs, Path(target), options)
+        print(f"wrote {target}: {describe(rows)}; nothing uploaded")
+        return
+    api = connect()
+    with tempfile.TemporaryDirectory(prefix="bench-publish-") as folder:
+        rows = export(refs, Path(folder), options)
+        url, oid = upload(api, Path(folder), options.repo_id, bool(cfg.private), rows)
+    print(f"published {describe(rows)} to {url}")
+    print(f"revision {oid}")

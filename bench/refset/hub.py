@@ -1,0 +1,229 @@
+"""The reference set as a Hugging Face dataset: the row schema both ways, and :class:`HubReferences`.
+
+A pair is one dataset config (``zh-kk``) with one split, ``test``, stored as
+``<pair>/test-00000-of-00001.parquet`` (the layout ``push_to_hub`` uses). The texts travel in the
+conventional ``translation`` column (``{"zh": ..., "kk": ...}``) so generic MT tooling reads the set
+as is; the other :class:`Segment` fields are plain columns. Converting a segment to a record and back
+is lossless, so a set loaded from the Hub hashes exactly like the local file it was exported from,
+and the leaderboard sees runs on either as runs on the same test set.
+
+``datasets`` is imported inside functions: ``python -m bench run`` with the default local test set
+never pays for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.errors import BenchError
+from bench.refset.store import Segment, canonical_sha256, split_pair
+
+if TYPE_CHECKING:
+    from datasets import Dataset, DatasetInfo, Features
+
+log = logging.getLogger(__name__)
+
+SPLIT = "test"
+# Columns after ``translation``, in Segment field order; src/ref/src_lang/tgt_lang live in translation.
+PLAIN_COLUMNS = ("kind", "date", "source", "bead")
+REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+# Seconds to wait for the Hub before declaring it unreachable; a user waiting on an error should not
+# sit through the libraries' own retries (tens of seconds).
+PROBE_TIMEOUT_S = 5.0
+
+
+def data_file(pair: str) -> str:
+    """Path of a pair's parquet file inside the dataset repository."""
+    return f"{pair}/{SPLIT}-00000-of-00001.parquet"
+
+
+def features(pair: str) -> Features:
+    from datasets import Features, Translation, Value
+
+    src, tgt = split_pair(pair)
+    return Features({
+        "id": Value("string"),
+        "doc_id": Value("string"),
+        "seg": Value("int32"),
+        "translation": Translation(languages=[src, tgt]),
+        **{name: Value("string") for name in PLAIN_COLUMNS},
+    })
+
+
+def to_record(segment: Segment) -> dict:
+    return {
+        "id": segment.id,
+        "doc_id": segment.doc_id,
+        "seg": segment.seg,
+        "translation": {segment.src_lang: segment.src, segment.tgt_lang: segment.ref},
+        **{name: getattr(segment, name) for name in PLAIN_COLUMNS},
+    }
+
+
+def to_segment(record: dict, pair: str) -> Segment:
+    src, tgt = split_pair(pair)
+    text = record["translation"]
+    return Segment(
+        id=record["id"], doc_id=record["doc_id"], seg=record["seg"], src_lang=src, tgt_lang=tgt,
+        src=text[src], ref=text[tgt], **{name: record[name] for name in PLAIN_COLUMNS},
+    )
+
+
+@contextlib.contextmanager
+def quiet_progress() -> Iterator[None]:
+    """Silence ``datasets``' progress bars for a few tiny files, restoring the caller's setting."""
+    from datasets.utils.tqdm import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+
+    was_disabled = are_progress_bars_disabled()
+    disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_disabled:
+            enable_progress_bars()
+
+
+def to_dataset(segments: list[Segment], pair: str) -> Dataset:
+    from datasets import Dataset
+
+    mismatched = [s.id for s in segments if s.pair != pair]
+    if mismatched:
+        raise BenchError(
+            f"{pair}: rows {', '.join(mismatched[:3])} belong to another pair; rebuild the references"
+        )
+    return Dataset.from_list([to_record(s) for s in segments], features=features(pair), split=SPLIT)
+
+
+def write_pair(segments: list[Segment], pair: str, folder: Path) -> DatasetInfo:
+    """Write one pair's parquet file under ``folder``; return its info for the card's ``dataset_info``.
+
+    The sizes are computed as ``push_to_hub`` computes them, so the card reads as if it had made it.
+    """
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+
+    dataset = to_dataset(segments, pair)
+    path = folder / data_file(pair)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with quiet_progress():
+        dataset.to_parquet(str(path))
+    nbytes = dataset.data.nbytes
+    splits = SplitDict()
+    splits.add(SplitInfo(name=SPLIT, num_bytes=nbytes, num_examples=len(dataset)))
+    download_size = path.stat().st_size
+    return DatasetInfo(
+        config_name=pair, features=dataset.features, splits=splits, download_size=download_size,
+        dataset_size=nbytes, size_in_bytes=download_size + nbytes,
+    )
+
+
+def hub_unreachable(timeout: float = PROBE_TIMEOUT_S) -> str | None:
+    """Why the Hub cannot be used right now (offline mode, no connection), or None if it answers."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import get_session
+
+    if constants.HF_HUB_OFFLINE:
+        return "HF_HUB_OFFLINE=1 is set"
+    try:
+        get_session().head(constants.ENDPOINT, timeout=timeout, allow_redirects=False)
+    except OSError as exc:  # requests' exceptions are OSErrors
+        return f"cannot reach {constants.ENDPOINT} ({type(exc).__name__})"
+    return None
+
+
+class HubReferences:
+    """A published reference set: a Hub dataset ``ORG/NAME`` (at ``revision``) or a local export folder.
+
+    The repository is fetched whole (a few small files) with ``snapshot_download`` and then read with
+    ``datasets.load_dataset`` from that folder, so the Hub, the Hub cache and an export folder all go
+    through one code path, and the offline case is decided up front (cache or one clear error) instead
+    of after the libraries' retries.
+    """
+
+    def __init__(self, repo_id: str, revision: str | None = None) -> None:
+        self.repo_id = repo_id
+        self.revision = revision
+        self.name = f"hub:{repo_id}" + (f"@{revision}" if revision else "")
+        self._folder: Path | None = None
+        self._segments: dict[str, list[Segment]] = {}
+
+    def folder(self) -> Path:
+        if self._folder is None:
+            self._folder = self._resolve()
+        return self._folder
+
+    def _resolve(self) -> Path:
+        local = Path(self.repo_id).expanduser()
+        if local.is_dir():
+            if self.revision:
+                raise BenchError(
+                    f"dataset.revision={self.revision} applies to Hub datasets; {local} is a local folder"
+                )
+            return local
+        if not REPO_ID.match(self.repo_id):
+            raise BenchError(
+                f"dataset.repo_id={self.repo_id} is neither a folder nor a Hub dataset id (ORG/NAME)"
+            )
+        return self._snapshot()
+
+    def _snapshot(self) -> Path:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.errors import (
+            HfHubHTTPError,
+            LocalEntryNotFoundError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
+
+        why_offline = hub_unreachable()
+        try:
+            path = snapshot_download(
+                self.repo_id, repo_type="dataset", revision=self.revision,
+                allow_patterns=["README.md", "*.parquet"], local_files_only=why_offline is not None,
+            )
+        except LocalEntryNotFoundError:
+            raise BenchError(
+                f"{why_offline or 'the Hub did not answer'} and dataset {self.repo_id}"
+                f"{'@' + self.revision if self.revision else ''} is not in the local Hugging Face cache; "
+                "go online once to cache it, or export it with `python -m bench publish repo_id=... "
+                "export_dir=DIR` and use dataset.repo_id=DIR"
+            ) from None
+        except RevisionNotFoundError:
+            raise BenchError(f"dataset {self.repo_id} has no revision '{self.revision}'") from None
+        except RepositoryNotFoundError:
+            raise BenchError(
+                f"dataset {self.repo_id} not found on the Hub (or private: log in with `hf auth login` "
+                "or set HF_TOKEN)"
+            ) from None
+        except HfHubHTTPError as exc:
+            raise BenchError(f"dataset {self.repo_id}: the Hub answered {exc.response.status_code}") from None
+        log.info("reference set %s: %s", self.name, path)
+        return Path(path)
+
+    def pairs(self) -> list[str]:
+        from datasets import get_dataset_config_names
+
+        return sorted(get_dataset_config_names(str(self.folder())))
+
+    def load(self, pair: str) -> list[Segment]:
+        if pair not in self._segments:
+            self._segments[pair] = self._read(pair)
+        return self._segments[pair]
+
+    def _read(self, pair: str) -> list[Segment]:
+        from datasets import load_dataset
+
+        known = self.pairs()
+        if pair not in known:
+            raise BenchError(f"{self.name}: no pair '{pair}'; available: {', '.join(known)}")
+        with quiet_progress():
+            dataset = load_dataset(str(self.folder()), pair, split=SPLIT)
+        return [to_segment(record, pair) for record in dataset]
+
+    def sha256(self, pair: str) -> str:
+        """Hash of the rows in the builder's JSONL form: equal to the local file's when the data is."""
+        return canonical_sha256(self.load(pair))
