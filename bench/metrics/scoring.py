@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.errors import BenchError
 from bench.metrics.base import Metric, Score
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.metrics.cache import ScoreCache, contents_key
@@ -31,6 +30,8 @@ class RunOutcome:
     """What scoring one run did, for the summary of ``bench score``."""
 
     scores: Scores
+    #: (pair, metric) scored now, from the model/library or from the cache
+    added: set[tuple[str, str]] = field(default_factory=set)
     computed: int = 0
     from_cache: int = 0
     kept: int = 0
@@ -79,6 +80,7 @@ class Scorer:
                 score, hit = self.score_pair(self.metrics[name], sources, hypotheses, references,
                                              src_lang=src_lang, tgt_lang=tgt_lang)
                 new[name] = score.to_json()
+                outcome.added.add((pair, name))
                 outcome.from_cache += hit
                 outcome.computed += not hit
             outcome.scores = _save_merged(run, pair, new)
@@ -87,14 +89,19 @@ class Scorer:
     @staticmethod
     def _stale(pair: str, recorded: Mapping[str, Any], testset: TestSet) -> str | None:
         """Why a run's pair cannot be scored against the current test set, or None if it can."""
-        try:
-            current = testset.sha256(pair)
-        except BenchError:
+        if pair not in testset.pairs():
             return f"the test set {testset.name} has no pair {pair}"
+        current = testset.sha256(pair)
         if current != recorded.get("sha256"):
             old = str(recorded.get("sha256"))[:12]
             return f"translated on an older test set (sha256 {old} != {current[:12]})"
         return None
+
+    def missing(self, run: Run) -> set[str]:
+        """Names of the metrics this scorer would compute for ``run`` (all of them with ``force``)."""
+        scores = run.scores()
+        return {name for pair in run.info["testset"]["pairs"] for name in self.metrics
+                if self.force or name not in scores.get(pair, {})}
 
 
 def _save_merged(run: Run, pair: str, new: dict[str, dict[str, Any]]) -> Scores:

@@ -1,0 +1,85 @@
+"""``python -m bench score``: add missing metrics to stored runs without re-translating.
+
+Every complete run under ``${results_dir}/runs`` is scored with the chosen metrics it lacks (all of
+them with ``force=true``), against the current test set. A pair translated on an older version of
+the test set is skipped with a note (``force=true`` scores it anyway). Scores come from the SQLite
+score cache when the same metric signature has seen the same lines before, so scoring again is
+instant. Only metrics with work to do are preflighted: a COMET model that is not on this machine does
+not block adding BLEU to runs that already have COMET.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+from tqdm import tqdm
+
+from bench.cli import command
+from bench.errors import BenchError
+from bench.metrics import instantiate_metrics
+from bench.metrics.bootstrap import Bootstrap
+from bench.metrics.cache import ScoreCache
+from bench.metrics.scoring import RunOutcome, Scorer
+from bench.refset.store import TestSet, split_pair
+from bench.runs import Run, discover_runs
+
+#: notes shown in full before the summary says "and N more"
+MAX_NOTES = 8
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def summary(outcomes: list[tuple[Run, RunOutcome]], metrics: list[str], notes: list[str]) -> str:
+    """One screen: the chosen metrics per run and pair (``*``: added now), counts, and notes."""
+    rows = [["system", "run", "pair", *metrics]]
+    for run, outcome in outcomes:
+        for pair, scores in sorted(outcome.scores.items()):
+            cells = [run.system, run.run_id, pair]
+            for name in metrics:
+                s = scores.get(name)
+                mark = "*" if (pair, name) in outcome.added else ""
+                cells.append("-" if s is None else f"{s['score']:.2f}{mark}")
+            rows.append(cells)
+    computed = sum(o.computed for _, o in outcomes)
+    cached = sum(o.from_cache for _, o in outcomes)
+    kept = sum(o.kept for _, o in outcomes)
+    shown = notes[:MAX_NOTES] + ([f"... and {len(notes) - MAX_NOTES} more"] if len(notes) > MAX_NOTES else [])
+    return (f"\n{table(rows)}\n"
+            f"{len(outcomes)} runs: {computed} scores computed, {cached} from the score cache, "
+            f"{kept} already stored (* marks scores added now)\n"
+            + "".join(f"note: {n}\n" for n in shown))
+
+
+def score_all(cfg: DictConfig, runs: list[Run], testset: TestSet) -> list[tuple[Run, RunOutcome]]:
+    metrics = instantiate_metrics(cfg.get("metric") or {})
+    if not metrics:
+        raise BenchError("metric=[]: nothing to score; choose metrics, e.g. metric=[bleu,chrf]")
+    testset.pairs()  # a missing reference set fails here, in one line
+    cache = ScoreCache(cfg.cache.path) if cfg.cache.enabled else None
+    scorer = Scorer(metrics, Bootstrap.from_cfg(cfg.bootstrap), cache, bool(cfg.force))
+    needed = set().union(*(scorer.missing(run) for run in runs))
+    langs = sorted({split_pair(p) for run in runs for p in run.info["testset"]["pairs"]})
+    for name in sorted(needed):
+        metrics[name].check(langs)
+    try:
+        return [(run, scorer.score_run(run, testset))
+                for run in tqdm(runs, desc="scoring runs", unit="run", leave=False)]
+    finally:
+        if cache:
+            cache.close()
+
+
+@command("score")
+def main(cfg: DictConfig) -> None:
+    runs, skipped = discover_runs(cfg.results_dir)
+    if not runs:
+        raise BenchError(f"{cfg.results_dir}/runs: no complete runs to score; "
+                         "make one with `python -m bench run model=NAME`")
+    outcomes = score_all(cfg, runs, instantiate(cfg.dataset))
+    notes = skipped + [n for _, o in outcomes for n in o.notes]
+    print(summary(outcomes, list(cfg.get("metric") or {}), notes), file=sys.stdout, flush=True)

@@ -1,0 +1,129 @@
+"""sacrebleu-based metrics equal the sacrebleu command line; golden cases; configs; lazy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sacrebleu.metrics import BLEU, CHRF, TER
+
+from bench.cli import CONFIG_DIR
+from bench.metrics import load_metric
+from bench.metrics.sacre import Bleu, Chrf, Ter
+
+DATA = Path(__file__).parent / "data" / "metrics"
+PARALLEL = json.loads((DATA / "parallel.json").read_text(encoding="utf-8"))
+GOLDEN = json.loads((DATA / "golden.json").read_text(encoding="utf-8"))
+SACREBLEU = Path(sys.executable).parent / "sacrebleu"
+
+
+def sacrebleu_cli(tmp_path: Path, hyps: list[str], refs: list[str], *extra: str) -> dict[str, dict]:
+    (tmp_path / "ref.txt").write_text("\n".join(refs) + "\n", encoding="utf-8")
+    (tmp_path / "hyp.txt").write_text("\n".join(hyps) + "\n", encoding="utf-8")
+    out = subprocess.run([str(SACREBLEU), str(tmp_path / "ref.txt"), "-i", str(tmp_path / "hyp.txt"),
+                          "-m", "bleu", "chrf", "ter", "-w", "6", *extra],
+                         capture_output=True, text=True, check=True)
+    return {row["name"]: row for row in json.loads(out.stdout)}
+
+
+@pytest.mark.parametrize("pair", sorted(PARALLEL))
+@pytest.mark.parametrize("system", ["hyp_a", "hyp_b"])
+def test_bleu_chrf_ter_equal_the_sacrebleu_command_line(pair: str, system: str, tmp_path: Path):
+    data = PARALLEL[pair]
+    src_lang, tgt_lang = pair.split("-")
+    cli = sacrebleu_cli(tmp_path, data[system], data["ref"], *(["-tok", "zh"] if tgt_lang == "zh" else []))
+    for name, cli_name in (("bleu", "BLEU"), ("chrf", "chrF2"), ("ter", "TER")):
+        score = load_metric(name).score(data["src"], data[system], data["ref"], src_lang=src_lang,
+                                        tgt_lang=tgt_lang)
+        assert round(score.score, 6) == pytest.approx(cli[cli_name]["score"], abs=1e-6), name
+        assert score.signature == cli[cli_name]["signature"], name
+        assert len(score.stats) == len(data["ref"])
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[c["id"] for c in GOLDEN])
+def test_golden_case(case: dict):
+    metric = load_metric(case["metric"], **case.get("overrides", {}))
+    hyps, refs = case["hypotheses"], case["references"]
+    score = metric.score(["src"] * len(hyps), hyps, refs, src_lang="zh", tgt_lang=case["tgt_lang"])
+    assert score.score == pytest.approx(case["score"], abs=1e-9)
+    assert metric.aggregate(np.asarray(score.stats)) == pytest.approx(case["score"], abs=1e-9)
+    if "signature" in case:
+        assert score.signature == case["signature"]
+    if "segments" in case:
+        assert score.segments == pytest.approx(case["segments"])
+    assert metric.expected_signature("zh", case["tgt_lang"]) == score.signature
+
+
+def random_sums(rng: np.random.Generator, rows: int, columns: int) -> np.ndarray:
+    """Summed statistics with the edge cases that matter: zero matches, zero totals, short output."""
+    sums = rng.integers(0, 30, size=(rows, columns)).astype(np.float64)
+    sums[rng.random(sums.shape) < 0.15] = 0
+    return sums
+
+
+@pytest.mark.parametrize("smooth", ["exp", "floor", "add-k", "none"])
+def test_vectorised_bleu_equals_sacrebleu_formula(smooth: str):
+    ours = Bleu(smooth_method=smooth)
+    theirs = BLEU(smooth_method=smooth)
+    sums = random_sums(np.random.default_rng(1), 400, 10)
+    sums[:, 2:6] = np.minimum(sums[:, 2:6], sums[:, 6:10])  # matches never exceed totals
+    expected = [theirs._compute_score_from_stats(list(row)).score for row in sums]
+    assert ours.from_sums(sums, np.ones(len(sums))) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("word_order,eps", [(0, False), (2, False), (0, True)])
+def test_vectorised_chrf_equals_sacrebleu_formula(word_order: int, eps: bool):
+    ours = Chrf(word_order=word_order, eps_smoothing=eps)
+    theirs = CHRF(word_order=word_order, eps_smoothing=eps)
+    sums = random_sums(np.random.default_rng(2), 400, 3 * (6 + word_order))
+    triples = sums.reshape(len(sums), -1, 3)
+    triples[..., 2] = np.minimum(triples[..., 2], np.minimum(triples[..., 0], triples[..., 1]))
+    sums = triples.reshape(len(sums), -1)
+    expected = [theirs._compute_score_from_stats(list(row)).score for row in sums]
+    assert ours.from_sums(sums, np.ones(len(sums))) == pytest.approx(expected, abs=1e-9)
+
+
+def test_vectorised_ter_equals_sacrebleu_formula():
+    sums = random_sums(np.random.default_rng(3), 200, 2)
+    expected = [TER()._compute_score_from_stats(list(row)).score for row in sums]
+    assert Ter().from_sums(sums, np.ones(len(sums))) == pytest.approx(expected, abs=1e-9)
+
+
+def metric_names() -> list[str]:
+    return sorted(p.stem for p in (CONFIG_DIR / "metric").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", metric_names())
+def test_every_metric_config_lands_at_its_name_and_instantiates(name: str):
+    header = (CONFIG_DIR / "metric" / f"{name}.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert header == f"# @package metric.{name}"
+    metric = load_metric(name)
+    assert metric.name == name
+    assert isinstance(metric.higher_is_better, bool)
+
+
+def test_score_config_composes_several_metrics_with_overrides():
+    from hydra import compose, initialize_config_dir
+
+    from bench.metrics import instantiate_metrics
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("score", overrides=["metric=[bleu,chrfpp,ter]", "metric.bleu.tokenize=intl"])
+    metrics = instantiate_metrics(cfg.metric)
+    assert list(metrics) == ["bleu", "chrfpp", "ter"]
+    assert metrics["bleu"].tokenizer_for("kk") == "intl"
+    assert metrics["chrfpp"].name == "chrfpp" and not metrics["ter"].higher_is_better
+
+
+def test_light_paths_never_import_torch():
+    """The leaderboard loads every metric for aggregate(); `score metric=[bleu]` must stay light too."""
+    code = ("import sys; from bench.metrics import load_metric; import bench.score, bench.metrics.scoring, "
+            "bench.metrics.significance\n"
+            "for n in ('bleu', 'chrf', 'comet', 'cometkiwi', 'off_target', 'length_ratio'): load_metric(n)\n"
+            "heavy = [m for m in ('torch', 'comet', 'lingua', 'transformers') if m in sys.modules]\n"
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,0 +1,134 @@
+"""Bootstrap confidence intervals and paired significance tests on stored statistics."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sacrebleu.metrics import BLEU
+from sacrebleu.significance import PairedTest
+
+from bench.metrics import load_metric
+from bench.metrics.base import Metric, Score
+from bench.metrics.bootstrap import (Bootstrap, bootstrap_indices, confidence_interval, resampled_scores,
+                                     with_confidence_interval)
+from bench.metrics.significance import approximate_randomization, paired_bootstrap, rank_clusters
+
+
+def synthetic(n: int, seed: int, noise: float) -> tuple[list[str], list[str]]:
+    """``n`` reference lines and an output that swaps about ``noise`` of their words."""
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i}" for i in range(60)]
+    refs = [" ".join(rng.choice(vocab, size=rng.integers(6, 16))) for _ in range(n)]
+    hyps = [" ".join(w if rng.random() > noise else str(rng.choice(vocab)) for w in r.split()) for r in refs]
+    return refs, hyps
+
+
+def scored(name: str, refs: list[str], hyps: list[str]) -> Score:
+    return load_metric(name).score(refs, hyps, refs, src_lang="zh", tgt_lang="vi")
+
+
+class Median(Metric):
+    """Not additive: exercises the generic resampling path of the base class."""
+
+    name = "median"
+
+    def score(self, sources, hypotheses, references, *, src_lang, tgt_lang) -> Score:
+        raise NotImplementedError
+
+    def aggregate(self, stats: np.ndarray) -> float:
+        return float(np.median(np.asarray(stats)[:, 0]))
+
+
+@pytest.mark.parametrize("name", ["bleu", "chrf", "ter", "length_ratio"])
+def test_vectorised_resampling_equals_aggregating_each_resample(name: str):
+    refs, hyps = synthetic(60, 0, 0.3)
+    metric = load_metric(name)
+    stats = np.asarray(scored(name, refs, hyps).stats, dtype=np.float64)
+    idx = bootstrap_indices(len(stats), 50, 7)
+    expected = [metric.aggregate(stats[row]) for row in idx]
+    assert resampled_scores(metric, stats, idx) == pytest.approx(expected, abs=1e-9)
+
+
+def test_generic_resampling_path_for_metrics_that_are_not_additive():
+    stats = np.random.default_rng(0).random((40, 1))
+    idx = bootstrap_indices(40, 30, 1)
+    assert resampled_scores(Median(), stats, idx) == pytest.approx([np.median(stats[r, 0]) for r in idx])
+
+
+@pytest.mark.parametrize("name", ["bleu", "chrf", "chrfpp", "ter", "length_ratio"])
+def test_interval_contains_the_score_and_is_reproducible(name: str):
+    refs, hyps = synthetic(200, 1, 0.3)
+    metric = load_metric(name)
+    score = with_confidence_interval(scored(name, refs, hyps), metric, Bootstrap(samples=1000, seed=3))
+    assert score.ci_low < score.score < score.ci_high
+    assert score.extra["bootstrap"] == {"method": "percentile", "samples": 1000, "seed": 3, "confidence": 0.95}
+    again = with_confidence_interval(scored(name, refs, hyps), metric, Bootstrap(samples=1000, seed=3))
+    assert (again.ci_low, again.ci_high) == (score.ci_low, score.ci_high)
+    other_seed = with_confidence_interval(score, metric, Bootstrap(samples=1000, seed=4))
+    assert (other_seed.ci_low, other_seed.ci_high) != (score.ci_low, score.ci_high)
+
+
+def test_interval_narrows_with_more_data():
+    metric = load_metric("chrf")
+    widths = []
+    for n in (50, 800):
+        refs, hyps = synthetic(n, 2, 0.3)
+        low, high = confidence_interval(metric, np.asarray(scored("chrf", refs, hyps).stats), Bootstrap())
+        widths.append(high - low)
+    assert widths[1] < widths[0] / 2  # about 1/sqrt(16) of it
+
+
+def test_interval_survives_scores_json():
+    refs, hyps = synthetic(30, 3, 0.2)
+    score = with_confidence_interval(scored("bleu", refs, hyps), load_metric("bleu"), Bootstrap())
+    assert Score.from_json(json.loads(json.dumps(score.to_json()))) == score
+
+
+def sacrebleu_p_value(test_type: str, samples: int, base: list[str], system: list[str], refs: list[str]):
+    _, results = PairedTest([("a", base), ("b", system)], {"BLEU": BLEU()}, [refs], test_type=test_type,
+                            n_samples=samples)()
+    return results["BLEU"][1].p_value
+
+
+@pytest.mark.parametrize("noise_b", [0.32, 0.45])
+def test_paired_tests_equal_sacrebleu_significance_on_bleu(noise_b: float):
+    refs, hyps_a = synthetic(150, 4, 0.3)
+    _, hyps_b = synthetic(150, 4, noise_b)
+    metric = load_metric("bleu")
+    a, b = scored("bleu", refs, hyps_a).stats, scored("bleu", refs, hyps_b).stats
+    assert paired_bootstrap(metric, a, b, 1000, 12345) == sacrebleu_p_value("bs", 1000, hyps_a, hyps_b, refs)
+    assert approximate_randomization(metric, a, b, 2000, 12345) == sacrebleu_p_value("ar", 2000, hyps_a,
+                                                                                      hyps_b, refs)
+
+
+def test_identical_systems_are_not_significantly_different():
+    refs, hyps = synthetic(80, 5, 0.3)
+    metric, stats = load_metric("chrf"), scored("chrf", refs, hyps).stats
+    assert paired_bootstrap(metric, stats, stats) == 1.0
+    assert approximate_randomization(metric, stats, stats, trials=500) == 1.0
+
+
+def test_rank_clusters_share_ranks_within_noise_and_respect_direction():
+    refs, _ = synthetic(300, 6, 0.0)
+    systems = {name: synthetic(300, 6, noise)[1]
+               for name, noise in {"best": 0.2, "tied": 0.2, "worse": 0.5, "worst": 0.8}.items()}
+    systems["tied"] = list(systems["best"])
+    for name in ("chrf", "ter"):  # higher and lower is better
+        metric = load_metric(name)
+        stats = {sys: scored(name, refs, hyps).stats for sys, hyps in systems.items()}
+        for method in ("bootstrap", "ar"):
+            ranks = rank_clusters(stats, metric, method=method)
+            assert ranks == {"best": 1, "tied": 1, "worse": 3, "worst": 4}, (name, method)
+
+
+def test_length_ratio_ranks_by_distance_to_one():
+    metric = load_metric("length_ratio")
+    refs = ["abcdefghij"] * 200
+    rng = np.random.default_rng(0)
+    systems = {name: [("x" * int(rng.normal(10 * scale, 1))).strip() or "x" for _ in refs]
+               for name, scale in {"short": 0.6, "right": 1.0, "long": 1.3}.items()}
+    stats = {sys: scored("length_ratio", refs, hyps).stats for sys, hyps in systems.items()}
+    assert rank_clusters(stats, metric) == {"right": 1, "long": 2, "short": 3}
+
