@@ -11,8 +11,13 @@ from sacrebleu.significance import PairedTest
 
 from bench.metrics import load_metric
 from bench.metrics.base import Metric, Score
-from bench.metrics.bootstrap import (Bootstrap, bootstrap_indices, confidence_interval, resampled_scores,
-                                     with_confidence_interval)
+from bench.metrics.bootstrap import (
+    Bootstrap,
+    bootstrap_indices,
+    confidence_interval,
+    resampled_scores,
+    with_confidence_interval,
+)
 from bench.metrics.significance import approximate_randomization, paired_bootstrap, rank_clusters
 
 
@@ -63,7 +68,8 @@ def test_interval_contains_the_score_and_is_reproducible(name: str):
     metric = load_metric(name)
     score = with_confidence_interval(scored(name, refs, hyps), metric, Bootstrap(samples=1000, seed=3))
     assert score.ci_low < score.score < score.ci_high
-    assert score.extra["bootstrap"] == {"method": "percentile", "samples": 1000, "seed": 3, "confidence": 0.95}
+    assert score.extra["bootstrap"] == {"method": "percentile", "samples": 1000, "seed": 3,
+                                        "confidence": 0.95}
     again = with_confidence_interval(scored(name, refs, hyps), metric, Bootstrap(samples=1000, seed=3))
     assert (again.ci_low, again.ci_high) == (score.ci_low, score.ci_high)
     other_seed = with_confidence_interval(score, metric, Bootstrap(samples=1000, seed=4))
