@@ -1,0 +1,55 @@
+"""The per-segment data behind the page's segment explorer: what each system wrote for each row and
+how each metric scored it.
+
+Stored column-wise (one list per system and metric) to keep the embedded JSON small. Only metrics
+with per-segment scores appear; the off-target metric's segments are 0/1 flags shown as badges.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.board import fmt
+from bench.board.collect import PairBoard
+from bench.errors import BenchError
+from bench.refset.store import Segment, split_pair
+
+
+def segment_metrics(board: PairBoard) -> list[str]:
+    """Metrics (not the off-target flag) with per-segment scores for at least one ranked system."""
+    return [m for m in board.metrics if any(e.scores.get(m) and e.scores[m].segments for e in board.entries)]
+
+
+def pair_data(board: PairBoard, segments: list[Segment]) -> dict[str, Any]:
+    src_lang, tgt_lang = split_pair(board.pair)
+    metrics = segment_metrics(board)
+    outputs: dict[str, list[str]] = {}
+    notes: list[str] = []
+    for entry in board.entries:
+        try:
+            outputs[entry.system] = entry.run.hypotheses(board.pair)
+        except BenchError as exc:
+            notes.append(f"outputs of {entry.system} not shown: {exc}")
+    systems = [e.system for e in board.entries if e.system in outputs]
+    scores = {e.system: {m: e.scores[m].segments for m in metrics if e.scores.get(m) and e.scores[m].segments}
+              for e in board.entries if e.system in outputs}
+    off = board.off_target
+    flags = {e.system: e.scores[off].segments for e in board.entries
+             if e.system in outputs and off and e.scores.get(off) and e.scores[off].segments}
+    return {
+        "pair": board.pair,
+        "srcLang": src_lang,
+        "tgtLang": tgt_lang,
+        "systems": systems,
+        "metrics": [{"name": m, "higherIsBetter": board.directions[m].higher_is_better,
+                     "optimum": board.directions[m].optimum,
+                     "digits": fmt.digits(v for s in scores.values() for v in s.get(m, []))}
+                    for m in metrics],
+        "ids": [s.id for s in segments],
+        "sources": [s.src for s in segments],
+        "references": [s.ref for s in segments],
+        "outputs": outputs,
+        "scores": scores,
+        "offTarget": flags,
+        "notes": notes,
+    }

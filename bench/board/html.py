@@ -1,0 +1,158 @@
+"""``results/leaderboard.html``: one self-contained page that works offline.
+
+Tables, charts and provenance are rendered here, so they read without JavaScript; the script in
+``assets/board.js`` adds sorting and the segment explorer, which it builds from JSON embedded in the
+page. CSS and JS are inlined from ``assets/``; a Content-Security-Policy allows exactly those two
+blocks (by hash) and nothing from the network, so even a mistake in escaping could not run a script.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from importlib import resources
+
+from bench.board import chart, drilldown, fmt
+from bench.board.collect import Board, Direction, Entry, PairBoard, Significance
+from bench.board.markup import Markup, el, escape, script_json
+from bench.refset.store import Segment
+
+_SLOT = re.compile(r"\{\{(\w+)\}\}")
+
+
+def asset(name: str) -> str:
+    return (resources.files("bench.board") / "assets" / name).read_text(encoding="utf-8")
+
+
+def csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def fill(template: str, slots: dict[str, str]) -> str:
+    """Replace every ``{{name}}`` in one pass, so text inside a filled slot is never filled again."""
+    return _SLOT.sub(lambda m: slots[m.group(1)], template)
+
+
+def score_cell(board: PairBoard, entry: Entry, metric: str) -> Markup:
+    score = entry.scores.get(metric)
+    if score is None:
+        return el("td", "–", class_="num")
+    places = fmt.column_digits(board, metric)
+    ci = fmt.with_ci(score, places).removeprefix(fmt.number(score.score, places)).strip()
+    return el("td", el("span", fmt.number(score.score, places), class_="score"),
+              el("span", ci, class_="ci") if ci else None, class_="num", data_value=repr(score.score))
+
+
+def off_target_cell(board: PairBoard, entry: Entry) -> Markup | None:
+    if not board.off_target:
+        return None
+    score = entry.scores.get(board.off_target)
+    return el("td", fmt.share(score), class_="num",
+              data_value=repr(score.score) if score is not None else None)
+
+
+def header(label: str, kind: str, direction: Direction | None = None, title: str | None = None,
+           ascending: bool = False) -> Markup:
+    """A sortable column head; its direction makes the first click put the best values on top."""
+    better = None if direction is None else ("higher" if direction.higher_is_better else "lower")
+    return el("th", el("button", label, type="button", title=title or (direction and direction.describe())),
+              data_type=kind, data_better=better, data_optimum=direction and direction.optimum,
+              class_="num" if kind == "number" else None, aria_sort="ascending" if ascending else None)
+
+
+def ranked_table(board: PairBoard) -> Markup:
+    heads = [header("Rank", "number", Direction(higher_is_better=False), title="significance cluster",
+                    ascending=board.rank_metric is not None),
+             header("System", "text")]
+    heads += [header(m, "number", board.directions[m]) for m in board.metrics]
+    if board.off_target:
+        heads.append(header("Off-target", "number", board.directions[board.off_target],
+                            title="share of outputs not in the target language (lower is better)"))
+    heads.append(header("Run date", "text"))
+    rows = [el("tr",
+               el("td", el("span", fmt.rank(e), class_="rank"), class_="num",
+                  data_value=e.rank if e.rank is not None else None),
+               el("td", e.system, class_="system", title=e.where),
+               [score_cell(board, e, m) for m in board.metrics],
+               off_target_cell(board, e),
+               el("td", fmt.day(e), title=e.created),
+               class_=f"band-{band}")
+            for e, band in zip(board.entries, fmt.cluster_bands(board.entries))]
+    return el("table", el("thead", el("tr", heads)), el("tbody", rows), class_="board sortable")
+
+
+def stale_table(board: PairBoard) -> Markup:
+    heads = ["System", *board.metrics, *(["Off-target"] if board.off_target else []), "Run date", "Run"]
+    rows = [el("tr", el("td", e.system), [score_cell(board, e, m) for m in board.metrics],
+               off_target_cell(board, e), el("td", fmt.day(e)), el("td", el("code", e.where)))
+            for e in board.stale]
+    return el("table", el("thead", el("tr", [el("th", h) for h in heads])), el("tbody", rows), class_="stale")
+
+
+def provenance(board: PairBoard) -> Markup:
+    signatures = []
+    for metric in [*board.metrics, *([board.off_target] if board.off_target else [])]:
+        found = board.signatures(metric)
+        mixed = len(found) > 1
+        items = [el("li", el("code", sig), f" ({', '.join(systems)})" if mixed else None)
+                 for sig, systems in found.items()]
+        warning = el("span", " differs between systems: not comparable", class_="warn") if mixed else None
+        signatures.append(el("li", el("strong", metric), warning, el("ul", items)))
+    common, own = board.shared_versions()
+    runs = [el("li", el("strong", e.system), " ", el("code", e.where), ", fingerprint ",
+               el("code", e.fingerprint or "none"),
+               f"; {fmt.versions(own[e.system])}" if own[e.system] else None)
+            for e in sorted(board.entries, key=lambda e: e.system)]
+    return el("details",
+              el("summary", "Signatures, versions and runs"),
+              el("h4", "Signatures"), el("ul", signatures),
+              el("p", f"Confidence intervals: {fmt.bootstrap(board.bootstrap_settings())}."),
+              el("p", f"Versions (all runs): {fmt.versions(common)}."),
+              el("h4", "Runs"), el("ul", runs), class_="provenance")
+
+
+def pair_section(board: PairBoard, significance: Significance, rows: int) -> Markup:
+    src, _, tgt = board.pair.partition("-")
+    meta = el("span", f"{len(board.entries)} systems · {rows} segments", class_="meta")
+    title = el("h2", f"{src} → {tgt}", meta)
+    parts: list[Markup | None] = [title]
+    if board.entries:
+        parts += [el("p", fmt.ranking(board, significance), class_="lead"),
+                  ranked_table(board),
+                  el("ul", [el("li", n) for n in board.notes], class_="notes") if board.notes else None,
+                  chart.charts(board), provenance(board)]
+    else:
+        parts.append(el("p", f"No runs on the current test set yet: python -m bench run model=NAME "
+                             f"pairs=[{board.pair}]", class_="lead"))
+    if board.stale:
+        parts += [el("h3", "Made on an older test set (not ranked)"), stale_table(board)]
+    if board.entries:
+        parts += [el("h3", "Segments"),
+                  el("div", el("p", "The segment explorer needs JavaScript."), class_="explorer",
+                     data_pair=board.pair)]
+    return el("section", parts, id=f"pair-{board.pair}", class_="pair")
+
+
+def body(board: Board, references: dict[str, list[Segment]]) -> Markup:
+    nav = el("nav", [el("a", p.pair, href=f"#pair-{p.pair}") for p in board.pairs])
+    left_out = el("section", el("h2", "Runs left out"), el("ul", [el("li", n) for n in board.notes]),
+                  class_="left-out") if board.notes else None
+    return el("main",
+              el("header", el("h1", "MT leaderboard"),
+                 el("p", "Each row is a system's newest complete run on the current test set; brackets "
+                         "hold the confidence interval. Click a column to sort; open a pair's segments "
+                         "to read what each system wrote, worst segments first."), nav),
+              [pair_section(p, board.policy.significance, len(references.get(p.pair, [])))
+               for p in board.pairs],
+              left_out)
+
+
+def render(board: Board, references: dict[str, list[Segment]]) -> str:
+    """The page; ``references`` holds the current rows of every pair (for the segment explorer)."""
+    css, js = asset("board.css"), asset("board.js")
+    data = {"pairs": [drilldown.pair_data(p, references[p.pair]) for p in board.pairs if p.entries]}
+    policy = (f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; "
+              "img-src data:; base-uri 'none'; form-action 'none'")
+    return fill(asset("page.html"), {"csp": escape(policy), "css": css, "js": js,
+                                     "body": body(board, references), "data": script_json(data)})

@@ -1,0 +1,283 @@
+"""``python -m bench leaderboard`` over synthetic run folders written to the run folder contract.
+
+The scenario (:func:`scenario`) has what a real ``results/`` accumulates: several systems, a system run
+twice, two systems with identical output (a tie), the ``reference`` baseline, a run on an older test
+set, an interrupted run, and a hypothesis that tries to inject markup into the HTML page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from bench.io import atomic_write_json
+from bench.metrics import load_metric
+from bench.metrics.base import Score
+from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
+from bench.refset.store import Segment, canonical_sha256
+from bench.runs import write_hypotheses
+from tests.helpers import ROOT, bench, write_references
+
+ROWS = {
+    "zh-kk": [("今天天气很好。", "Бүгін ауа райы өте жақсы."),
+              ("我们明天去北京。", "Біз ертең Бейжіңге барамыз."),
+              ("这本书非常有意思。", "Бұл кітап өте қызықты."),
+              ("他在大学学习经济学。", "Ол университетте экономика оқиды."),
+              ("两国签署了合作协议。", "Екі ел ынтымақтастық туралы келісімге қол қойды."),
+              ("会议将于下周举行。", "Кездесу келесі аптада өтеді."),
+              ("中国和哈萨克斯坦是好邻居。", "Қытай мен Қазақстан жақсы көршілер."),
+              ("新的铁路线已经开通。", "Жаңа теміржол желісі ашылды."),
+              ("学生们参观了博物馆。", "Студенттер мұражайды аралады."),
+              ("这个城市有很多公园。", "Бұл қалада саябақтар көп."),
+              ("农民今年获得了丰收。", "Диқандар биыл мол өнім алды."),
+              ("2021年贸易额增长了百分之二十。", "2021 жылы сауда көлемі жиырма пайызға өсті.")],
+    "zh-vi": [("今天天气很好。", "Hôm nay thời tiết rất đẹp."),
+              ("我们明天去北京。", "Ngày mai chúng tôi đi Bắc Kinh."),
+              ("这本书非常有意思。", "Cuốn sách này rất thú vị."),
+              ("他在大学学习经济学。", "Anh ấy học kinh tế ở trường đại học."),
+              ("两国签署了合作协议。", "Hai nước đã ký thỏa thuận hợp tác."),
+              ("会议将于下周举行。", "Cuộc họp sẽ diễn ra vào tuần tới."),
+              ("越南和中国是邻国。", "Việt Nam và Trung Quốc là hai nước láng giềng."),
+              ("新的铁路线已经开通。", "Tuyến đường sắt mới đã được khai trương."),
+              ("学生们参观了博物馆。", "Các sinh viên đã tham quan bảo tàng."),
+              ("这个城市有很多公园。", "Thành phố này có nhiều công viên."),
+              ("农民今年获得了丰收。", "Năm nay nông dân được mùa."),
+              ("2021年贸易额增长了百分之二十。", "Năm 2021, kim ngạch thương mại tăng hai mươi phần trăm.")],
+}
+XSS = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
+OLD_SHA = "0" * 64
+FILES = ("leaderboard.md", "leaderboard.csv", "leaderboard.html")
+
+
+def close(ref: str, i: int) -> str:
+    """A good translation: the reference, with the last word dropped on every third row."""
+    return ref.rsplit(" ", 1)[0] + "." if i % 3 == 0 else ref
+
+
+def weak(ref: str, i: int) -> str:
+    """A weak translation: every other word of the reference."""
+    return " ".join(ref.split()[::2])
+
+
+def off_target(segment: Segment, output: str) -> bool:
+    """Stand-in for language identification: Chinese characters or Russian words in the output."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in output) or "Сегодня" in output
+
+
+def scores_for(segments: list[Segment], outputs: list[str]) -> dict[str, dict]:
+    """chrF as the real metric computes it; COMET and off-target made up, with the stored shapes."""
+    refs = [s.ref for s in segments]
+    chrf_metric = load_metric("chrf")
+    chrf = chrf_metric.score([s.src for s in segments], outputs, refs, src_lang="zh",
+                             tgt_lang=segments[0].tgt_lang)
+    chrf = with_confidence_interval(chrf, chrf_metric, Bootstrap(samples=200))
+    comet_segments = [round(0.3 + 0.6 * c / 100, 4) for c in chrf.segments]
+    comet = Score(metric="comet", score=sum(comet_segments) / len(comet_segments),
+                  signature="Unbabel/wmt22-comet-da|synthetic", stats=[[c] for c in comet_segments],
+                  segments=comet_segments, ci_low=min(comet_segments), ci_high=max(comet_segments))
+    flags = [float(off_target(s, o)) for s, o in zip(segments, outputs)]
+    share = Score(metric="off_target", score=100 * sum(flags) / len(flags), signature="off_target|synthetic",
+                  stats=[[f] for f in flags], segments=flags)
+    return {s.metric: s.to_json() for s in (chrf, comet, share)}
+
+
+def write_run(results: Path, system: str, run_id: str, day: str, outputs: dict[str, list[str]],
+              refs: dict[str, list[Segment]], *, sha: dict[str, str] | None = None,
+              status: str = "complete") -> Path:
+    """A run folder as ``python -m bench run`` leaves it."""
+    folder = results / "runs" / system / run_id
+    for pair, lines in outputs.items():
+        write_hypotheses(folder, pair, lines)
+    atomic_write_json(folder / "scores.json", {p: scores_for(refs[p], o) for p, o in outputs.items()})
+    atomic_write_json(folder / "run.json", {
+        "status": status, "run_id": run_id, "created": f"{day}T10:00:00+00:00",
+        "system": {"name": system, "fingerprint": f"fp-{system}"},
+        "testset": {"name": "local:references",
+                    "pairs": {p: {"sha256": (sha or {}).get(p) or canonical_sha256(refs[p]), "rows": len(o)}
+                              for p, o in outputs.items()}},
+        "versions": {"bench": "0.1.0", "sacrebleu": "2.6.0", "torch": None}, "git_commit": "abc1234",
+    })
+    return folder
+
+
+@dataclass
+class Scenario:
+    results: Path
+    references: Path
+
+
+def scenario(tmp_path: Path) -> Scenario:
+    refs_dir = tmp_path / "references"
+    refs = write_references(refs_dir, ROWS)
+    results = tmp_path / "results"
+
+    def each(make) -> dict[str, list[str]]:
+        return {p: [make(s, i) for i, s in enumerate(segs)] for p, segs in refs.items()}
+
+    good = each(lambda s, i: close(s.ref, i))
+    write_run(results, "nllb-200-1.3B", "20261101-090000-aaaaaa", "2026-11-01",
+              each(lambda s, i: weak(s.ref, i)), refs)
+    write_run(results, "nllb-200-1.3B", "20261120-090000-bbbbbb", "2026-11-20", good, refs)
+    write_run(results, "madlad400-3b-mt", "20261121-090000-cccccc", "2026-11-21", good, refs)
+    m2m = each(lambda s, i: weak(s.ref, i))
+    m2m["zh-kk"][1] = XSS
+    m2m["zh-kk"][0] = "Сегодня хорошая погода."
+    write_run(results, "m2m100_418M", "20261119-090000-dddddd", "2026-11-19", m2m, refs)
+    write_run(results, "copy", "20261118-090000-eeeeee", "2026-11-18", each(lambda s, i: s.src), refs)
+    write_run(results, "reference", "20261118-090000-ffffff", "2026-11-18", each(lambda s, i: s.ref), refs)
+    write_run(results, "opus-mt-zh-kk", "20260901-090000-gggggg", "2026-09-01",
+              {"zh-kk": good["zh-kk"]}, refs, sha={"zh-kk": OLD_SHA})
+    write_run(results, "m2m100_1.2B", "20261122-090000-hhhhhh", "2026-11-22", good, refs, status="running")
+    return Scenario(results, refs_dir)
+
+
+def leaderboard(s: Scenario, *overrides: str) -> subprocess.CompletedProcess:
+    return bench("leaderboard", f"results_dir={s.results}", f"references={s.references}", *overrides)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, subprocess.CompletedProcess, float]:
+    s = scenario(tmp_path_factory.mktemp("board"))
+    start = time.perf_counter()
+    out = leaderboard(s)
+    return s, out, time.perf_counter() - start
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def test_writes_the_three_files_and_notes_the_interrupted_run(built):
+    s, out, seconds = built
+    assert out.returncode == 0, out.stderr
+    for name in FILES:
+        assert (s.results / name).is_file()
+    skipped = [line for line in out.stderr.splitlines() if "m2m100_1.2B" in line]
+    assert len(skipped) == 1 and "incomplete" in skipped[0]
+    assert seconds < 30
+
+
+def test_markdown_has_one_ranked_table_per_pair_with_intervals(built):
+    s, _, _ = built
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    assert md.count("| rank | system | comet | chrf | off-target | run date |") == 2
+    assert "## zh-kk" in md and "## zh-vi" in md
+    row = next(line for line in md.splitlines() if line.startswith("| 1 | nllb-200-1.3B"))
+    assert "[" in row and "–" in row and row.endswith("| 2026-11-20 |")
+    assert "Signatures:" in md and "`Unbabel/wmt22-comet-da|synthetic`" in md
+    assert "Versions (all runs):" in md and "sacrebleu 2.6.0" in md
+
+
+def test_reference_baseline_is_left_out_and_copy_kept(built):
+    s, _, _ = built
+    rows = read_csv(s.results / "leaderboard.csv")
+    systems = {r["system"] for r in rows}
+    assert "reference" not in systems and "copy" in systems
+    assert "reference" not in (s.results / "leaderboard.md").read_text(encoding="utf-8").split("Runs:")[0]
+
+
+def test_csv_is_tidy_with_the_newest_run_of_each_system(built):
+    s, _, _ = built
+    rows = read_csv(s.results / "leaderboard.csv")
+    assert list(rows[0]) == ["pair", "system", "metric", "score", "ci_low", "ci_high", "signature", "run_id",
+                             "rank"]
+    keys = [(r["pair"], r["system"], r["metric"]) for r in rows]
+    assert len(keys) == len(set(keys)) == 2 * 4 * 3  # pairs x ranked systems x metrics
+    nllb = {r["run_id"] for r in rows if r["system"] == "nllb-200-1.3B"}
+    assert nllb == {"20261120-090000-bbbbbb"}
+    chrf = next(r for r in rows if r["system"] == "copy" and r["metric"] == "chrf" and r["pair"] == "zh-vi")
+    assert float(chrf["ci_low"]) <= float(chrf["score"]) <= float(chrf["ci_high"])
+
+
+def test_identical_systems_share_a_rank_and_the_floor_is_last(built):
+    s, _, _ = built
+    rows = read_csv(s.results / "leaderboard.csv")
+    for pair in ROWS:
+        rank = {r["system"]: int(r["rank"]) for r in rows if r["pair"] == pair}
+        assert rank["nllb-200-1.3B"] == rank["madlad400-3b-mt"] == 1
+        assert rank["copy"] == max(rank.values()) > 1
+
+
+def test_runs_on_an_older_test_set_are_listed_apart(built):
+    s, _, _ = built
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    ranked, stale = md.split("### zh-kk: made on an older test set (not ranked)")
+    assert "opus-mt-zh-kk" in stale.split("## zh-vi")[0]
+    assert "opus-mt-zh-kk" not in ranked
+    assert "opus-mt-zh-kk" not in {r["system"] for r in read_csv(s.results / "leaderboard.csv")}
+
+
+def test_output_is_a_pure_function_of_the_runs(built):
+    s, _, _ = built
+    before = {name: (s.results / name).read_bytes() for name in FILES}
+    again = leaderboard(s)
+    assert again.returncode == 0, again.stderr
+    assert before == {n: (s.results / n).read_bytes() for n in before}
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes, as a browser's parser would see them."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_html_is_self_contained_and_escapes_model_output(built):
+    s, _, _ = built
+    page = (s.results / "leaderboard.html").read_text(encoding="utf-8")
+    tags = Tags(page).tags
+    names = [name for name, _ in tags]
+    assert names.count("script") == 2 and "img" not in names and "link" not in names
+    assert not [a for _, attrs in tags for a in attrs if a in ("src", "href") and "//" in (attrs[a] or "")]
+    assert not [a for _, attrs in tags for a in attrs if a.startswith("on")]
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in page
+    assert sum(name == "svg" for name in names) == 2 * 2  # one chart per metric column per pair
+
+
+def test_no_runs_is_one_line_and_writes_nothing(tmp_path: Path):
+    refs = tmp_path / "references"
+    write_references(refs, ROWS)
+    results = tmp_path / "results"
+    out = bench("leaderboard", f"results_dir={results}", f"references={refs}")
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0
+    assert "no complete runs under" in out.stderr and "python -m bench run model=copy" in out.stderr
+    assert not results.exists() or not any(results.glob("leaderboard.*"))
+
+
+def test_ranking_falls_back_to_chrf_when_comet_is_missing(tmp_path: Path):
+    s = scenario(tmp_path)
+    run = s.results / "runs" / "copy" / "20261118-090000-eeeeee" / "scores.json"
+    scores = json.loads(run.read_text())
+    for pair in scores.values():
+        del pair["comet"]
+    atomic_write_json(run, scores)
+    out = leaderboard(s, "significance.method=ar")
+    assert out.returncode == 0, out.stderr
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    assert "Ranked by chrf" in md and "comet is missing for copy" in md
+    assert "approximate randomization" in md
+
+
+def test_does_not_import_torch(built):
+    s, _, _ = built
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "bench", "leaderboard",
+                          f"results_dir={s.results}", f"references={s.references}"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if "|" in line}
+    assert not {name for name in imported if name == "torch" or name.startswith("torch.")}
