@@ -41,7 +41,7 @@ def score_cell(board: PairBoard, entry: Entry, metric: str) -> Markup:
     places = fmt.column_digits(board, metric)
     ci = fmt.with_ci(score, places).removeprefix(fmt.number(score.score, places)).strip()
     return el("td", el("span", fmt.number(score.score, places), class_="score"),
-              el("span", ci, class_="ci") if ci else None, class_="num", data_value=repr(score.score))
+              [" ", el("span", ci, class_="ci")] if ci else None, class_="num", data_value=repr(score.score))
 
 
 def off_target_cell(board: PairBoard, entry: Entry) -> Markup | None:
