@@ -63,7 +63,10 @@ def _encoder_available(pretrained: str) -> bool:
         return True
     from huggingface_hub import try_to_load_from_cache
 
-    return isinstance(try_to_load_from_cache(pretrained, "config.json"), str)
+    try:
+        return isinstance(try_to_load_from_cache(pretrained, "config.json"), str)
+    except ValueError:  # a folder path that does not exist is no valid Hub id either
+        return False
 
 
 @dataclass

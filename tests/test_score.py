@@ -1,0 +1,150 @@
+"""``python -m bench score`` on synthetic run folders, and the ``score_run`` contract of ``run``."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.io import atomic_write_json
+from bench.metrics import load_metric
+from bench.metrics.cache import ScoreCache
+from bench.metrics.scoring import score_run
+from bench.refset.store import LocalReferences
+from bench.runs import load_run, write_hypotheses
+from tests.fixtures_comet import tiny_comet  # noqa: F401
+from tests.helpers import bench, write_references
+
+DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
+PAIRS = {pair: list(zip(DATA[pair]["src"], DATA[pair]["ref"])) for pair in ("zh-kk", "zh-vi")}
+
+
+def make_run(results: Path, refs: Path, system: str, hyp_key: str, *, complete: bool = True,
+             sha: dict[str, str] | None = None) -> Path:
+    """A run folder as ``bench run`` leaves it (run.json, hypotheses), without scores."""
+    manifest = json.loads((refs / "MANIFEST.json").read_text())["files"]
+    run_dir = results / "runs" / system / f"2026-01-01_00-00-00-{system}"
+    for pair in PAIRS:
+        write_hypotheses(run_dir, pair, DATA[pair][hyp_key])
+    atomic_write_json(run_dir / "run.json", {
+        "status": "complete" if complete else "running",
+        "system": {"name": system},
+        "testset": {"name": f"local:{refs}", "pairs": {
+            pair: {"sha256": (sha or {}).get(pair, manifest[f"{pair}.jsonl"]["sha256"]), "rows": len(rows)}
+            for pair, rows in PAIRS.items()}},
+    })
+    return run_dir
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Path]:
+    refs = tmp_path / "references"
+    write_references(refs, PAIRS)
+    return refs, tmp_path / "results"
+
+
+def scores(run_dir: Path) -> dict:
+    return json.loads((run_dir / "scores.json").read_text())
+
+
+def score_cmd(refs: Path, results: Path, *args: str):
+    out = bench("score", f"results_dir={results}", f"dataset.path={refs}", *args)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_score_adds_missing_metrics_skips_stored_ones_and_force_recomputes(setup):
+    refs, results = setup
+    good = make_run(results, refs, "good", "hyp_a")
+    poor = make_run(results, refs, "poor", "hyp_b")
+    make_run(results, refs, "broken", "hyp_b", complete=False)
+
+    out = score_cmd(refs, results, "metric=[bleu,chrf]")
+    for run in (good, poor):
+        stored = scores(run)
+        assert set(stored) == set(PAIRS)
+        for pair in PAIRS:
+            assert set(stored[pair]) == {"bleu", "chrf"}
+            s = stored[pair]["chrf"]
+            assert s["ci_low"] <= s["score"] <= s["ci_high"] and len(s["stats"]) == len(PAIRS[pair])
+            assert s["extra"]["bootstrap"]["samples"] == 1000
+    assert scores(good)["zh-kk"]["chrf"]["score"] > scores(poor)["zh-kk"]["chrf"]["score"]
+    assert "8 scores computed" in out.stdout and "incomplete run" in out.stdout
+
+    # stored scores are kept (a sentinel survives), missing metrics are added
+    stored = scores(good)
+    stored["zh-kk"]["bleu"]["score"] = 123.0
+    (good / "scores.json").write_text(json.dumps(stored))
+    out = score_cmd(refs, results, "metric=[bleu,chrf,ter]")
+    assert scores(good)["zh-kk"]["bleu"]["score"] == 123.0
+    assert "ter" in scores(good)["zh-vi"] and "8 already stored" in out.stdout
+
+    # force recomputes, from the score cache since nothing changed
+    out = score_cmd(refs, results, "metric=[bleu]", "force=true")
+    assert scores(good)["zh-kk"]["bleu"]["score"] != 123.0
+    assert "4 from the score cache" in out.stdout
+
+
+def test_rescoring_from_the_cache_gives_the_same_scores(setup):
+    refs, results = setup
+    run = make_run(results, refs, "good", "hyp_a")
+    score_cmd(refs, results, "metric=[bleu,chrf,ter]")
+    first = scores(run)
+    (run / "scores.json").unlink()
+    out = score_cmd(refs, results, "metric=[bleu,chrf,ter]")
+    assert "0 scores computed, 6 from the score cache" in out.stdout
+    assert scores(run) == first
+    assert (results / "cache" / "scores.sqlite").is_file()
+
+
+def test_runs_on_an_older_test_set_are_skipped_unless_forced(setup):
+    refs, results = setup
+    old = make_run(results, refs, "old", "hyp_a", sha={"zh-kk": "0" * 64})
+    out = score_cmd(refs, results, "metric=[chrf]")
+    assert set(scores(old)) == {"zh-vi"}
+    assert "zh-kk skipped: translated on an older test set" in out.stdout
+    score_cmd(refs, results, "metric=[chrf]", "force=true")
+    assert set(scores(old)) == {"zh-kk", "zh-vi"}
+
+
+def test_score_fails_in_one_line_without_runs(setup):
+    refs, results = setup
+    out = bench("score", f"results_dir={results}", f"dataset.path={refs}", "metric=[bleu]")
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "no complete runs" in out.stderr
+
+
+def test_comet_by_score_command_and_offline_hub_model_fails_fast(setup, tiny_comet, tmp_path):  # noqa: F811
+    refs, results = setup
+    run = make_run(results, refs, "good", "hyp_a")
+    score_cmd(refs, results, "metric=[comet]", f"metric.comet.checkpoint={tiny_comet}",
+              "metric.comet.progress=false")
+    comet = scores(run)["zh-kk"]["comet"]
+    assert comet["signature"].startswith(f"model:{tiny_comet.parent.parent.name}|ckpt:")
+    assert len(comet["segments"]) == len(PAIRS["zh-kk"]) and comet["ci_low"] <= comet["score"]
+
+    start = time.monotonic()
+    out = bench("score", f"results_dir={results}", f"dataset.path={refs}", "metric=[cometkiwi]",
+                env={"HF_HUB_CACHE": str(tmp_path / "empty-hf-cache")})
+    assert time.monotonic() - start < 30
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert ("COMET model Unbabel/wmt22-cometkiwi-da is not available offline: download it on a connected "
+            "machine or pass metric.cometkiwi.checkpoint=PATH/checkpoints/model.ckpt") in out.stderr
+
+
+def test_score_run_contract_for_the_run_command(setup, tmp_path):
+    refs, results = setup
+    run = load_run(make_run(results, refs, "good", "hyp_a"))
+    metrics = {name: load_metric(name) for name in ("bleu", "chrfpp", "off_target", "length_ratio")}
+    cache = ScoreCache(tmp_path / "scores.sqlite")
+    returned = score_run(run, LocalReferences(refs), metrics, {"samples": 200, "seed": 1, "confidence": 0.9},
+                         cache=cache)
+    assert returned == run.scores()
+    for pair in PAIRS:
+        assert set(returned[pair]) == set(metrics)
+        assert returned[pair]["off_target"]["score"] == 0.0
+        assert returned[pair]["chrfpp"]["extra"]["bootstrap"] == {
+            "method": "percentile", "samples": 200, "seed": 1, "confidence": 0.9}
+    # a second call has nothing to do and keeps what is there
+    assert score_run(run, LocalReferences(refs), metrics, None) == returned
