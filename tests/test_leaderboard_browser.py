@@ -121,7 +121,8 @@ class Browser:
         for event in self.events:
             method, params = event["method"], event.get("params", {})
             if method == "Runtime.exceptionThrown":
-                out.append(params["exceptionDetails"].get("text", "exception"))
+                details = params["exceptionDetails"]
+                out.append(details.get("exception", {}).get("description") or details.get("text", ""))
             elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
                 out.append(str(params.get("args")))
             elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
@@ -173,6 +174,7 @@ def test_clicking_a_column_head_sorts_by_it(browser: Browser):
 
 
 def test_markup_in_a_translation_is_shown_as_text(browser: Browser):
+    browser.click("#pair-zh-kk details.segments > summary")
     browser.type("#pair-zh-kk .controls input[type=search]", "alert(1)")
     cells = browser.js("[...document.querySelectorAll('#pair-zh-kk td.output')]"
                        ".map(td => [td.textContent, td.getBoundingClientRect().height])")

@@ -34,6 +34,11 @@ def fill(template: str, slots: dict[str, str]) -> str:
     return _SLOT.sub(lambda m: slots[m.group(1)], template)
 
 
+def scrolling(table: Markup) -> Markup:
+    """Wide tables scroll sideways on a narrow screen instead of overflowing the page."""
+    return el("div", table, class_="scroll")
+
+
 def score_cell(board: PairBoard, entry: Entry, metric: str) -> Markup:
     score = entry.scores.get(metric)
     if score is None:
@@ -79,7 +84,7 @@ def ranked_table(board: PairBoard) -> Markup:
                el("td", fmt.day(e), title=e.created),
                class_=f"band-{band}")
             for e, band in zip(board.entries, fmt.cluster_bands(board.entries))]
-    return el("table", el("thead", el("tr", heads)), el("tbody", rows), class_="board sortable")
+    return scrolling(el("table", el("thead", el("tr", heads)), el("tbody", rows), class_="board sortable"))
 
 
 def stale_table(board: PairBoard) -> Markup:
@@ -87,7 +92,8 @@ def stale_table(board: PairBoard) -> Markup:
     rows = [el("tr", el("td", e.system), [score_cell(board, e, m) for m in board.metrics],
                off_target_cell(board, e), el("td", fmt.day(e)), el("td", el("code", e.where)))
             for e in board.stale]
-    return el("table", el("thead", el("tr", [el("th", h) for h in heads])), el("tbody", rows), class_="stale")
+    return scrolling(el("table", el("thead", el("tr", [el("th", h) for h in heads])), el("tbody", rows),
+                        class_="stale"))
 
 
 def provenance(board: PairBoard) -> Markup:
@@ -95,10 +101,10 @@ def provenance(board: PairBoard) -> Markup:
     for metric in [*board.metrics, *([board.off_target] if board.off_target else [])]:
         found = board.signatures(metric)
         mixed = len(found) > 1
-        items = [el("li", el("code", sig), f" ({', '.join(systems)})" if mixed else None)
-                 for sig, systems in found.items()]
-        warning = el("span", " differs between systems: not comparable", class_="warn") if mixed else None
-        signatures.append(el("li", el("strong", metric), warning, el("ul", items)))
+        signatures += [el("tr", el("th", metric, scope="row"), el("td", el("code", sig)),
+                          el("td", f"{', '.join(systems)}: not comparable with the other rows" if mixed
+                             else "all systems", class_="warn" if mixed else None))
+                       for sig, systems in found.items()]
     common, own = board.shared_versions()
     runs = [el("li", el("strong", e.system), " ", el("code", e.where), ", fingerprint ",
                el("code", e.fingerprint or "none"),
@@ -106,7 +112,7 @@ def provenance(board: PairBoard) -> Markup:
             for e in sorted(board.entries, key=lambda e: e.system)]
     return el("details",
               el("summary", "Signatures, versions and runs"),
-              el("h4", "Signatures"), el("ul", signatures),
+              el("h4", "Signatures"), el("table", el("tbody", signatures), class_="signatures"),
               el("p", f"Confidence intervals: {fmt.bootstrap(board.bootstrap_settings())}."),
               el("p", f"Versions (all runs): {fmt.versions(common)}."),
               el("h4", "Runs"), el("ul", runs), class_="provenance")
@@ -128,9 +134,10 @@ def pair_section(board: PairBoard, significance: Significance, rows: int) -> Mar
     if board.stale:
         parts += [el("h3", "Made on an older test set (not ranked)"), stale_table(board)]
     if board.entries:
-        parts += [el("h3", "Segments"),
-                  el("div", el("p", "The segment explorer needs JavaScript."), class_="explorer",
-                     data_pair=board.pair)]
+        parts.append(el("details",
+                        el("summary", "Segments: what each system wrote, worst first"),
+                        el("div", el("p", "The segment explorer needs JavaScript."), class_="explorer",
+                           data_pair=board.pair), class_="segments"))
     return el("section", parts, id=f"pair-{board.pair}", class_="pair")
 
 
