@@ -281,3 +281,29 @@ def test_does_not_import_torch(built):
     assert out.returncode == 0, out.stderr
     imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if "|" in line}
     assert not {name for name in imported if name == "torch" or name.startswith("torch.")}
+
+
+def test_damaged_runs_unknown_metrics_and_mixed_signatures_are_noted(tmp_path: Path):
+    s = scenario(tmp_path)
+    runs = s.results / "runs"
+    (runs / "copy" / "20261118-090000-eeeeee" / "scores.json").write_text("{not json", encoding="utf-8")
+    m2m = runs / "m2m100_418M" / "20261119-090000-dddddd" / "scores.json"
+    scores = json.loads(m2m.read_text())
+    scores["zh-vi"]["bertscore"] = {**scores["zh-vi"]["chrf"], "metric": "bertscore"}
+    scores["zh-vi"]["chrf"]["signature"] += "|tok:other"
+    atomic_write_json(m2m, scores)
+    other = write_references(tmp_path / "other", {"zh-ru": [("你好。", "Привет.")]})
+    write_run(s.results, "nllb-200-1.3B", "20261121-090000-iiiiii", "2026-11-21", {"zh-ru": ["Привет."]},
+              other)
+
+    out = leaderboard(s)
+    assert out.returncode == 0, out.stderr
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    left_out = md.split("## Runs left out")[1]
+    assert "\n- copy/20261118-090000-eeeeee/scores.json: invalid JSON" in left_out
+    assert str(tmp_path) not in md
+    assert "zh-ru: 1 run(s), but the pair is not in the current test set" in left_out
+    assert "Note: bertscore not shown: no configs/metric/bertscore.yaml" in md
+    assert "- chrf (differs between systems: not comparable):" in md.split("## zh-vi")[1]
+    assert "copy" not in {r["system"] for r in read_csv(s.results / "leaderboard.csv")}
+    assert sum("left out:" in line for line in out.stderr.splitlines()) == 2

@@ -181,8 +181,8 @@ def run_entries(run: Run) -> tuple[list[Entry], list[str]]:
         entries = [Entry(run, pair, tested[pair]["sha256"],
                          {name: Score.from_json(s) for name, s in sorted(stored.get(pair, {}).items())})
                    for pair in sorted(tested)]
-    except BenchError as exc:
-        return [], [str(exc)]
+    except BenchError as exc:  # named by where(run), so the note reads the same on every machine
+        return [], [str(exc).replace(str(run.path), where(run))]
     except (KeyError, TypeError, AttributeError):
         return [], [f"{where(run)}: run.json or scores.json does not follow the run folder contract; "
                     "delete the run folder"]
@@ -231,8 +231,8 @@ def known_directions(names: set[str], metric: MetricLoader) -> tuple[dict[str, D
     for name in sorted(names):
         try:
             directions[name] = Direction.of(metric(name))
-        except BenchError as exc:
-            notes.append(f"{name} not shown: {exc}")
+        except BenchError:
+            notes.append(f"{name} not shown: no configs/metric/{name}.yaml says how to read it")
     return directions, notes
 
 
