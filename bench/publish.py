@@ -1,10 +1,11 @@
 """``python -m bench publish``: the reference set as a Hugging Face dataset, written locally or uploaded.
 
-The repository folder (card, LICENSE.md for custom terms, one parquet file per pair) is always built
-locally first, from ``references/`` alone, so a dry run shows byte for byte what an upload sends. An
-upload checks everything that can fail fast (offline mode, missing token, unreachable Hub, rejected
-token) before building anything, and answers within seconds with one line instead of the libraries'
-retries. The token is handed to ``HfApi`` and nowhere else: never printed, logged or written.
+The repository folder (card, one parquet file per pair, LICENSE.md for custom terms, the build report)
+is always built locally first, from ``references/`` alone, so a dry run shows byte for byte what an
+upload sends. An upload checks everything that can fail fast (offline mode, missing token, unreachable
+Hub, rejected token) before building anything, and answers within seconds with one line instead of
+the libraries' retries. The token is handed to ``HfApi`` and nowhere else: never printed, logged or
+written.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bench.cli import command
 from bench.errors import BenchError
 from bench.io import atomic_write_text, read_text
 from bench.refset import card
-from bench.refset.hub import REPO_ID, SPLIT, hub_unreachable, write_pair
+from bench.refset.hub import REPO_ID, SPLIT, hub_failure, hub_unreachable, write_pair
 from bench.refset.store import LocalReferences
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ OPTIONAL_FILES = [card.LICENSE_FILE, card.REPORT_FILE]
 EXPORT_FILE = re.compile(
     rf"^(?:{'|'.join(re.escape(n) for n in [CARD, *OPTIONAL_FILES])}|[^/]+/{SPLIT}-[^/]+\.parquet)$"
 )
-LICENSE_ID = re.compile(r"^[a-z0-9][a-z0-9.+-]*$")
+LICENSE_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 
 def card_options(cfg: DictConfig) -> card.CardOptions:
@@ -87,10 +88,8 @@ def check_replaceable(target: Path) -> None:
         return
     if not target.is_dir():
         raise BenchError(f"{target} is a file; export_dir must be a folder")
-    foreign = sorted(
-        str(p.relative_to(target)) for p in target.rglob("*")
-        if not p.is_dir() and not EXPORT_FILE.match(p.relative_to(target).as_posix())
-    )
+    held = (p.relative_to(target).as_posix() for p in target.rglob("*") if not p.is_dir())
+    foreign = sorted(name for name in held if not EXPORT_FILE.match(name))
     if foreign:
         raise BenchError(
             f"{target} holds {foreign[0]}, which is not part of a dataset export; "
@@ -121,7 +120,6 @@ def export_to(refs: LocalReferences, target: Path, options: card.CardOptions) ->
 def connect() -> HfApi:
     """An authenticated client, or one line saying why there cannot be one right now."""
     from huggingface_hub import HfApi, constants, get_token
-    from huggingface_hub.errors import HfHubHTTPError
 
     local = "or write the dataset locally with dry_run=true or export_dir=DIR"
     if constants.HF_HUB_OFFLINE:
@@ -135,13 +133,11 @@ def connect() -> HfApi:
     api = HfApi(token=token)
     try:
         user = api.whoami()
-    except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "no answer"
+    except OSError as exc:  # requests' and huggingface_hub's HTTP errors are OSErrors
         raise BenchError(
-            f"the Hub did not accept the token (HTTP {status}); set a valid HF_TOKEN or run `hf auth login`"
+            f"the Hub did not accept the token ({hub_failure(exc)}); set a valid HF_TOKEN or run "
+            f"`hf auth login`, {local}"
         ) from None
-    except OSError as exc:
-        raise BenchError(f"the Hub stopped answering ({type(exc).__name__}); try again, {local}") from None
     log.info("uploading as %s", user.get("name", "?"))
     return api
 
@@ -152,8 +148,6 @@ def upload(api: HfApi, folder: Path, repo_id: str, private: bool, rows: dict[str
     Parquet files, LICENSE.md and the build report that the new export no longer has are deleted in
     the same commit, so the repository holds exactly one export.
     """
-    from huggingface_hub.errors import HfHubHTTPError
-
     message = f"bench publish: {describe(rows)}"
     try:
         url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
@@ -163,10 +157,8 @@ def upload(api: HfApi, folder: Path, repo_id: str, private: bool, rows: dict[str
             repo_id=repo_id, folder_path=folder, repo_type="dataset", commit_message=message,
             delete_patterns=["*.parquet", *OPTIONAL_FILES],
         )
-    except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "no answer"
-        detail = f": {exc.server_message}" if exc.server_message else ""
-        raise BenchError(f"uploading to {repo_id} failed (HTTP {status}{detail})") from None
+    except OSError as exc:
+        raise BenchError(f"uploading to {repo_id} failed ({hub_failure(exc)})") from None
     return str(url), commit.oid
 
 

@@ -135,6 +135,16 @@ def hub_unreachable(timeout: float = PROBE_TIMEOUT_S) -> str | None:
     return None
 
 
+def hub_failure(exc: OSError) -> str:
+    """What went wrong talking to the Hub, for a one-line error. Only the status and the server's
+    own message are shown: the request, which carries the token, never is."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return f"no answer: {type(exc).__name__}"
+    message = getattr(exc, "server_message", None)
+    return f"HTTP {response.status_code}" + (f": {message}" if message else "")
+
+
 class HubReferences:
     """A published reference set: a Hub dataset ``ORG/NAME`` (at ``revision``) or a local export folder.
 
@@ -173,7 +183,6 @@ class HubReferences:
     def _snapshot(self) -> Path:
         from huggingface_hub import snapshot_download
         from huggingface_hub.errors import (
-            HfHubHTTPError,
             LocalEntryNotFoundError,
             RepositoryNotFoundError,
             RevisionNotFoundError,
@@ -196,11 +205,11 @@ class HubReferences:
             raise BenchError(f"dataset {self.repo_id} has no revision '{self.revision}'") from None
         except RepositoryNotFoundError:
             raise BenchError(
-                f"dataset {self.repo_id} not found on the Hub (or private: log in with `hf auth login` "
-                "or set HF_TOKEN)"
+                f"dataset.repo_id={self.repo_id} is no local folder and no dataset on the Hub (if it is "
+                "private, log in with `hf auth login` or set HF_TOKEN)"
             ) from None
-        except HfHubHTTPError as exc:
-            raise BenchError(f"dataset {self.repo_id}: the Hub answered {exc.response.status_code}") from None
+        except OSError as exc:  # other HTTP errors, a connection lost half-way
+            raise BenchError(f"dataset {self.repo_id}: download failed ({hub_failure(exc)})") from None
         log.info("reference set %s: %s", self.name, path)
         return Path(path)
 
