@@ -45,7 +45,10 @@ class Significance:
 
 @dataclass(frozen=True)
 class Direction:
-    """Which way a metric is better: up, down, or towards an optimum (a length ratio of 1)."""
+    """Which way a metric is better: up, down, or towards an optimum (a length ratio of 1).
+
+    Plain data, because the page's script sorts by it too.
+    """
 
     higher_is_better: bool = True
     optimum: float | None = None
@@ -53,12 +56,6 @@ class Direction:
     @classmethod
     def of(cls, metric: Metric) -> Direction:
         return cls(metric.higher_is_better, metric.optimum)
-
-    def goodness(self, value: float) -> float:
-        """Larger is better, whatever the metric (the same mapping as :meth:`Metric.goodness`)."""
-        if self.optimum is not None:
-            return -abs(value - self.optimum)
-        return value if self.higher_is_better else -value
 
     def describe(self) -> str:
         if self.optimum is not None:
@@ -131,7 +128,8 @@ class PairBoard:
         return dict(sorted(found.items()))
 
     def bootstrap_settings(self) -> list[dict[str, Any]]:
-        """Distinct bootstrap settings the confidence intervals were computed with."""
+        """Distinct bootstrap settings the confidence intervals were computed with (as recorded by
+        :meth:`bench.metrics.bootstrap.Bootstrap.record`: method, samples, seed, confidence)."""
         seen = {tuple(sorted(s.extra["bootstrap"].items())) for e in self.entries for s in e.scores.values()
                 if isinstance(s.extra.get("bootstrap"), dict)}
         return [dict(items) for items in sorted(seen)]
@@ -218,7 +216,7 @@ def pair_board(pair: str, entries: list[Entry], sha256: str, policy: Policy, met
     columns = sorted(set(directions) - {policy.off_target}, key=lambda n: (order.get(n, len(order)), n))
     rank_metric, rank_notes = assign_ranks(ranked, policy.rank_by, metric, rank)
     notes += rank_notes
-    ranked.sort(key=lambda e: sort_key(e, rank_metric, directions))
+    ranked.sort(key=lambda e: sort_key(e, rank_metric and metric(rank_metric)))
     return PairBoard(pair=pair, entries=ranked, stale=sorted(stale.values(), key=lambda e: e.system),
                      metrics=columns, directions=directions, rank_metric=rank_metric,
                      off_target=policy.off_target if policy.off_target in directions else None, notes=notes)
@@ -262,8 +260,8 @@ def has_stats(entry: Entry, metric: str) -> bool:
     return bool(score and score.stats)
 
 
-def sort_key(entry: Entry, rank_metric: str | None, directions: dict[str, Direction]) -> tuple:
+def sort_key(entry: Entry, ranked_by: Metric | None) -> tuple:
     """Best rank first; within a rank, the better score on the ranking metric; then by name."""
-    if rank_metric is None:
+    if ranked_by is None:
         return (0, 0.0, entry.system)
-    return (entry.rank, -directions[rank_metric].goodness(entry.scores[rank_metric].score), entry.system)
+    return (entry.rank, -float(ranked_by.goodness(entry.scores[ranked_by.name].score)), entry.system)

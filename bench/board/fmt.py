@@ -28,14 +28,18 @@ def number(value: float, places: int) -> str:
     return f"{value:.{places}f}"
 
 
+def interval(score: Score, places: int) -> str:
+    """``[21.0–25.9]``, or nothing when no interval was stored."""
+    if score.ci_low is None or score.ci_high is None:
+        return ""
+    return f"[{number(score.ci_low, places)}–{number(score.ci_high, places)}]"
+
+
 def with_ci(score: Score | None, places: int) -> str:
     """``23.4 [21.0–25.9]``; the bare score when no interval was stored; an en dash when absent."""
     if score is None:
         return "–"
-    text = number(score.score, places)
-    if score.ci_low is None or score.ci_high is None:
-        return text
-    return f"{text} [{number(score.ci_low, places)}–{number(score.ci_high, places)}]"
+    return f"{number(score.score, places)} {interval(score, places)}".rstrip()
 
 
 def share(score: Score | None) -> str:
@@ -60,10 +64,8 @@ def bootstrap(settings: list[dict[str, Any]]) -> str:
     """``95% percentile bootstrap, 1000 resamples (seed 12345)``, one clause per distinct setting."""
     if not settings:
         return "no confidence intervals recorded"
-    return "; ".join(
-        f"{100 * float(s.get('confidence', 0.95)):g}% {s.get('method', 'percentile')} bootstrap, "
-        f"{s.get('samples', '?')} resamples (seed {s.get('seed', '?')})" for s in settings
-    )
+    return "; ".join(f"{100 * float(s['confidence']):g}% {s['method']} bootstrap, "
+                     f"{s['samples']} resamples (seed {s['seed']})" for s in settings)
 
 
 def ranking(board: PairBoard, significance: Significance) -> str:

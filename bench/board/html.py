@@ -44,7 +44,7 @@ def score_cell(board: PairBoard, entry: Entry, metric: str) -> Markup:
     if score is None:
         return el("td", "–", class_="num")
     places = fmt.column_digits(board, metric)
-    ci = fmt.with_ci(score, places).removeprefix(fmt.number(score.score, places)).strip()
+    ci = fmt.interval(score, places)
     return el("td", el("span", fmt.number(score.score, places), class_="score"),
               [" ", el("span", ci, class_="ci")] if ci else None, class_="num", data_value=repr(score.score))
 
@@ -160,6 +160,6 @@ def render(board: Board, references: dict[str, list[Segment]]) -> str:
     css, js = asset("board.css"), asset("board.js")
     data = {"pairs": [drilldown.pair_data(p, references[p.pair]) for p in board.pairs if p.entries]}
     policy = (f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; "
-              "img-src data:; base-uri 'none'; form-action 'none'")
+              "base-uri 'none'; form-action 'none'")
     return fill(asset("page.html"), {"csp": escape(policy), "css": css, "js": js,
                                      "body": body(board, references), "data": script_json(data)})
