@@ -31,9 +31,10 @@ def ticks(low: float, high: float, count: int = 4) -> list[float]:
 
 
 def domain(values: list[float]) -> tuple[float, float]:
+    """The plotted range: the values plus a margin, which never reaches below 0 for scores that don't."""
     low, high = min(values), max(values)
     pad = (high - low) * 0.08 or max(abs(high) * 0.05, 0.01)
-    return low - pad, high + pad
+    return (low - pad if low - pad >= 0 or low < 0 else 0.0), high + pad
 
 
 def short(name: str) -> str:
@@ -43,7 +44,9 @@ def short(name: str) -> str:
 def panel(board: PairBoard, metric: str) -> Markup:
     entries = [e for e in board.entries if metric in e.scores]
     scores = [e.scores[metric] for e in entries]
-    low, high = domain([v for s in scores for v in (s.score, s.ci_low, s.ci_high) if v is not None])
+    optimum = board.directions[metric].optimum
+    values = [v for s in scores for v in (s.score, s.ci_low, s.ci_high) if v is not None]
+    low, high = domain(values + ([optimum] if optimum is not None else []))
     places = fmt.column_digits(board, metric)
     height = TOP + ROW * len(entries) + AXIS
     bottom = TOP + ROW * len(entries)
@@ -56,6 +59,9 @@ def panel(board: PairBoard, metric: str) -> Markup:
     for tick in ticks(low, high):
         shapes.append(el("line", x1=x(tick), x2=x(tick), y1=TOP, y2=bottom, class_="grid"))
         shapes.append(el("text", f"{tick:g}", x=x(tick), y=bottom + 16, class_="tick"))
+    if optimum is not None:
+        shapes.append(el("line", el("title", f"best: {optimum:g}"), x1=x(optimum), x2=x(optimum), y1=TOP,
+                         y2=bottom, class_="optimum"))
     for i, (entry, score) in enumerate(zip(entries, scores)):
         y = TOP + ROW * i + ROW / 2
         label = f"{entry.system}: {fmt.with_ci(score, places)}"

@@ -248,9 +248,11 @@ def assign_ranks(entries: list[Entry], rank_by: tuple[str, ...], metric: MetricL
                  metric(chosen))
     for entry in entries:
         entry.rank = ranks[entry.system]
-    notes = [f"ranked by {chosen}: {name} is missing for "
-             f"{', '.join(sorted(e.system for e in entries if not has_stats(e, name)))}"
-             for name in rank_by[:rank_by.index(chosen)]]
+    notes = []
+    for name in rank_by[:rank_by.index(chosen)]:
+        lacking = sorted(e.system for e in entries if not has_stats(e, name))
+        who = "every system" if len(lacking) == len(entries) else ", ".join(lacking)
+        notes.append(f"ranked by {chosen}: {name} is missing for {who}")
     return chosen, notes
 
 

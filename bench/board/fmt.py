@@ -13,9 +13,9 @@ METHODS = {"bootstrap": "paired bootstrap resampling", "ar": "approximate random
 
 
 def digits(values: Iterable[float | None]) -> int:
-    """Three decimals for a metric on a 0–1 scale (COMET), one for 0–100 scales (BLEU, chrF)."""
+    """Three decimals for small numbers (COMET on 0–1, a length ratio near 1), one for 0–100 scales."""
     magnitudes = [abs(v) for v in values if v is not None]
-    return 3 if magnitudes and max(magnitudes) <= 1.0 else 1
+    return 3 if magnitudes and max(magnitudes) < 2.0 else 1
 
 
 def column_digits(board: PairBoard, metric: str) -> int:

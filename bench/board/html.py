@@ -120,7 +120,8 @@ def provenance(board: PairBoard) -> Markup:
 
 def pair_section(board: PairBoard, significance: Significance, rows: int) -> Markup:
     src, _, tgt = board.pair.partition("-")
-    meta = el("span", f"{len(board.entries)} systems · {rows} segments", class_="meta")
+    count = len(board.entries)
+    meta = el("span", f"{count} system{'s' * (count != 1)} · {rows} segments", class_="meta")
     title = el("h2", f"{src} → {tgt}", meta)
     parts: list[Markup | None] = [title]
     if board.entries:
