@@ -28,6 +28,7 @@ log = logging.getLogger("bench.leaderboard")
 
 
 def policy(cfg: DictConfig) -> Policy:
+    """The settings of ``configs/leaderboard.yaml``, checked (``rank_by`` may be one name or a list)."""
     method = str(cfg.significance.method)
     if method not in METHODS:
         raise BenchError(f"significance.method={method}: choose one of {', '.join(METHODS)}")

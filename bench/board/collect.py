@@ -179,8 +179,8 @@ def run_entries(run: Run) -> tuple[list[Entry], list[str]]:
         entries = [Entry(run, pair, tested[pair]["sha256"],
                          {name: Score.from_json(s) for name, s in sorted(stored.get(pair, {}).items())})
                    for pair in sorted(tested)]
-    except BenchError as exc:  # named by where(run), so the note reads the same on every machine
-        return [], [str(exc).replace(str(run.path), where(run))]
+    except BenchError as exc:
+        return [], [located(exc, run)]
     except (KeyError, TypeError, AttributeError):
         return [], [f"{where(run)}: run.json or scores.json does not follow the run folder contract; "
                     "delete the run folder"]
@@ -192,6 +192,11 @@ def run_entries(run: Run) -> tuple[list[Entry], list[str]]:
 def where(run: Run) -> str:
     """``<model>/<run-id>`` under ``results/runs``: names a run the same wherever the results live."""
     return f"{run.path.parent.name}/{run.run_id}"
+
+
+def located(error: BenchError, run: Run) -> str:
+    """The error's message with the run folder named by :func:`where`, the same on every machine."""
+    return str(error).replace(str(run.path), where(run))
 
 
 def newest_per_system(entries: Iterable[Entry]) -> dict[str, Entry]:

@@ -10,14 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from bench.board import fmt
-from bench.board.collect import PairBoard
+from bench.board.collect import Entry, PairBoard, located
 from bench.errors import BenchError
 from bench.refset.store import Segment, split_pair
 
 
+def segment_scores(entry: Entry, metric: str | None) -> list[float] | None:
+    score = entry.scores.get(metric) if metric else None
+    return score.segments if score else None
+
+
 def segment_metrics(board: PairBoard) -> list[str]:
     """Metrics (not the off-target flag) with per-segment scores for at least one ranked system."""
-    return [m for m in board.metrics if any(e.scores.get(m) and e.scores[m].segments for e in board.entries)]
+    return [m for m in board.metrics if any(segment_scores(e, m) for e in board.entries)]
 
 
 def pair_data(board: PairBoard, segments: list[Segment]) -> dict[str, Any]:
@@ -29,18 +34,15 @@ def pair_data(board: PairBoard, segments: list[Segment]) -> dict[str, Any]:
         try:
             outputs[entry.system] = entry.run.hypotheses(board.pair)
         except BenchError as exc:
-            notes.append(f"outputs of {entry.system} not shown: {exc}")
-    systems = [e.system for e in board.entries if e.system in outputs]
-    scores = {e.system: {m: e.scores[m].segments for m in metrics if e.scores.get(m) and e.scores[m].segments}
-              for e in board.entries if e.system in outputs}
-    off = board.off_target
-    flags = {e.system: e.scores[off].segments for e in board.entries
-             if e.system in outputs and off and e.scores.get(off) and e.scores[off].segments}
+            notes.append(f"outputs of {entry.system} not shown: {located(exc, entry.run)}")
+    shown = [e for e in board.entries if e.system in outputs]
+    scores = {e.system: {m: column for m in metrics if (column := segment_scores(e, m))} for e in shown}
+    flags = {e.system: flag for e in shown if (flag := segment_scores(e, board.off_target))}
     return {
         "pair": board.pair,
         "srcLang": src_lang,
         "tgtLang": tgt_lang,
-        "systems": systems,
+        "systems": [e.system for e in shown],
         "metrics": [{"name": m, "higherIsBetter": board.directions[m].higher_is_better,
                      "optimum": board.directions[m].optimum,
                      "digits": fmt.digits(v for s in scores.values() for v in s.get(m, []))}
