@@ -68,9 +68,11 @@ class Browser:
         deadline = time.monotonic() + self.timeout
         while b"\0" not in self._buffer:
             ready, _, _ = select.select([self._in], [], [], max(0.0, deadline - time.monotonic()))
-            chunk = os.read(self._in, 1 << 16) if ready else b""
+            if not ready:
+                raise TimeoutError(f"chromium did not answer within {self.timeout:g} s")
+            chunk = os.read(self._in, 1 << 16)
             if not chunk:
-                raise TimeoutError("chromium did not answer")
+                raise EOFError(f"chromium closed its debugging pipe (exit status {self.process.poll()})")
             self._buffer += chunk
         raw, _, self._buffer = self._buffer.partition(b"\0")
         message = json.loads(raw)
