@@ -6,14 +6,12 @@
   const PAGE = 10;
   const data = JSON.parse(document.getElementById("board-data").textContent);
 
-  /** A DOM element: string children become Text nodes; "text" sets textContent, "on*" adds listeners. */
+  /** A DOM element whose string children become Text nodes (never parsed as markup). */
   function el(tag, props, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(props || {})) {
       if (value === null || value === undefined || value === false) continue;
       if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? "" : value);
     }
     for (const child of children.flat()) {
@@ -48,7 +46,8 @@
         };
         const rows = [...body.rows].map((row) => ({ row, key: key(row), order: Number(row.dataset.order) }));
         rows.sort((a, b) => {
-          if (a.key === null || b.key === null) return (a.key === null) - (b.key === null) || a.order - b.order;
+          const missing = (a.key === null) - (b.key === null); // empty cells last, either way
+          if (a.key === null || b.key === null) return missing || a.order - b.order;
           const c = typeof a.key === "number" ? a.key - b.key : a.key.localeCompare(b.key);
           return sign * c || a.order - b.order;
         });
@@ -110,9 +109,10 @@
 
     const metricSelect = el("select", { "aria-label": "metric" },
       pair.metrics.map((m) => el("option", { value: m.name }, m.name)));
+    const orders = [["worst", "worst first (mean over systems)"], ["best", "best first (mean over systems)"],
+      ["spread", "systems disagree most"]];
     const orderSelect = el("select", { "aria-label": "order" },
-      [...(hasMetrics ? [["worst", "worst first (mean over systems)"], ["best", "best first (mean over systems)"],
-        ["spread", "systems disagree most"]] : []), ["order", "test-set order"]]
+      [...(hasMetrics ? orders : []), ["order", "test-set order"]]
         .map(([value, label]) => el("option", { value }, label)));
     const search = el("input", { type: "search", placeholder: "find text in source, reference or output",
       "aria-label": "find text" });
@@ -155,7 +155,8 @@
           el("th", { scope: "row" }, system),
           el("td", { class: "output", lang: pair.tgtLang },
             text ? text : el("span", { class: "empty" }, "(empty)"),
-            flagged(system, i) ? el("span", { class: "flag", title: "not in the target language" }, "off-target") : null),
+            flagged(system, i)
+              ? el("span", { class: "flag", title: "not in the target language" }, "off-target") : null),
           pair.metrics.map((m) => scoreCell(system, m, i)));
       });
       return el("article", { class: "segment" },
