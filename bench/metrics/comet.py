@@ -91,7 +91,7 @@ class LoadedComet:
         import torch
         from tqdm import tqdm
 
-        new = sorted({t for t in texts if t not in self.embeddings}, key=len)
+        new = self._by_length({t for t in texts if t not in self.embeddings})
         batches = [new[i:i + self.batch_size] for i in range(0, len(new), self.batch_size)]
         with torch.inference_mode():
             for batch in tqdm(batches, desc="COMET embeddings", unit="batch", leave=False,
@@ -102,6 +102,15 @@ class LoadedComet:
                 self.embeddings.update(zip(batch, vectors))
                 self.encoded += len(batch)
         return torch.stack([self.embeddings[t] for t in texts])
+
+    def _by_length(self, texts: set[str]) -> list[str]:
+        """Texts sorted by token count, so that a batch pads little (sources and outputs mix)."""
+        if not texts:
+            return []
+        encoder = self.model.encoder
+        ordered = sorted(texts)
+        ids = encoder.tokenizer(ordered, truncation=True, max_length=encoder.max_positions - 2)["input_ids"]
+        return [text for _, text in sorted(zip(map(len, ids), ordered))]
 
     def regression_scores(self, sources: list[str], hypotheses: list[str], references: list[str],
                           progress: bool) -> list[float]:
