@@ -25,6 +25,7 @@ from tqdm import tqdm
 from bench import __version__
 from bench.cli import command
 from bench.errors import BenchError
+from bench.metrics import instantiate_metrics
 from bench.metrics.base import Metric
 from bench.provenance import git_commit, machine, now_iso, package_versions
 from bench.refset.store import Segment, TestSet, split_pair
@@ -211,9 +212,15 @@ def main(cfg: DictConfig) -> None:
 
     scores: dict[str, dict[str, dict]] = {}
     if metrics:
+        from bench.metrics.cache import ScoreCache
         from bench.metrics.scoring import score_run
 
-        scores = score_run(run, testset, metrics, cfg.bootstrap)
+        score_cache = ScoreCache(cfg.score_cache.path) if cfg.score_cache.enabled else None
+        try:
+            scores = score_run(run, testset, metrics, cfg.bootstrap, cache=score_cache)
+        finally:
+            if score_cache:
+                score_cache.close()
     print(summary(run, work, scores), file=sys.stdout, flush=True)
 
 
@@ -224,7 +231,7 @@ def prepare(cfg: DictConfig, run_dir: Path
     chosen = select_pairs(cfg.pairs if not isinstance(cfg.pairs, ListConfig) else list(cfg.pairs),
                           testset.pairs())
     system: System = instantiate(cfg.model)
-    metrics: dict[str, Metric] = {name: instantiate(node) for name, node in (cfg.get("metric") or {}).items()}
+    metrics = instantiate_metrics(cfg.get("metric") or {})
 
     # Preflight: every resource is checked before any work, so problems surface in seconds.
     langs = [split_pair(p) for p in chosen]
