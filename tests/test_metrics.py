@@ -99,10 +99,14 @@ def metric_names() -> list[str]:
 
 @pytest.mark.parametrize("name", metric_names())
 def test_every_metric_config_lands_at_its_name_and_instantiates(name: str):
-    header = (CONFIG_DIR / "metric" / f"{name}.yaml").read_text(encoding="utf-8").splitlines()[0]
-    assert header == f"# @package metric.{name}"
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    file = CONFIG_DIR / "metric" / f"{name}.yaml"
+    assert file.read_text(encoding="utf-8").splitlines()[0] == f"# @package metric.{name}"
     metric = load_metric(name)
     assert metric.name == name
+    assert instantiate(OmegaConf.load(file)).name == name  # also when instantiated without a name
     assert isinstance(metric.higher_is_better, bool)
 
 
