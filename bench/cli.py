@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+from hydra.errors import InstantiationException
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue
 
 from bench.errors import BenchError
 
@@ -41,6 +43,23 @@ def fail(command: str, message: str) -> None:
     sys.exit(2)
 
 
+def _config_problem(exc: BaseException) -> str | None:
+    """A one-line description of a configuration mistake hidden in ``exc``'s chain, if any."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, BenchError):
+            return str(seen)
+        if isinstance(seen, MissingMandatoryValue):
+            key = seen.full_key or "a value"
+            return f"{key} is required: pass {key}=VALUE on the command line"
+        seen = seen.__cause__ or seen.__context__
+    if isinstance(exc, InstantiationException):
+        first = str(exc).strip().splitlines()
+        detail = " ".join(line.strip() for line in first if line.strip())
+        return f"invalid configuration: {detail}"
+    return None
+
+
 def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], Any]]:
     """Make ``fn(cfg)`` a Hydra application reading ``configs/<name>.yaml``."""
 
@@ -51,6 +70,11 @@ def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], A
                 return fn(cfg)
             except BenchError as exc:
                 fail(name, str(exc))
+            except (MissingMandatoryValue, InstantiationException) as exc:
+                problem = _config_problem(exc)
+                if problem is None:
+                    raise
+                fail(name, problem)
             except KeyboardInterrupt:
                 print(f"bench {name}: interrupted; finished work is kept, run again to resume",
                       file=sys.stderr, flush=True)

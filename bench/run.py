@@ -19,7 +19,7 @@ from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
-from omegaconf import DictConfig, ListConfig
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from tqdm import tqdm
 
 from bench import __version__
@@ -224,9 +224,19 @@ def main(cfg: DictConfig) -> None:
     print(summary(run, work, scores), file=sys.stdout, flush=True)
 
 
+def positive_int(cfg: DictConfig, key: str) -> int:
+    """Hydra does not type-check plain YAML: a bad number must fail in preflight, not mid-run."""
+    value = OmegaConf.select(cfg, key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise BenchError(f"{key}={value!r}: must be a whole number of at least 1")
+    return value
+
+
 def prepare(cfg: DictConfig, run_dir: Path
             ) -> tuple[Run, System, TestSet, dict[str, list[Segment]], dict[str, Metric]]:
     """Compose the run's parts and check every resource before any work starts."""
+    for key in ("chunk_size", "bootstrap.samples"):
+        positive_int(cfg, key)
     testset: TestSet = instantiate(cfg.dataset)
     chosen = select_pairs(cfg.pairs if not isinstance(cfg.pairs, ListConfig) else list(cfg.pairs),
                           testset.pairs())
