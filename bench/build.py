@@ -1,0 +1,82 @@
+"""``python -m bench build``: raw bilingual documents -> the sentence-aligned reference set.
+
+Reads ``raw_dir/*.txt`` (optionally refreshed from ``seeds_dir``), builds everything in memory and
+only then writes ``out_dir/<src>-<tgt>.jsonl``, ``build_report.md`` and ``MANIFEST.json``, each
+atomically. A failure (no raw folder, no documents, no pair at all) writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from bench.cli import command
+from bench.errors import BenchError
+from bench.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
+from bench.refset.builder import CHECKED, Settings, build, read_checked, read_raw
+from bench.refset.output import REPORT, output_files
+from bench.refset.store import MANIFEST
+
+log = logging.getLogger("bench.build")
+
+
+@command("build")
+def main(cfg: DictConfig) -> None:
+    raw_dir, out_dir = Path(cfg.raw_dir), Path(cfg.out_dir)
+    raw, seeds = _raw_documents(raw_dir, cfg.seeds_dir)
+    result = build(raw, _settings(cfg), read_checked(raw_dir), where=str(raw_dir))
+    if cfg.record_check:
+        result.checked = result.check_record()
+    files = output_files(result)
+    stale = _stale_pair_files(out_dir, files)
+
+    for name, data in seeds.items():
+        atomic_write_bytes(raw_dir / name, data)
+    if cfg.record_check:
+        atomic_write_json(raw_dir / CHECKED, result.checked)
+    for name, text in files.items():
+        atomic_write_text(out_dir / name, text)
+    for path in stale:
+        path.unlink()
+
+    for pair, rows in result.pairs().items():
+        log.info("%s: %d rows -> %s", pair, len(rows), out_dir / f"{pair}.jsonl")
+    for name, reason in sorted(result.excluded.items()):
+        log.warning("excluded %s: %s", name, reason)
+    log.info("report: %s", out_dir / REPORT)
+
+
+def _settings(cfg: DictConfig) -> Settings:
+    embeddings = cfg.embeddings
+    if embeddings not in ("auto", True, False):
+        raise BenchError(f"embeddings={embeddings!r}: use auto, true or false")
+    return Settings(
+        languages=tuple(str(code) for code in cfg.languages),
+        min_confidence=float(cfg.min_confidence),
+        embeddings=None if embeddings == "auto" else embeddings,
+    )
+
+
+def _raw_documents(raw_dir: Path, seeds_dir: str | None) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The documents to build from, and the seeds to copy into ``raw_dir`` once the build succeeds."""
+    if not seeds_dir:
+        return read_raw(raw_dir), {}
+    seeds = read_raw(Path(seeds_dir))
+    current = read_raw(raw_dir) if raw_dir.is_dir() and any(raw_dir.glob("*.txt")) else {}
+    changed = {name: data for name, data in seeds.items() if current.get(name) != data}
+    return {**current, **seeds}, changed
+
+
+def _stale_pair_files(out_dir: Path, files: dict[str, str]) -> list[Path]:
+    """Pair files the previous build listed that this build no longer makes."""
+    manifest = out_dir / MANIFEST
+    if not manifest.is_file():
+        return []
+    try:
+        previous = read_json(manifest).get("files", {})
+    except BenchError:  # a damaged manifest is about to be replaced; it names nothing to remove
+        return []
+    return [out_dir / name for name in sorted(previous)
+            if name not in files and name.endswith(".jsonl") and (out_dir / name).is_file()]

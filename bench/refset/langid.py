@@ -1,0 +1,72 @@
+"""Which language a piece of text is in, decided from the text and never from a file name.
+
+Chinese is recognised by script (the share of Han characters among letters), which is exact and
+needs no model. The translation's language is left to lingua restricted to a few candidates: a small
+candidate set keeps it fast and accurate (it tells Kazakh from Russian and Mongolian), and a document
+in a language outside the set is reported as undetectable instead of being mislabelled.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from bench.errors import BenchError
+
+# A line is Chinese when most of its letters are Han. Kana marks Japanese, which also uses Han.
+HAN_SHARE = 0.5
+
+
+# CJK unified ideographs (basic, extension A, extensions B and later) and compatibility ideographs.
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
+
+
+def is_han(ch: str) -> bool:
+    return _HAN.match(ch) is not None
+
+
+def letters(text: str) -> list[str]:
+    return [ch for ch in text if ch.isalpha()]
+
+
+def han_share(text: str) -> float:
+    """Share of Han characters among the letters of ``text`` (0 when it has no letters)."""
+    chars = letters(text)
+    return sum(map(is_han, chars)) / len(chars) if chars else 0.0
+
+
+def is_chinese(text: str) -> bool:
+    return han_share(text) >= HAN_SHARE and not _KANA.search(text)
+
+
+@dataclass(frozen=True)
+class Detection:
+    lang: str | None  # ISO 639-1 code, None when no candidate is confident enough
+    confidence: float
+
+
+@functools.lru_cache(maxsize=4)
+def _detector(candidates: tuple[str, ...]):
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    languages = []
+    for code in candidates:
+        try:
+            languages.append(Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())))
+        except AttributeError:
+            raise BenchError(
+                f"languages: '{code}' is not an ISO 639-1 code lingua knows; fix configs/build.yaml"
+            ) from None
+    return LanguageDetectorBuilder.from_languages(*languages).build()
+
+
+def detect(text: str, candidates: tuple[str, ...], min_confidence: float) -> Detection:
+    """The most likely candidate language of ``text``, or ``lang=None`` below ``min_confidence``."""
+    values = _detector(tuple(sorted(candidates))).compute_language_confidence_values(text)
+    if not values or values[0].value <= 0:
+        return Detection(None, 0.0)
+    best = values[0]
+    code = best.language.iso_code_639_1.name.lower()
+    return Detection(code if best.value >= min_confidence else None, round(best.value, 3))
