@@ -1,0 +1,322 @@
+"""Any OpenAI-compatible server (``POST {base_url}/chat/completions``): vLLM, ``transformers serve``,
+llama.cpp, hosted APIs.
+
+Building the request and reading the answer are pure functions (:func:`chat_request`,
+:func:`parse_reply`, :func:`retry_delay`), tested without a server. The answer may be one JSON object
+or server-sent events: ``transformers serve`` streams even when asked not to. The transport is the
+standard library (no extra dependency); sources are sent by a small thread pool
+(``model.concurrency``).
+
+Failures split in two. A refused key, an unknown model or a bad request (4xx) will not heal by
+waiting, so it stops the run at once. Rate limits (429), server errors (5xx), timeouts, broken
+connections, malformed or empty answers are retried with exponential backoff that honours
+``Retry-After``, up to ``model.max_retries`` times; after that the run stops with a
+:class:`BenchError` naming the URL and the last failure. An answer that stays empty after all retries
+is kept as an empty translation (and counted), since that is what the system produced.
+
+The API key is read from the environment variable named by ``model.api_key_env`` at each request. It
+is never stored on the object, in the identity, in logs or in error messages: anything echoed back by
+a server is scrubbed of it before it is shown.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import json
+import logging
+import os
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timezone
+from typing import Any
+
+from bench.errors import BenchError
+from bench.systems.base import System
+from bench.systems.causal import DEFAULT_PROMPT, ChatPrompt
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+PREFLIGHT_TIMEOUT_S = 3.0
+TRANSIENT_ERRORS = (urllib.error.URLError, OSError, http.client.HTTPException)
+
+
+class MalformedReply(ValueError):
+    """The server answered 200 with something that is not a chat completion."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    output_tokens: int | None = None
+
+
+def chat_request(model: str, messages: list[dict[str, str]], max_tokens: int, temperature: float,
+                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON body of one chat completion; ``extra`` (``model.extra_body``) adds server options."""
+    return {"model": model, "messages": messages, "max_tokens": max_tokens,
+            "temperature": temperature, "stream": False, **(extra or {})}
+
+
+def parse_reply(body: bytes, content_type: str = "application/json") -> Reply:
+    """The assistant's text from a chat-completion answer, JSON or server-sent events."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedReply("answer is not UTF-8") from None
+    if "text/event-stream" in content_type or text.lstrip().startswith("data:"):
+        return _parse_events(text)
+    data = _json(text)
+    try:
+        content = data["choices"][0]["message"].get("content")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise MalformedReply(f"no choices[0].message in {_excerpt(text)}") from None
+    if content is not None and not isinstance(content, str):
+        raise MalformedReply(f"message content is not text: {_excerpt(text)}")
+    return Reply(content or "", _completion_tokens(data))
+
+
+def _parse_events(text: str) -> Reply:
+    parts: list[str] = []
+    tokens = None
+    finished = False
+    for line in text.splitlines():
+        if not line.startswith("data:"):
+            continue
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            finished = True
+            break
+        chunk = _json(payload)
+        if "error" in chunk:
+            raise MalformedReply(f"error event: {_excerpt(payload)}")
+        for choice in chunk.get("choices") or []:
+            parts.append((choice.get("delta") or {}).get("content") or "")
+            finished = finished or bool(choice.get("finish_reason"))
+        tokens = _completion_tokens(chunk) or tokens
+    if not finished:
+        raise MalformedReply("event stream ended before the answer was finished")
+    return Reply("".join(parts), tokens)
+
+
+def _json(text: str) -> dict:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise MalformedReply(f"invalid JSON: {_excerpt(text)}") from None
+    if not isinstance(data, dict):
+        raise MalformedReply(f"expected a JSON object: {_excerpt(text)}")
+    return data
+
+
+def _completion_tokens(data: dict) -> int | None:
+    usage = data.get("usage")
+    return usage.get("completion_tokens") if isinstance(usage, dict) else None
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds to wait: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def retry_delay(attempt: int, retry_after: float | None, backoff: float, max_backoff: float) -> float:
+    """Seconds before retry number ``attempt`` (0-based): the server's ``Retry-After`` when given,
+    else ``backoff * 2**attempt``; never more than ``max_backoff``, so a run cannot stall for hours."""
+    wanted = retry_after if retry_after is not None else backoff * 2**attempt
+    return min(max_backoff, wanted)
+
+
+@dataclass
+class _Answer:
+    """One HTTP exchange: the status and body, or the transport failure that replaced them."""
+
+    status: int = 0
+    body: bytes = b""
+    content_type: str = ""
+    retry_after: str | None = None
+    failure: str | None = None
+
+
+class OpenAIChat(System):
+    """Translations from an OpenAI-compatible ``/chat/completions`` endpoint."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        model: str,
+        api_key_env: str | None = None,
+        prompt: str = DEFAULT_PROMPT,
+        system_prompt: str | None = None,
+        lang_names: Mapping[str, str] | None = None,
+        cleanup: bool = True,
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        concurrency: int = 4,
+        timeout: float = 120.0,
+        max_retries: int = 5,
+        backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(name)
+        if concurrency < 1 or max_retries < 0 or timeout <= 0:
+            raise BenchError(f"model {name}: concurrency >= 1, max_retries >= 0 and timeout > 0 are required")
+        self.base_url = str(base_url).rstrip("/")
+        self.model, self.api_key_env = str(model), api_key_env
+        self.chat = ChatPrompt(prompt, system_prompt, lang_names, cleanup)
+        self.temperature, self.max_tokens = float(temperature), int(max_tokens)
+        self.concurrency, self.timeout = int(concurrency), float(timeout)
+        self.max_retries = int(max_retries)
+        self.backoff, self.max_backoff = float(backoff), float(max_backoff)
+        self.extra_body = {str(k): v for k, v in (extra_body or {}).items()}
+        self._lock = threading.Lock()
+        self.server_models: list[str] | None = None
+
+    # -- key handling ------------------------------------------------------------------------
+    def _key(self) -> str | None:
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        key = self._key()
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+    def _scrub(self, text: str) -> str:
+        key = self._key()
+        return text.replace(key, "***") if key else text
+
+    def _fail(self, message: str) -> BenchError:
+        return BenchError(self._scrub(message))
+
+    # -- preflight ---------------------------------------------------------------------------
+    def check(self, pairs: list[tuple[str, str]]) -> None:
+        self.chat.check(pairs)
+        if self.api_key_env and not self._key():
+            raise BenchError(f"environment variable {self.api_key_env} (model.api_key_env) is not set: "
+                             "export the API key, or set model.api_key_env=null for a server without keys")
+        url = f"{self.base_url}/models"
+        answer = self._exchange(urllib.request.Request(url, headers=self._headers()), PREFLIGHT_TIMEOUT_S)
+        if answer.failure:
+            raise self._fail(f"cannot reach {self.base_url} ({answer.failure}): start the server or set "
+                             "model.base_url")
+        if answer.status in (401, 403):
+            raise self._fail(f"{url} refused the API key (HTTP {answer.status}): check ${self.api_key_env}")
+        if answer.status != 200:
+            raise self._fail(f"GET {url} answered HTTP {answer.status}: is model.base_url right "
+                             "(OpenAI-compatible servers usually end in /v1)?")
+        try:
+            self.server_models = [str(m.get("id")) for m in json.loads(answer.body).get("data", [])]
+        except (ValueError, AttributeError):
+            self.server_models = []
+        if self.server_models and self.model not in self.server_models:
+            log.warning("%s does not list model %s (it lists %d others); sending requests anyway",
+                        self.base_url, self.model, len(self.server_models))
+
+    def identity(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "model": self.model, **self.chat.identity(),
+                "temperature": self.temperature, "max_tokens": self.max_tokens, "extra_body": self.extra_body}
+
+    def describe(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "model": self.model, "concurrency": self.concurrency}
+
+    # -- translation -------------------------------------------------------------------------
+    def translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        requests = [chat_request(self.model, self.chat.messages(s, src_lang, tgt_lang), self.max_tokens,
+                                 self.temperature, self.extra_body) for s in sources]
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bench-http") as pool:
+            futures = [pool.submit(self._complete, body) for body in requests]
+            try:
+                outputs = [future.result() for future in futures]
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        return self.chat.clean(outputs, sources, tgt_lang, self.stats)
+
+    def _complete(self, body: dict[str, Any]) -> str:
+        """One translation, retried as the module docstring describes."""
+        url = f"{self.base_url}/chat/completions"
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        last = ""
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                self._count("http_retries")
+            request = urllib.request.Request(url, data=data, headers=self._headers(), method="POST")
+            answer = self._exchange(request, self.timeout)
+            if answer.failure is None and answer.status == 200:
+                try:
+                    reply = parse_reply(answer.body, answer.content_type)
+                except MalformedReply as exc:
+                    last = f"malformed answer ({exc})"
+                else:
+                    if reply.text.strip():
+                        self._count("output_tokens", reply.output_tokens or 0)
+                        return reply.text
+                    last = "empty answer"
+            elif answer.failure is None and answer.status not in RETRYABLE_STATUS:
+                said = _excerpt(answer.body.decode("utf-8", "replace"))
+                raise self._fail(f"POST {url} answered HTTP {answer.status} {said}: {_hint(answer.status)}")
+            else:
+                last = answer.failure or f"HTTP {answer.status}"
+            if attempt < self.max_retries:
+                delay = retry_delay(attempt, retry_after_seconds(answer.retry_after), self.backoff,
+                                    self.max_backoff)
+                log.info("%s: %s; retry %d/%d in %.1f s", url, last, attempt + 1, self.max_retries, delay)
+                time.sleep(delay)
+        if last == "empty answer":
+            self._count("empty_outputs")
+            return ""
+        raise self._fail(f"POST {url} failed {self.max_retries + 1} times, last with {last}: check the "
+                         "server (and its log), or raise model.timeout / model.max_retries")
+
+    def _exchange(self, request: urllib.request.Request, timeout: float) -> _Answer:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return _Answer(response.status, response.read(), response.headers.get("Content-Type", ""))
+        except urllib.error.HTTPError as err:
+            with err:
+                return _Answer(err.code, err.read(), err.headers.get("Content-Type", ""),
+                               err.headers.get("Retry-After"))
+        except TRANSIENT_ERRORS as exc:
+            reason = getattr(exc, "reason", None) or exc
+            return _Answer(failure=f"{type(exc).__name__}: {reason}")
+
+    def _count(self, key: str, amount: int = 1) -> None:
+        with self._lock:
+            self.stats[key] = self.stats.get(key, 0) + amount
+
+
+def _hint(status: int) -> str:
+    return {
+        400: "the server rejected the request; check model.model, model.max_tokens and model.extra_body",
+        401: "the API key was refused; check model.api_key_env",
+        403: "the API key may not use this model; check model.api_key_env and model.model",
+        404: "no such endpoint or model; check model.base_url (usually ends in /v1) and model.model",
+    }.get(status, "check model.base_url and model.model")
