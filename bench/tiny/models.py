@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -338,6 +338,28 @@ def build(kind: str, root: str | os.PathLike, corpus: Corpus | None = None, step
     return folder
 
 
-def build_all(root: str | os.PathLike, corpus: Corpus | None = None) -> dict[str, Path]:
-    """Every tiny model (``nllb``, ``m2m100``, ``marian``, ``madlad``, ``causal``) under ``root``."""
-    return {kind: build(kind, root, corpus) for kind in BUILDERS}
+class TinyModels(Mapping[str, Path]):
+    """``{kind: folder}`` for every kind, each trained on first access (tests that use one kind do not
+    pay for the others) and reused from disk afterwards."""
+
+    def __init__(self, root: str | os.PathLike, corpus: Corpus | None = None) -> None:
+        self.root, self.corpus = Path(root), corpus
+        self._built: dict[str, Path] = {}
+
+    def __getitem__(self, kind: str) -> Path:
+        if kind not in BUILDERS:
+            raise KeyError(kind)
+        if kind not in self._built:
+            self._built[kind] = build(kind, self.root, self.corpus)
+        return self._built[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(BUILDERS)
+
+    def __len__(self) -> int:
+        return len(BUILDERS)
+
+
+def build_tiny_models(root: str | os.PathLike, corpus: Corpus | None = None) -> TinyModels:
+    """The tiny models (``nllb``, ``m2m100``, ``marian``, ``madlad``, ``causal``) under ``root``."""
+    return TinyModels(root, corpus)

@@ -1,0 +1,26 @@
+"""Fixtures shared by every test module.
+
+``tiny_models`` gives tiny trained translation models of every family the harness loads (see
+``bench/tiny/models.py``). Each is trained on first use, in seconds, and kept in ``.cache/tiny-models``
+(or ``$BENCH_TINY_MODELS``) under a key of everything that shapes it, so later sessions, and parallel
+ones, reuse it at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bench.tiny.models import TinyModels, build_tiny_models
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_MODELS_DIR = Path(os.environ.get("BENCH_TINY_MODELS", ROOT / ".cache" / "tiny-models"))
+
+
+@pytest.fixture(scope="session")
+def tiny_models() -> TinyModels:
+    """``{kind: folder}`` for ``nllb``, ``m2m100``, ``marian`` (zh-vi), ``madlad`` and ``causal``, trained
+    on :func:`bench.tiny.models.default_corpus`; pass a folder as ``model.path``."""
+    return build_tiny_models(TINY_MODELS_DIR)
