@@ -20,10 +20,11 @@ plenty for news articles of a few hundred sentences.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
-from bench.refset.anchors import anchor_cost
+from bench.refset.anchors import NO_ANCHORS, Anchors, anchor_cost
 from bench.refset.embed import Similarity
 
 # Shape priors: Gale & Church's figures, with 1-3 and 3-1 added as rarer than 2-2.
@@ -45,10 +46,14 @@ class Unit:
     text: str
     title: bool = False
 
-    @property
+    @functools.cached_property
     def length(self) -> int:
         """Characters without white space, comparable across Chinese and spaced scripts."""
         return sum(1 for ch in self.text if not ch.isspace())
+
+    @functools.cached_property
+    def anchors(self) -> Anchors:
+        return Anchors.of(self.text)
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,8 @@ class BeadCost:
             # An untranslated sentence has no length to compare: long or short, it is just missing.
             return Bead(span_src, span_tgt, cost + SKIP_COST, 0.0, None, 0)
         delta = length_delta(sum(u.length for u in src), sum(u.length for u in tgt), self.cal)
-        anchors, numbers = anchor_cost(" ".join(u.text for u in src), " ".join(u.text for u in tgt),
+        anchors, numbers = anchor_cost(sum((u.anchors for u in src), NO_ANCHORS),
+                                       sum((u.anchors for u in tgt), NO_ANCHORS),
                                        NUMBER_HIT, NUMBER_MISS, QUOTE_MISS)
         cost += length_cost(delta) + anchors
         similarity = None

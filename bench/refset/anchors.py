@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _OPENING_QUOTES = re.compile("[“«「『《„‹]")
@@ -32,14 +33,30 @@ def quote_count(text: str) -> int:
     return len(_OPENING_QUOTES.findall(text)) + text.count(_STRAIGHT_QUOTE) // 2
 
 
-def anchor_cost(src: str, tgt: str, hit: float, miss: float, quote: float) -> tuple[float, int]:
+@dataclass(frozen=True)
+class Anchors:
+    """The anchors of a sentence, or of several added together."""
+
+    numbers: Counter[str]
+    quotes: int
+
+    @classmethod
+    def of(cls, text: str) -> Anchors:
+        return cls(number_keys(text), quote_count(text))
+
+    def __add__(self, other: Anchors) -> Anchors:
+        return Anchors(self.numbers + other.numbers, self.quotes + other.quotes)
+
+
+NO_ANCHORS = Anchors(Counter(), 0)
+
+
+def anchor_cost(src: Anchors, tgt: Anchors, hit: float, miss: float, quote: float) -> tuple[float, int]:
     """Cost of pairing ``src`` with ``tgt`` by their anchors, and how many numbers matched.
 
     Each number found on both sides lowers the cost by ``hit``; each number found on one side only
     raises it by ``miss``; each quotation more on one side than the other raises it by ``quote``.
     """
-    src_numbers, tgt_numbers = number_keys(src), number_keys(tgt)
-    matched = sum((src_numbers & tgt_numbers).values())
-    unmatched = sum(src_numbers.values()) + sum(tgt_numbers.values()) - 2 * matched
-    quotes = abs(quote_count(src) - quote_count(tgt))
-    return miss * unmatched - hit * matched + quote * quotes, matched
+    matched = sum((src.numbers & tgt.numbers).values())
+    unmatched = sum(src.numbers.values()) + sum(tgt.numbers.values()) - 2 * matched
+    return miss * unmatched - hit * matched + quote * abs(src.quotes - tgt.quotes), matched

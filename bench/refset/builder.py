@@ -209,6 +209,11 @@ def prepare(name: str, data: bytes, settings: Settings) -> Document:
         raise Exclusion(f"no Chinese side: no line of text is mostly Han characters{seen}")
     if detection is None:
         raise Exclusion("no translation: every line of text is Chinese")
+    if detection.guess is not None:
+        raise Exclusion(
+            f"translation is in {detection.guess} (confidence {detection.confidence}), not one of the "
+            f"candidate languages ({', '.join(settings.languages)}); add it to `languages` to build it"
+        )
     if detection.lang is None:
         raise Exclusion(
             f"translation language undetectable: no candidate ({', '.join(settings.languages)}) "
@@ -239,6 +244,7 @@ def _align_documents(documents: list[Document], use_embeddings: bool) -> dict[st
     each pair shows in the confident 1-1 beads of the first pass."""
     similarities = {}
     if use_embeddings:
+        embed.embed([u.text for doc in documents for u in doc.src + doc.tgt])  # one batch for all
         for doc in documents:
             similarities[doc.doc_id] = embed.Similarity(
                 embed.embed([u.text for u in doc.src]), embed.embed([u.text for u in doc.tgt])

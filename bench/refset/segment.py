@@ -89,7 +89,7 @@ def _ends_sentence(before: str, match: re.Match, after: str, lang: str) -> bool:
     if token in _PREFIX_ABBREVIATIONS["*"] | _PREFIX_ABBREVIATIONS.get(lang, set()) or _is_initial(token):
         return False
     if token in _FINAL_ABBREVIATIONS.get(lang, ()) or _INITIALISM.match(token):
-        return not lower_next
+        return next_word[0].isupper()
     return not (len(words) == 1 and words[0].isdigit())  # "1. " numbers a list item
 
 
