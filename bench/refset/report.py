@@ -66,7 +66,8 @@ def _check_statement(build: Build) -> list[str]:
     if not unchecked:
         lines.append(
             f"Every aligned pair of this set was checked by a person reading it: all "
-            f"{len(build.documents)} documents match the alignments recorded as read in `{CHECKED}`."
+            f"{len(build.documents)} documents match the alignments recorded as read in the raw "
+            f"folder's `{CHECKED}`."
         )
     else:
         lines.append(

@@ -1,0 +1,205 @@
+"""``python -m bench build``: the seed set, new languages, bad documents, failures that write nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.build import _stale_pair_files
+from bench.refset.builder import Build, Exclusion, Settings, build, prepare, read_checked, read_raw
+from bench.refset.output import output_files
+from bench.refset.parse import parse_page
+from bench.refset.store import MANIFEST, LocalReferences, canonical_sha256
+
+ROOT = Path(__file__).resolve().parent.parent
+REFS = ROOT / "references"
+RAW = REFS / "raw"
+GOLD = json.loads((ROOT / "tests" / "data" / "refset" / "gold_alignment.json").read_text(encoding="utf-8"))
+SETTINGS = Settings(("kk", "vi", "en", "ru", "mn", "ja"), 0.5, None)
+PREFIX = 14  # the gold names each sentence by its first 14 characters
+OUTPUTS = ["MANIFEST.json", "build_report.md", "zh-kk.jsonl", "zh-vi.jsonl"]
+
+ENGLISH = """Home > Poverty alleviation
+
+The last mile
+
+12-03-2021 | english.example.org
+
+"The last mile" originally meant the final stretch of a long journey. For a long time, poverty \
+alleviation work was troubled by the "last mile" problem.
+By April 2019, more than 3 million cadres had been sent to live in villages, among them 206,000 \
+first secretaries.
+
+“最后一公里”
+
+“最后一公里”原指完成长途跋涉的最后一段里程。长期以来,扶贫开发工作就受困于“最后一公里”的问题。\
+截至2019年4月,全国累计选派300多万干部驻村帮扶,其中第一书记20.6万人。
+"""
+
+BAD = {
+    "english_only.txt": (b"Poverty alleviation is a long task.\n\nIt continues this year.\n",
+                         "no Chinese side"),
+    "empty.txt": (b"\n  \n", "empty file"),
+    "gbk.txt": ("扶贫工作。\n\nPoverty work.\n".encode("gbk"), "not valid UTF-8"),
+    "furniture.txt": ("Бас бет> КЕДЕЙЛІКТЕН ДӘЛМЕ-ДӘЛ АРЫЛТУ\n\n(КЕДЕЙЛІКТЕН ДӘЛМЕ-ДӘЛ АРЫЛТУ)\n\n"
+                      "08-01-2021 | russian.china.org.cn\n".encode(), "only page furniture"),
+    "chinese_only.txt": ("政治优势\n\n坚持党的领导,这是中国的最大政治优势。\n".encode(), "no translation"),
+    "german.txt": ("坚持党的领导,这是中国的最大政治优势。\n\nDie Führung der Partei ist der größte "
+                   "politische Vorteil Chinas, und daran wird festgehalten.\n".encode(), "translation is in de"),
+}
+
+
+def bench_build(*overrides: str, python_flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """``python -m bench build OVERRIDES`` from the repository root, as a user runs it."""
+    return subprocess.run([sys.executable, *python_flags, "-m", "bench", "build", *overrides], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def seeds() -> Build:
+    return build(read_raw(RAW), SETTINGS, read_checked(RAW), where=str(RAW))
+
+
+def test_committed_references_equal_a_fresh_build_without_torch(tmp_path: Path):
+    out = tmp_path / "refs"
+    result = bench_build("raw_dir=references/raw", f"out_dir={out}", python_flags=("-X", "importtime"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (REFS / name).read_bytes(), name
+    imported = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
+    assert imported and not [line for line in imported if "torch" in line]
+
+
+def test_seed_alignment_matches_the_hand_checked_gold(seeds: Build):
+    assert sorted(seeds.excluded) == GOLD["excluded"]
+    assert [doc.name for doc in seeds.documents] == list(GOLD["documents"])
+    for doc in seeds.documents:
+        gold = GOLD["documents"][doc.name]
+        got = [{"zh": [doc.src[i].text[:PREFIX] for i in bead.src],
+                doc.tgt_lang: [doc.tgt[j].text[:PREFIX] for j in bead.tgt]} for bead in doc.beads]
+        assert doc.pair == gold["pair"]
+        assert got == gold["beads"], doc.name
+
+
+def test_seed_rows_follow_the_contract(seeds: Build):
+    pairs = seeds.pairs()
+    assert {pair: len(rows) for pair, rows in pairs.items()} == {"zh-kk": 29, "zh-vi": 10}
+    manifest = json.loads((REFS / MANIFEST).read_text(encoding="utf-8"))
+    refs = LocalReferences(REFS)
+    for pair, rows in pairs.items():
+        text = (REFS / f"{pair}.jsonl").read_text(encoding="utf-8")
+        assert text.splitlines() == [json.dumps(s.to_row(), ensure_ascii=False) for s in rows]
+        assert manifest["files"][f"{pair}.jsonl"]["sha256"] == canonical_sha256(rows) == refs.sha256(pair)
+        assert refs.load(pair) == rows
+        for seg in rows:
+            assert seg.id == f"{seg.doc_id}-{seg.seg:03d}"
+            assert seg.kind in ("title", "body") and seg.src and seg.ref
+            assert "\u00a0" not in seg.src + seg.ref and "  " not in seg.ref
+    first = pairs["zh-kk"][0]
+    assert (first.id, first.kind, first.date, first.source, first.src) == (
+        "000_dd4a00d8958ed0ea-000", "title", "2021-01-08", "russian.china.org.cn", "政治优势")
+    assert pairs["zh-vi"][0].date == "2021-01-11" and pairs["zh-vi"][0].source == "China.org.cn"
+    assert manifest["builder_version"] and manifest["alignment"]["signals"]
+
+
+def test_seed_report_lists_exclusions_repairs_problems_and_drops(seeds: Build):
+    report = output_files(seeds)["build_report.md"]
+    assert "`002_d11dd908aed14900.txt`: no Chinese side" in report
+    assert "non-breaking space(s) replaced" in report and "doubled spaces collapsed" in report
+    assert "lines 11+13: sentence broken across lines joined" in report
+    assert "'nghèođềuthoát' looks like syllables run together" in report
+    assert "'күрес тен' (2x) is also written 'күрестен'" in report
+    assert "1-0 at zh sentence 1: 大扶贫格局" in report
+    assert "title repeated above the body" in report
+    assert "Every aligned pair of this set was checked by a person reading it" in report
+    vi = next(doc for doc in seeds.documents if doc.tgt_lang == "vi")
+    assert "nghèođềuthoát" in vi.segments[1].ref  # reported, never rewritten
+
+
+def test_two_builds_are_byte_identical(seeds: Build):
+    again = build(read_raw(RAW), SETTINGS, read_checked(RAW), where=str(RAW))
+    assert output_files(again) == output_files(seeds)
+
+
+def test_new_language_and_bad_documents(tmp_path: Path):
+    """A zh+English page gives zh-en.jsonl with no code change; bad pages are excluded and reported;
+    seeds are copied into the raw folder and the check is recorded there."""
+    seeds, raw, out = tmp_path / "seeds", tmp_path / "raw", tmp_path / "out"
+    seeds.mkdir()
+    (seeds / "en_last_mile.txt").write_text(ENGLISH, encoding="utf-8")
+    for name, (data, _) in BAD.items():
+        (seeds / name).write_bytes(data)
+    result = bench_build(f"seeds_dir={seeds}", f"raw_dir={raw}", f"out_dir={out}", "record_check=true")
+    assert result.returncode == 0, result.stderr
+
+    assert sorted(p.name for p in out.iterdir()) == ["MANIFEST.json", "build_report.md", "zh-en.jsonl"]
+    rows = LocalReferences(out).load("zh-en")
+    assert [(s.kind, s.bead) for s in rows] == [("title", "1-1")] + [("body", "1-1")] * 3
+    assert rows[0].src == "“最后一公里”" and rows[0].ref == "The last mile"
+    assert rows[3].ref.startswith("By April 2019") and rows[3].src.startswith("截至2019年4月")
+    assert {(s.date, s.source, s.tgt_lang) for s in rows} == {("2021-03-12", "english.example.org", "en")}
+
+    report = (out / "build_report.md").read_text(encoding="utf-8")
+    for name, (_, reason) in BAD.items():
+        assert f"- `{name}`: {reason}" in report
+    assert "Every aligned pair of this set was checked" in report
+    assert sorted(p.name for p in raw.iterdir()) == sorted([*BAD, "en_last_mile.txt", "checked.json"])
+    assert (raw / "gbk.txt").read_bytes() == BAD["gbk.txt"][0]
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_document_is_excluded_with_its_reason(name: str):
+    data, reason = BAD[name]
+    with pytest.raises(Exclusion, match=reason):
+        prepare(name, data, SETTINGS)
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "no pair"])
+def test_unusable_raw_folder_fails_in_one_line_and_writes_nothing(tmp_path: Path, case: str):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    if case != "missing":
+        raw.mkdir()
+    if case == "no pair":
+        for name, (data, _) in BAD.items():
+            (raw / name).write_bytes(data)
+    result = bench_build(f"raw_dir={raw}", f"out_dir={out}")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(raw) in lines[0], result.stderr
+    assert lines[0].startswith("bench build: error: ")
+    assert not out.exists()
+
+
+def test_blocks_in_either_order_on_single_newlines():
+    text = "政治优势\n坚持党的领导。实现贫困人口如期脱贫。\nСАЯСИ АБЗАЛДЫЛЫҚ\nПартияның басшылығы. Кедейлерді арылту.\n"
+    page = parse_page(text)
+    assert [line.text for line in page.zh] == ["政治优势", "坚持党的领导。实现贫困人口如期脱贫。"]
+    assert [line.title for line in page.other] == [True, False]
+    assert page.blocks == 2
+
+
+def test_furniture_becomes_metadata_and_repairs_are_recorded():
+    text = ("Tiêu đề bài viết\n\n(Thoát nghèo chuẩn xác)\n\n11-01-2021 | China.org.cn\n\nTiêu đề bài viết\n\n"
+            "Câu thứ nhất có\u00a0khoảng trắng  đôi và " + "rất dài " * 25 + "nhưng bị\n\n"
+            "cắt đôi ở đây.\n\n标题\n\n第一句。\n")
+    page = parse_page(text)
+    assert (page.date, page.source) == ("2021-01-11", "China.org.cn")
+    assert [line.text for line in page.other][0] == "Tiêu đề bài viết"
+    assert page.other[1].text.endswith("nhưng bị cắt đôi ở đây.") and len(page.other) == 2
+    assert any("title repeated" in item for item in page.furniture)
+    assert any("category" in item for item in page.furniture)
+    repairs = " ".join(page.repairs)
+    assert "non-breaking" in repairs and "doubled spaces" in repairs and "broken across lines" in repairs
+
+
+def test_pair_files_of_the_previous_build_are_removed_when_no_longer_made(tmp_path: Path):
+    (tmp_path / "zh-xx.jsonl").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "zh-kk.jsonl").write_text("{}\n", encoding="utf-8")
+    (tmp_path / MANIFEST).write_text(json.dumps({"files": {"zh-xx.jsonl": {}, "zh-kk.jsonl": {}}}),
+                                     encoding="utf-8")
+    assert _stale_pair_files(tmp_path, {"zh-kk.jsonl": ""}) == [tmp_path / "zh-xx.jsonl"]
