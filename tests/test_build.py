@@ -49,7 +49,8 @@ BAD = {
                       "08-01-2021 | russian.china.org.cn\n".encode(), "only page furniture"),
     "chinese_only.txt": ("政治优势\n\n坚持党的领导,这是中国的最大政治优势。\n".encode(), "no translation"),
     "german.txt": ("坚持党的领导,这是中国的最大政治优势。\n\nDie Führung der Partei ist der größte "
-                   "politische Vorteil Chinas, und daran wird festgehalten.\n".encode(), "translation is in de"),
+                   "politische Vorteil Chinas, und daran wird festgehalten.\n".encode(),
+                   "translation is in de"),
 }
 
 
@@ -176,7 +177,8 @@ def test_unusable_raw_folder_fails_in_one_line_and_writes_nothing(tmp_path: Path
 
 
 def test_blocks_in_either_order_on_single_newlines():
-    text = "政治优势\n坚持党的领导。实现贫困人口如期脱贫。\nСАЯСИ АБЗАЛДЫЛЫҚ\nПартияның басшылығы. Кедейлерді арылту.\n"
+    text = ("政治优势\n坚持党的领导。实现贫困人口如期脱贫。\n"
+            "САЯСИ АБЗАЛДЫЛЫҚ\nПартияның басшылығы. Кедейлерді арылту.\n")
     page = parse_page(text)
     assert [line.text for line in page.zh] == ["政治优势", "坚持党的领导。实现贫困人口如期脱贫。"]
     assert [line.title for line in page.other] == [True, False]
