@@ -97,8 +97,8 @@ def _document(doc: Document, build: Build) -> list[str]:
         f"- beads: {_shapes(doc.beads)}; {len(doc.segments)} rows",
         f"- checked by reading every pair: {'yes' if build.is_checked(doc) else 'NO'}",
         "",
-        f"| row | bead | kind | cost | delta | similarity | {SOURCE_LANG} | {doc.tgt_lang} |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| row | bead | kind | cost | delta | similarity | numbers | {SOURCE_LANG} | {doc.tgt_lang} |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     row = 0
     for bead in doc.beads:
@@ -110,7 +110,7 @@ def _document(doc: Document, build: Build) -> list[str]:
         similarity = "" if bead.similarity is None else f"{bead.similarity:.2f}"
         lines.append(
             f"| {label} | {bead.shape} | {'title' if units[0].title else 'body'} | {bead.cost:.2f} | "
-            f"{bead.delta:.2f} | {similarity} | {_excerpt(doc, bead.src, True)} | "
+            f"{bead.delta:.2f} | {similarity} | {bead.numbers or ''} | {_excerpt(doc, bead.src, True)} | "
             f"{_excerpt(doc, bead.tgt, False)} |"
         )
     lines.append("")
