@@ -108,9 +108,10 @@ def _document(doc: Document, build: Build) -> list[str]:
             row += 1
         units = [doc.src[i] for i in bead.src] or [doc.tgt[j] for j in bead.tgt]
         similarity = "" if bead.similarity is None else f"{bead.similarity:.2f}"
+        delta = f"{bead.delta:.2f}" if bead.src and bead.tgt else ""
         lines.append(
             f"| {label} | {bead.shape} | {'title' if units[0].title else 'body'} | {bead.cost:.2f} | "
-            f"{bead.delta:.2f} | {similarity} | {bead.numbers or ''} | {_excerpt(doc, bead.src, True)} | "
+            f"{delta} | {similarity} | {bead.numbers or ''} | {_excerpt(doc, bead.src, True)} | "
             f"{_excerpt(doc, bead.tgt, False)} |"
         )
     lines.append("")
