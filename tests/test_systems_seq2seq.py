@@ -14,6 +14,8 @@ from bench.errors import BenchError
 from bench.systems.seq2seq import M2M100, MADLAD, NLLB, Marian
 from bench.tiny.models import default_corpus
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 FAMILIES = {"nllb": NLLB, "m2m100": M2M100, "madlad": MADLAD}
 CORPUS = default_corpus()
 
@@ -78,3 +80,25 @@ def test_identity_changes_with_generation_settings_not_with_batching(tiny_models
     assert NLLB("x", path=path, num_beams=4).fingerprint() != base
     assert NLLB("x", path=path, lang_codes={"zh": "zho_Hant"}).fingerprint() != base
     assert M2M100("x", path=str(tiny_models["m2m100"])).fingerprint() != base
+
+
+def test_bench_run_with_a_local_model_folder(tiny_models, tmp_path):
+    """The user path: a real model config, its weights from ``model.path``; a re-run loads no model."""
+    import json
+
+    from tests.helpers import bench, write_references
+
+    sources, expected = targets("kk")
+    refs = tmp_path / "references"
+    write_references(refs, {"zh-kk": list(zip(sources[:6], expected[:6]))})
+    args = ["run", "model=nllb-200-distilled-600M", f"model.path={tiny_models['nllb']}", "model.num_beams=1",
+            f"dataset.path={refs}", "metric=[bleu]", f"results_dir={tmp_path / 'results'}"]
+    first = bench(*args, env={"OMP_NUM_THREADS": "1"})
+    assert first.returncode == 0, first.stderr
+    second = bench(*args, env={"OMP_NUM_THREADS": "1"})
+    assert second.returncode == 0, second.stderr
+    runs = sorted((tmp_path / "results" / "runs" / "nllb-200-distilled-600M").iterdir())
+    assert (runs[0] / "hypotheses" / "zh-kk.txt").read_text(encoding="utf-8").splitlines() == expected[:6]
+    first_info, second_info = (json.loads((r / "run.json").read_text()) for r in runs)
+    assert first_info["system"]["identity"] == second_info["system"]["identity"]
+    assert "load_seconds" in json.dumps(first_info) and "load_seconds" not in json.dumps(second_info)

@@ -230,6 +230,7 @@ class HFSystem(System):
         self.model: Any = None
         self.tokenizer: Any = None
         self.load_seconds: float | None = None
+        self.parameters: int | None = None
 
     # -- preflight and identity ---------------------------------------------------------------
     def located(self) -> Located:
@@ -285,14 +286,14 @@ class HFSystem(System):
         auto = getattr(transformers, self.auto_model)
         self.model = auto.from_pretrained(source, dtype=dtype, **options).to(device).eval()
         self.load_seconds = round(time.perf_counter() - started, 2)
+        self.parameters = sum(p.numel() for p in self.model.parameters())
 
     def describe(self) -> dict[str, Any]:
         located = self.located()
         facts: dict[str, Any] = {"source": located.source, "batch_tokens": self.batch_tokens}
-        if self.model is not None:
+        if self.load_seconds is not None:  # loaded at some point (the run asks after close())
             facts.update(device=self._device, dtype=str(self._dtype).removeprefix("torch."),
-                         load_seconds=self.load_seconds,
-                         parameters=sum(p.numel() for p in self.model.parameters()))
+                         load_seconds=self.load_seconds, parameters=self.parameters)
         return facts
 
     def close(self) -> None:

@@ -196,6 +196,7 @@ class OpenAIChat(System):
         self.extra_body = {str(k): v for k, v in (extra_body or {}).items()}
         self._lock = threading.Lock()
         self.server_models: list[str] | None = None
+        self._warm = False
 
     # -- key handling ------------------------------------------------------------------------
     def _key(self) -> str | None:
@@ -250,10 +251,16 @@ class OpenAIChat(System):
     def translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         requests = [chat_request(self.model, self.chat.messages(s, src_lang, tgt_lang), self.max_tokens,
                                  self.temperature, self.extra_body) for s in sources]
+        outputs: list[str] = []
+        if requests and not self._warm:
+            # Servers that load the model on the first request (`transformers serve`) fail when several
+            # first requests race ("Cannot copy out of meta tensor"); so the very first goes alone.
+            outputs.append(self._complete(requests.pop(0)))
+            self._warm = True
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="bench-http") as pool:
             futures = [pool.submit(self._complete, body) for body in requests]
             try:
-                outputs = [future.result() for future in futures]
+                outputs += [future.result() for future in futures]
             except BaseException:
                 for future in futures:
                     future.cancel()
@@ -284,7 +291,9 @@ class OpenAIChat(System):
                 said = _excerpt(answer.body.decode("utf-8", "replace"))
                 raise self._fail(f"POST {url} answered HTTP {answer.status} {said}: {_hint(answer.status)}")
             else:
-                last = answer.failure or f"HTTP {answer.status}"
+                said = answer.body.decode("utf-8", "replace").strip()
+                last = answer.failure or f"HTTP {answer.status}" + (f" {_excerpt(said)}" if said else "")
+            last = self._scrub(last)  # a server may echo the request, key included
             if attempt < self.max_retries:
                 delay = retry_delay(attempt, retry_after_seconds(answer.retry_after), self.backoff,
                                     self.max_backoff)

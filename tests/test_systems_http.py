@@ -1,0 +1,302 @@
+"""OpenAI-compatible HTTP system: pure request/response functions, a fault-injecting loopback server,
+and a real ``transformers serve`` running the tiny chat model. Everything stays on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bench.errors import BenchError
+from bench.systems.http import (
+    MalformedReply,
+    OpenAIChat,
+    Reply,
+    chat_request,
+    parse_reply,
+    retry_after_seconds,
+    retry_delay,
+)
+from bench.tiny.models import default_corpus
+
+KEY = "sk-SENTINEL-do-not-leak-4242"
+
+
+def completion(text: str | None, tokens: int = 3) -> bytes:
+    return json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}],
+                       "usage": {"completion_tokens": tokens}}).encode()
+
+
+# -- pure functions ---------------------------------------------------------------------------------
+
+
+def test_request_body():
+    body = chat_request("m", [{"role": "user", "content": "hi"}], 64, 0.0, {"seed": 1})
+    assert body == {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 64,
+                    "temperature": 0.0, "stream": False, "seed": 1}
+
+
+def test_parse_json_and_event_stream():
+    assert parse_reply(completion("Сәлем", 2)) == Reply("Сәлем", 2)
+    assert parse_reply(completion(None)) == Reply("", 3)
+    events = (b'data: {"choices":[{"delta":{"role":"assistant"}}]}\n\n'
+              b'data: {"choices":[{"delta":{"content":"Xin "}}]}\n\n'
+              b'data: {"choices":[{"delta":{"content":"ch\xc3\xa0o"},"finish_reason":"stop"}]}\n\n'
+              b"data: [DONE]\n\n")
+    assert parse_reply(events, "text/event-stream; charset=utf-8") == Reply("Xin chào")
+
+
+@pytest.mark.parametrize("body,why", [
+    (b"<html>Bad gateway</html>", "invalid JSON"),
+    (b'{"choices": []}', "no choices"),
+    (b'{"choices": [{"message": {"content": 5}}]}', "not text"),
+    (b"[1, 2]", "expected a JSON object"),
+    (b'data: {"choices":[{"delta":{"content":"Xin"}}]}\n\n', "ended before"),
+    (b'data: {"error": {"message": "boom"}}\n\n', "error event"),
+    (b"\xff\xfe", "not UTF-8"),
+])
+def test_malformed_answers(body, why):
+    with pytest.raises(MalformedReply, match=why):
+        parse_reply(body)
+
+
+def test_retry_timing():
+    assert retry_after_seconds("3") == 3.0
+    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
+    assert [retry_delay(a, None, 1.0, 5.0) for a in range(4)] == [1.0, 2.0, 4.0, 5.0]
+    assert retry_delay(0, 2.5, 1.0, 60.0) == 2.5 and retry_delay(0, 600.0, 1.0, 60.0) == 60.0
+
+
+# -- a server that misbehaves on purpose --------------------------------------------------------------
+
+
+class FaultServer:
+    """Loopback server answering chat completions from a script, one step per request.
+
+    A step is ``(status, headers, body)``, or ``("sleep", seconds)`` (answer late: a timeout), or
+    ``"echo"`` (HTTP 500 whose body repeats the request's Authorization header). The last step repeats.
+    """
+
+    def __init__(self, script: list) -> None:
+        self.script, self.requests, self.times = list(script), [], []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:
+                owner.reply(self, 200, {}, json.dumps({"data": [{"id": "tiny"}]}).encode())
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                owner.requests.append((dict(self.headers), body))
+                owner.times.append(time.monotonic())
+                step = owner.script.pop(0) if len(owner.script) > 1 else owner.script[0]
+                if step == "echo":
+                    step = (500, {}, f"bad key {self.headers.get('Authorization')}".encode())
+                if step[0] == "sleep":
+                    time.sleep(step[1])
+                    step = (200, {}, completion("late"))
+                owner.reply(self, *step)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    @staticmethod
+    def reply(handler: BaseHTTPRequestHandler, status: int, headers: dict, body: bytes) -> None:
+        try:
+            handler.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
+            pass
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    servers: list[FaultServer] = []
+
+    def start(*script) -> FaultServer:
+        servers.append(FaultServer(list(script)))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def key(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("BENCH_TEST_KEY", KEY)
+    return KEY
+
+
+def system(url: str, **options) -> OpenAIChat:
+    defaults = {"backoff": 0.01, "max_backoff": 2.0, "max_retries": 3, "timeout": 5.0, "concurrency": 1}
+    return OpenAIChat("api", base_url=url, model="tiny", **{**defaults, **options})
+
+
+@pytest.mark.parametrize("fault", [
+    (429, {"Retry-After": "0"}, b'{"error": "slow down"}'),
+    (500, {}, b"Internal Server Error"),
+    (503, {}, b""),
+    (200, {}, b"<html>not json</html>"),
+    (200, {}, completion("")),
+    (200, {"Content-Type": "text/event-stream"}, b'data: {"choices":[{"delta":{"content":"cut'),
+])
+def test_transient_faults_are_retried_until_success(serve, fault):
+    server = serve(fault, (200, {}, completion("Сәлем")))
+    chat = system(server.url)
+    assert chat.translate(["你好"], "zh", "kk") == ["Сәлем"]
+    assert chat.stats["http_retries"] == 1 and len(server.requests) == 2
+
+
+def test_retry_after_is_honoured(serve):
+    server = serve((429, {"Retry-After": "1"}, b"{}"), (200, {}, completion("Сәлем")))
+    assert system(server.url).translate(["你好"], "zh", "kk") == ["Сәлем"]
+    assert server.times[1] - server.times[0] >= 0.95
+
+
+def test_timeout_is_retried(serve):
+    server = serve(("sleep", 1.5), (200, {}, completion("Сәлем")))
+    chat = system(server.url, timeout=0.5)
+    assert chat.translate(["你好"], "zh", "kk") == ["Сәлем"]
+    assert chat.stats["http_retries"] == 1
+
+
+def test_persistent_failure_names_url_and_status(serve):
+    server = serve((502, {}, b"bad gateway"))
+    with pytest.raises(BenchError, match=rf"POST {server.url}/chat/completions failed 4 times, last with "
+                                         r"HTTP 502 'bad gateway'.*model.max_retries"):
+        system(server.url).translate(["你好"], "zh", "kk")
+    assert len(server.requests) == 4  # bounded: 1 try + 3 retries
+
+
+def test_client_errors_stop_at_once(serve):
+    server = serve((404, {}, b'{"error": "model tiny not found"}'))
+    with pytest.raises(BenchError, match=r"HTTP 404 .*model tiny not found.*check model.base_url"):
+        system(server.url).translate(["你好"], "zh", "kk")
+    assert len(server.requests) == 1
+
+
+def test_empty_answer_after_all_retries_is_kept_and_counted(serve):
+    chat = system(serve((200, {}, completion("   "))).url, max_retries=1)
+    assert chat.translate(["你好"], "zh", "kk") == [""]
+    assert chat.stats["empty_outputs"] == 1
+
+
+def test_concurrent_requests_return_in_input_order(serve):
+    server = serve((200, {}, completion("x")))
+    chat = system(server.url, concurrency=4)
+    sources = [f"句子{i}" for i in range(12)]
+    assert chat.translate(sources, "zh", "vi") == ["x"] * 12
+    asked = sorted(body["messages"][-1]["content"].rsplit("\n", 1)[-1] for _, body in server.requests)
+    assert asked == sorted(sources)
+
+
+def test_the_api_key_is_sent_but_never_shown(serve, key, caplog):
+    caplog.set_level(logging.DEBUG)
+    server = serve("echo")
+    chat = system(server.url, api_key_env="BENCH_TEST_KEY", max_retries=1)
+    chat.check([("zh", "kk")])
+    with pytest.raises(BenchError) as err:
+        chat.translate(["你好"], "zh", "kk")
+    headers, _ = server.requests[0]
+    assert headers["Authorization"] == f"Bearer {KEY}"  # sent to the server...
+    shown = [str(err.value), caplog.text, json.dumps(chat.identity()), json.dumps(chat.describe()),
+             repr(vars(chat))]
+    assert "bad key Bearer ***" in str(err.value)
+    assert all(KEY not in text for text in shown)  # ...and nowhere else
+    unauthorised = serve((401, {}, f"key {KEY} is revoked".encode()))
+    with pytest.raises(BenchError) as err:
+        system(unauthorised.url, api_key_env="BENCH_TEST_KEY").translate(["你好"], "zh", "kk")
+    assert KEY not in str(err.value) and "model.api_key_env" in str(err.value)
+
+
+def test_preflight_missing_key_and_unreachable_server(monkeypatch):
+    monkeypatch.delenv("BENCH_TEST_KEY", raising=False)
+    with pytest.raises(BenchError, match=r"BENCH_TEST_KEY \(model.api_key_env\) is not set"):
+        system("http://127.0.0.1:9/v1", api_key_env="BENCH_TEST_KEY").check([("zh", "kk")])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.perf_counter()
+    with pytest.raises(BenchError, match=rf"cannot reach http://127.0.0.1:{port}/v1 \(.*\): start the server "
+                                         r"or set model.base_url"):
+        system(f"http://127.0.0.1:{port}/v1").check([("zh", "kk")])
+    assert time.perf_counter() - started < 5
+
+
+def test_http_module_does_not_import_torch():
+    code = ("import sys, bench.systems.http, bench.systems.files; "
+            "print('torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+# -- a real OpenAI-compatible server ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def transformers_serve(tiny_models, tmp_path_factory) -> Iterator[str]:
+    """``transformers serve --force_model <tiny chat model>`` on loopback (it works offline)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    cli = Path(sys.executable).with_name("transformers")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    with open(log, "wb") as out:
+        process = subprocess.Popen([str(cli), "serve", "--force_model", str(tiny_models["causal"]),
+                                    "--device", "cpu", "--host", "127.0.0.1", "--port", str(port)],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/models", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"transformers serve did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_against_transformers_serve(transformers_serve, tiny_models):
+    rows = [(s, t) for s, t, lang in default_corpus() if lang == "kk"][:8]
+    chat = OpenAIChat("served", base_url=transformers_serve, model=str(tiny_models["causal"]),
+                      max_tokens=48, concurrency=2, timeout=60, max_retries=1)
+    chat.check([("zh", "kk")])
+    assert chat.translate([s for s, _ in rows], "zh", "kk") == [t for _, t in rows]
+    assert chat.stats["cleaned_outputs"] == 2  # rows 3 and 7 were trained with a chatty preamble
