@@ -75,7 +75,6 @@ def translate_pair(system: System, cache: TranslationCache, segments: list[Segme
     src, tgt = segments[0].src_lang, segments[0].tgt_lang
     sources = [s.src for s in segments]
     work = PairWork(rows=len(segments))
-    system.prepare(src, tgt, segments)
     if not system.cacheable:  # baselines and files: whole test set in order, instantly
         start = time.perf_counter()
         outputs = checked(system.translate(sources, src, tgt), sources, system)
@@ -252,6 +251,8 @@ def prepare(cfg: DictConfig, run_dir: Path
     empty = [p for p, rows in pairs.items() if not rows]
     if empty:
         raise BenchError(f"{testset.name}: pair(s) {', '.join(empty)} have no rows; rebuild the references")
+    for segments in pairs.values():  # binds files/baselines to the rows; a bad file fails here
+        system.prepare(segments[0].src_lang, segments[0].tgt_lang, segments)
 
     run = Run(run_dir, run_record(run_dir, cfg, system, testset, pairs, list(metrics)))
     run.save_info()

@@ -131,7 +131,7 @@ def test_bom_and_crlf_in_a_translation_file_are_accepted(world: World):
     (windows / "zh-kk.txt").write_bytes(("\ufeff" + "".join(x + "\r\n" for x in lines)).encode("utf-8"))
     scores = []
     for folder in (clean, windows):
-        out = world.run("model=file", f"model.path={folder}", "metric=[chrf]", f"+model.name=f-{folder.name}")
+        out = world.run("model=file", f"model.path={folder}", "metric=[chrf]", f"model.name=f-{folder.name}")
         assert out.returncode == 0, out.stderr
         [run] = list((world.results / "runs" / f"f-{folder.name}").iterdir())
         scores.append(json.loads((run / "scores.json").read_text())["zh-kk"]["chrf"]["score"])

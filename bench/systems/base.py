@@ -44,8 +44,9 @@ class System(ABC):
         if a pair is unsupported or a resource (model files, server, file) is missing."""
 
     def prepare(self, src_lang: str, tgt_lang: str, segments: list[Segment]) -> None:
-        """Called with the whole test set of a pair before its ``translate`` calls. Only systems
-        whose output is tied to reference rows (baselines, files) need it."""
+        """Called during preflight with the whole test set of each pair, before anything is
+        translated. Only systems whose output is tied to reference rows (baselines, files) need it;
+        raising :class:`BenchError` here stops the run before any file is written."""
 
     @abstractmethod
     def translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
