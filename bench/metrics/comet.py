@@ -117,7 +117,9 @@ class LoadedComet:
         """wmt22-comet-da's estimator on stored embeddings (what ``forward`` does after encoding)."""
         import torch
 
-        src, mt, ref = (self.embed(texts, progress) for texts in (sources, hypotheses, references))
+        n = len(sources)
+        vectors = self.embed([*sources, *hypotheses, *references], progress)  # one pass, fuller batches
+        src, mt, ref = vectors[:n], vectors[n:2 * n], vectors[2 * n:]
         out = []
         with torch.inference_mode():
             for i in range(0, len(src), self.batch_size):
