@@ -1,0 +1,55 @@
+"""Sweeps: ``python -m bench -m run`` with parallel jobs sharing one results folder and one cache."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import bench, write_references
+
+ROWS = [(f"实现贫困人口如期脱贫,第{i}条。", f"Кедейлерді арылту {i}.") for i in range(40)]
+
+
+def test_four_parallel_jobs_lose_nothing_and_all_reach_the_leaderboard(tiny_models, tmp_path: Path):
+    refs, results = tmp_path / "references", tmp_path / "results"
+    write_references(refs, {"zh-kk": ROWS})
+    names = ["job-a", "job-b", "job-c", "job-d"]
+    out = bench("-m", "run", "model=nllb-200-distilled-600M", f"model.path={tiny_models['nllb']}",
+                f"model.name={','.join(names)}", "model.num_beams=1", "model.max_new_tokens=12",
+                "chunk_size=4", "hydra/launcher=parallel", "hydra.launcher.n_jobs=4",
+                f"dataset.path={refs}", f"results_dir={results}", "metric=[bleu,chrf]", timeout=600)
+    assert out.returncode == 0, out.stderr
+    outputs = []
+    for name in names:
+        [run] = list((results / "runs" / name).iterdir())
+        info = json.loads((run / "run.json").read_text())
+        assert info["status"] == "complete"
+        assert set(json.loads((run / "scores.json").read_text())["zh-kk"]) == {"bleu", "chrf"}
+        outputs.append((run / "hypotheses" / "zh-kk.txt").read_text().splitlines())
+    assert all(len(o) == len(ROWS) for o in outputs)
+    assert outputs.count(outputs[0]) == 4  # same model, same fingerprint: shared cache, same output
+
+    board = bench("leaderboard", f"results_dir={results}", f"references={refs}")
+    assert board.returncode == 0, board.stderr
+    table = (results / "leaderboard.md").read_text()
+    assert all(f"| {name} |" in table for name in names)
+
+
+def test_the_official_sweep_composes_every_job():
+    """``+experiment=leaderboard`` pins models x pairs x metrics; every job composes and instantiates."""
+    from hydra import compose, initialize_config_dir
+    from hydra.utils import instantiate
+
+    from bench.cli import CONFIG_DIR
+    from bench.metrics import instantiate_metrics
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        sweep = compose("run", overrides=["+experiment=leaderboard", "model=copy"], return_hydra_config=True)
+        models = sweep.hydra.sweeper.params.model.split(",")
+        assert len(models) == 8 and "copy" in models
+        for name in models:
+            job = compose("run", overrides=["+experiment=leaderboard", f"model={name}"])
+            assert list(job.pairs) == ["zh-kk", "zh-vi"]
+            assert set(job.metric) == {"bleu", "chrf", "comet", "off_target"}
+            assert instantiate(job.model).name == name  # constructing a system loads nothing
+        assert set(instantiate_metrics(job.metric)) == {"bleu", "chrf", "comet", "off_target"}
