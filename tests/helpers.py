@@ -11,12 +11,15 @@ from bench.io import atomic_write_json, atomic_write_jsonl
 from bench.refset.store import Segment, canonical_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
+#: offline like this machine, quiet progress bars, and one torch thread: the tiny models' matrices are
+#: too small to split, and two spinning OpenMP threads on a busy machine made runs 9x slower.
+TEST_ENV = {"HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"}
 
 
 def bench(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
           cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run ``python -m bench ARGS`` in a subprocess and capture its output."""
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1", **(env or {})}
+    full_env = {**os.environ, **TEST_ENV, **(env or {})}
     return subprocess.run([sys.executable, "-m", "bench", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 
