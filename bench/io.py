@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import sqlite3
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from bench.errors import BenchError
+
+log = logging.getLogger(__name__)
 
 
 def _umask() -> int:
@@ -126,3 +131,37 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 def sha256_text(text: str) -> str:
     return sha256_bytes(text.encode("utf-8"))
+
+
+def open_sqlite(path: str | os.PathLike, schema: str) -> sqlite3.Connection:
+    """Open a cache database shared by concurrent processes, replacing it if it is damaged.
+
+    WAL mode and a long busy timeout let parallel sweep jobs write at once. Caches only hold what
+    can be recomputed, so a damaged file (a crash of the file system, a stray write) is moved aside
+    with a warning and a new one started, rather than failing the run that needed it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _connect_sqlite(path, schema)
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            raise
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(f"{path}{suffix}")
+            if part.exists():
+                part.rename(f"{aside}{suffix}")
+        log.warning("cache %s was damaged (%s); moved it to %s and started a new one", path, exc, aside)
+        return _connect_sqlite(path, schema)
+
+
+def _connect_sqlite(path: Path, schema: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=60, isolation_level=None)
+    db.execute("PRAGMA busy_timeout = 60000")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute(schema)
+    if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        raise sqlite3.DatabaseError("quick_check failed")
+    return db

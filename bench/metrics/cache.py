@@ -11,11 +11,13 @@ recomputed from its statistics in milliseconds under the current bootstrap setti
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
-from bench.io import sha256_text
+from bench.io import open_sqlite, sha256_text
 from bench.metrics.base import Score
+
+SCHEMA = ("CREATE TABLE IF NOT EXISTS scores "
+          "(key TEXT PRIMARY KEY, signature TEXT NOT NULL, score TEXT NOT NULL)")
 
 
 def contents_key(sources: list[str], hypotheses: list[str], references: list[str]) -> str:
@@ -28,14 +30,7 @@ class ScoreCache:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, signature TEXT NOT NULL, "
-            "score TEXT NOT NULL)"
-        )
-        self._db.commit()
+        self._db = open_sqlite(self.path, SCHEMA)
 
     @staticmethod
     def _key(signature: str, contents: str) -> str:
@@ -49,6 +44,7 @@ class ScoreCache:
 
     def put(self, signature: str, contents: str, score: Score) -> None:
         with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
                 "INSERT OR REPLACE INTO scores (key, signature, score) VALUES (?, ?, ?)",
                 (self._key(signature, contents), signature, json.dumps(score.to_json(), ensure_ascii=False)),

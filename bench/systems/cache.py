@@ -9,15 +9,11 @@ jobs) safe; a damaged database file is moved aside and replaced rather than fail
 
 from __future__ import annotations
 
-import logging
 import sqlite3
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from bench.io import sha256_text
-
-log = logging.getLogger(__name__)
+from bench.io import open_sqlite, sha256_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
@@ -43,34 +39,7 @@ class TranslationCache:
         self.path = Path(path) if path is not None else None
         self._db: sqlite3.Connection | None = None
         if self.path is not None:
-            self._db = self._open(self.path)
-
-    @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, timeout=60, isolation_level=None)
-        db.execute("PRAGMA busy_timeout = 60000")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.execute(SCHEMA)
-        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise sqlite3.DatabaseError("quick_check failed")
-        return db
-
-    def _open(self, path: Path) -> sqlite3.Connection:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            return self._connect(path)
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise
-            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-            for suffix in ("", "-wal", "-shm"):
-                part = Path(f"{path}{suffix}")
-                if part.exists():
-                    part.rename(f"{aside}{suffix}")
-            log.warning("translation cache %s was damaged (%s); moved it to %s and started a new one",
-                        path, exc, aside)
-            return self._connect(path)
+            self._db = open_sqlite(self.path, SCHEMA)
 
     @property
     def enabled(self) -> bool:
