@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -225,6 +226,8 @@ def _load(path: Path, device: Any, precision: str) -> Any:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     for noisy in ("comet", "pytorch_lightning", "lightning", "lightning_fabric"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # torchmetrics 0.10 (pinned by COMET) warns about pkg_resources on import: noise for users.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
     from comet import load_from_checkpoint
 
     log.info("loading COMET checkpoint %s on %s (%s)", path, device, precision)
