@@ -91,11 +91,20 @@ def test_preflight_errors_are_one_line_and_fast(tmp_path: Path):
 def test_a_checkpoint_whose_encoder_is_gone_fails_in_preflight(tiny_comet: Path, tmp_path: Path):  # noqa: F811
     moved = tmp_path / "moved"
     (moved / "checkpoints").mkdir(parents=True)
-    (moved / "checkpoints" / "model.ckpt").write_bytes(b"")
+    (moved / "checkpoints" / "model.ckpt").write_bytes(tiny_comet.read_bytes())
     hparams = (tiny_comet.parent.parent / "hparams.yaml").read_text()
     (moved / "hparams.yaml").write_text(hparams.replace(str(tiny_comet.parent.parent), "/nowhere"))
     with pytest.raises(BenchError, match="needs its encoder /nowhere/encoder"):
         Comet(checkpoint=str(moved / "checkpoints" / "model.ckpt")).check([("zh", "kk")])
+
+
+def test_a_damaged_checkpoint_fails_in_preflight(tiny_comet: Path, tmp_path: Path):  # noqa: F811
+    damaged = tmp_path / "damaged"
+    (damaged / "checkpoints").mkdir(parents=True)
+    (damaged / "checkpoints" / "model.ckpt").write_bytes(tiny_comet.read_bytes()[: 1000])
+    (damaged / "hparams.yaml").write_text((tiny_comet.parent.parent / "hparams.yaml").read_text())
+    with pytest.raises(BenchError, match="not a readable PyTorch checkpoint"):
+        Comet(checkpoint=str(damaged / "checkpoints" / "model.ckpt")).check([("zh", "kk")])
 
 
 def test_tiny_checkpoint_is_cached_by_content(tiny_comet: Path):  # noqa: F811

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -174,10 +176,14 @@ class Comet(AdditiveMetric):
                 raise BenchError(
                     f"COMET model {self.model} is not available offline: download it on a connected "
                     f"machine or pass metric.{self.name}.checkpoint=PATH/checkpoints/model.ckpt")
+        if not zipfile.is_zipfile(path):  # torch.save writes a zip archive; cheap to verify
+            raise BenchError(f"{path}: not a readable PyTorch checkpoint (damaged or incomplete "
+                             "download?); download the COMET model again")
         hparams = path.parent.parent / "hparams.yaml"
         if not hparams.is_file():
-            raise BenchError(f"{hparams}: missing; a COMET checkpoint needs its hparams.yaml "
-                             "in the folder above checkpoints/")
+            raise BenchError(f"{path}: not a COMET checkpoint folder (no {hparams}); point "
+                             f"metric.{self.name}.checkpoint at MODEL/checkpoints/model.ckpt, with "
+                             "MODEL/hparams.yaml beside checkpoints/")
         pretrained = (yaml.safe_load(hparams.read_text(encoding="utf-8")) or {}).get("pretrained_model")
         if pretrained and not _encoder_available(str(pretrained)):
             raise BenchError(
@@ -233,7 +239,9 @@ def _load(path: Path, device: Any, precision: str) -> Any:
     log.info("loading COMET checkpoint %s on %s (%s)", path, device, precision)
     try:
         model = load_from_checkpoint(str(path), local_files_only=True)
-    except (OSError, KeyError, RuntimeError) as exc:
-        raise BenchError(f"{path}: cannot load COMET checkpoint ({exc})") from None
+    except (OSError, KeyError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BenchError(f"{path}: cannot load COMET checkpoint ({first}); translations are saved, "
+                         "fix the checkpoint and add scores with `python -m bench score`") from None
     dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
     return model.to(device=device, dtype=dtype).eval()
