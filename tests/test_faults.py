@@ -80,6 +80,14 @@ def _hyp_file(world: World, content: bytes) -> list[str]:
     return ["model=file", f"model.path={folder}", "metric=[bleu]"]
 
 
+def _damaged_comet(world: World) -> list[str]:
+    folder = world.root / "comet"
+    (folder / "checkpoints").mkdir(parents=True)
+    (folder / "checkpoints" / "model.ckpt").write_bytes(b"PK\x03\x04 truncated download")
+    (folder / "hparams.yaml").write_text("class_identifier: regression_metric\n")
+    return ["model=copy", "metric=[comet]", f"metric.comet.checkpoint={folder}/checkpoints/model.ckpt"]
+
+
 BAD_RUNS: dict[str, tuple[Callable[[World], list[str]], tuple[str, ...]]] = {
     "unknown model": (lambda w: ["model=nope"], ("nope", "copy")),
     "unknown pair": (lambda w: ["model=copy", "pairs=[zh-xx]", "metric=[bleu]"], ("zh-xx", "zh-kk")),
@@ -95,6 +103,7 @@ BAD_RUNS: dict[str, tuple[Callable[[World], list[str]], tuple[str, ...]]] = {
                              ("temperature",)),
     "COMET checkpoint missing": (lambda w: ["model=copy", "metric=[comet]",
                                             f"metric.comet.checkpoint={w.root / 'no.ckpt'}"], ("no.ckpt",)),
+    "COMET checkpoint damaged": (_damaged_comet, ("model.ckpt", "not a readable")),
     "COMET not downloaded": (lambda w: ["model=copy", "metric=[comet]"],
                              ("Unbabel/wmt22-comet-da", "metric.comet.checkpoint")),
     "file system: wrong line count": (lambda w: _hyp_file(w, b"one line\n"),
