@@ -139,7 +139,7 @@ class CausalLM(HFSystem):
     """A chat-tuned decoder-only model from transformers, prompted through its chat template."""
 
     auto_model = "AutoModelForCausalLM"
-    padding_side = "left"  # generation appends to the right end of every row
+    padding_side = "left"
 
     def __init__(self, name: str, prompt: str = DEFAULT_PROMPT, system_prompt: str | None = None,
                  lang_names: Mapping[str, str] | None = None, cleanup: bool = True,

@@ -201,7 +201,7 @@ class HFSystem(System):
     """
 
     auto_model: str  # name of the transformers Auto class that loads the family
-    padding_side = "right"
+    padding_side = "right"  # decoder-only models generate after the last column: they pad on the left
 
     def __init__(
         self,
@@ -282,7 +282,6 @@ class HFSystem(System):
         started = time.perf_counter()
         log.info("loading %s on %s (%s)", located.source, device, dtype)
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, **options)
-        self.tokenizer.padding_side = self.padding_side
         auto = getattr(transformers, self.auto_model)
         self.model = auto.from_pretrained(source, dtype=dtype, **options).to(device).eval()
         self.load_seconds = round(time.perf_counter() - started, 2)
@@ -335,8 +334,17 @@ class HFSystem(System):
     def _generate(self, batch: list[list[int]], options: dict[str, Any]) -> list[str]:
         import torch
 
-        inputs = self.tokenizer.pad({"input_ids": batch}, return_tensors="pt").to(self._device)
-        width = inputs["input_ids"].shape[1]
+        width = max(map(len, batch))
+        pad = self.tokenizer.pad_token_id
+
+        def padded(row: list[int], fill: int) -> list[int]:
+            filler = [fill] * (width - len(row))
+            return filler + row if self.padding_side == "left" else row + filler
+
+        inputs = {
+            "input_ids": torch.tensor([padded(row, pad) for row in batch], device=self._device),
+            "attention_mask": torch.tensor([padded([1] * len(row), 0) for row in batch], device=self._device),
+        }
         try:
             with torch.inference_mode():
                 outputs = self.model.generate(

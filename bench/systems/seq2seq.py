@@ -47,11 +47,8 @@ class Marian(Seq2Seq):
             raise BenchError(f"model {self.name} translates only {', '.join(self.pairs)}, not {pair}: "
                              f"pick another model or restrict the run with pairs=[{self.pairs[0]}]")
 
-    def identity(self) -> dict[str, Any]:
-        return {**super().identity(), "pairs": self.pairs}
 
-
-class _Coded(Seq2Seq):
+class Coded(Seq2Seq):
     """A multilingual model told the languages through codes from its own column of the table."""
 
     column: str  # column of bench.systems.langcodes.LANGUAGES
@@ -81,7 +78,7 @@ class _Coded(Seq2Seq):
         return token_id
 
 
-class _LanguageTokens(_Coded):
+class _LanguageTokens(Coded):
     """NLLB-200 / M2M-100: source language token from the tokenizer, target token forced first."""
 
     def lang_token(self, code: str) -> str:
@@ -113,7 +110,7 @@ class M2M100(_LanguageTokens):
         return f"__{code}__"
 
 
-class MADLAD(_Coded):
+class MADLAD(Coded):
     """MADLAD-400 (T5): a ``<2kk>`` tag before the source names the target; the source is not named."""
 
     column = "madlad"
