@@ -1,0 +1,152 @@
+"""Every performance claim of the project, measured in one process, printed as one table of ratios.
+
+    .venv/bin/python scripts/benchmark.py            # full run (several minutes on 2 CPU cores)
+    .venv/bin/python scripts/benchmark.py --quick    # smaller sizes, for a smoke test
+
+Each row compares ``bench`` with a baseline measured in the same process on the same machine, so the
+ratio means something even when absolute times do not travel between machines. Rows:
+
+* translation: batched path vs a naive one-sentence-at-a-time loop (scripts/benchmark_translation.py)
+* warm vs cold: the same ``bench run`` twice; the second finds every translation in the cache
+* scaling: ``bench run`` on a synthetic test set of 1x and 10x segments (ideal ratio: 10)
+* scoring: COMET for 5 systems vs ``comet-score`` per system; bootstrap CI cost (benchmark_scoring.py)
+* start-up: ``--help``, ``build`` and ``leaderboard`` against a bare ``python -c "import hydra"``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from benchmark_scoring import scoring_cases  # noqa: E402
+from benchmark_translation import realistic_nllb, translation_cases  # noqa: E402
+
+from bench.tiny.models import build_tiny_models  # noqa: E402
+from tests.helpers import write_references  # noqa: E402
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1"}
+
+
+def timed(cmd: list[str], repeat: int = 1) -> float:
+    """Median wall time of a command, in seconds; the command must succeed."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, env=ENV, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bench", *args]
+
+
+def synthetic_references(folder: Path, rows: int) -> Path:
+    """A zh-kk test set of ``rows`` distinct segments, recycled from a few real sentences."""
+    base = [("实现贫困人口如期脱贫。", "Кедейлерді уағында кедейліктен арылту."),
+            ("责任重于泰山,各级党委和政府必须不辱使命。", "Жауапкершілік Тайшань тауынан да ауыр."),
+            ("截至2019年4月,全国累计选派300多万干部。", "2019 жылы сәуірге дейін 3 миллионнан астам кадр.")]
+    data = [(f"{src}({i})", f"{ref} ({i})") for i in range(rows) for src, ref in [base[i % len(base)]]]
+    write_references(folder, {"zh-kk": data})
+    return folder
+
+
+def startup_cases(work: Path, repeat: int) -> list[dict]:
+    results = work / "startup-results"
+    refs = ROOT / "references"
+    subprocess.run(bench_cmd("run", "model=copy", "metric=[bleu,chrf]", f"results_dir={results}"),
+                   cwd=ROOT, env=ENV, check=True, capture_output=True)
+    baseline = timed([sys.executable, "-c", "import hydra"], repeat)
+    rows = []
+    for label, args in [("--help", ["--help"]),
+                        ("build", ["build", f"out_dir={work / 'built'}"]),
+                        ("leaderboard", ["leaderboard", f"results_dir={results}", f"references={refs}"])]:
+        seconds = timed(bench_cmd(*args), repeat)
+        rows.append({"case": f"start-up: {label} vs `python -c 'import hydra'`",
+                     "baseline_s": baseline, "bench_s": seconds, "ratio": seconds / baseline,
+                     "target": "informational", "better": "lower"})
+    return rows
+
+
+def run_cases(work: Path, quick: bool) -> list[dict]:
+    """Warm vs cold and 1x vs 10x scaling, through the real command line."""
+    model_dir = realistic_nllb(work / "nllb-shape", quick=quick)
+    refs = synthetic_references(work / "refs-warm", 16 if quick else 32)
+    common = ["model=nllb-200-distilled-600M", f"model.path={model_dir}", f"dataset.path={refs}",
+              "metric=[bleu,chrf]", "model.max_new_tokens=32", f"results_dir={work / 'warm'}"]
+    cold = timed(bench_cmd("run", *common))
+    warm = timed(bench_cmd("run", *common))
+    rows = [{"case": "warm re-run vs cold run (NLLB-600M shape, random weights)", "baseline_s": cold,
+             "bench_s": warm, "ratio": cold / warm, "target": ">= 20x faster", "better": "higher"}]
+
+    tiny = build_tiny_models(work / "tiny")["nllb"]
+    base = 40 if quick else 100
+    timings = {}
+    for factor in (1, 10):
+        refs = synthetic_references(work / f"refs-{factor}x", base * factor)
+        timings[factor] = timed(bench_cmd("run", "model=nllb-200-distilled-600M", f"model.path={tiny}",
+                                          f"dataset.path={refs}", "metric=[bleu,chrf]", "cache.enabled=false",
+                                          f"results_dir={work / 'scale'}"))
+    rows.append({"case": f"scaling: {base * 10} vs {base} segments (tiny NLLB, no cache)",
+                 "baseline_s": timings[1], "bench_s": timings[10], "ratio": timings[10] / timings[1],
+                 "target": "<= 10 (linear or better)", "better": "lower"})
+    return rows
+
+
+def describe_machine() -> str:
+    import torch
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
+        else platform.processor()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, {device}; Python {platform.python_version()}, "
+            f"torch {torch.__version__}")
+
+
+def table(rows: list[dict]) -> str:
+    head = "| case | baseline (s) | bench (s) | ratio | target |\n| --- | ---: | ---: | ---: | --- |\n"
+    body = "".join(f"| {r['case']} | {r['baseline_s']:.3f} | {r['bench_s']:.3f} | {r['ratio']:.2f} | "
+                   f"{r['target']} |\n" for r in rows)
+    return head + body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test)")
+    parser.add_argument("--only", choices=["translation", "runs", "scoring", "startup"], nargs="*",
+                        help="run only these groups")
+    args = parser.parse_args()
+    groups = set(args.only or ["translation", "runs", "scoring", "startup"])
+    work = Path(tempfile.mkdtemp(prefix="bench-benchmark-"))
+    rows: list[dict] = []
+    try:
+        if "translation" in groups:
+            rows += translation_cases(quick=args.quick)
+        if "runs" in groups:
+            rows += run_cases(work, args.quick)
+        if "scoring" in groups:
+            rows += scoring_cases(quick=args.quick)
+        if "startup" in groups:
+            rows += startup_cases(work, repeat=3 if args.quick else 5)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"machine: {describe_machine()}")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
