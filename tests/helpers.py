@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from bench.io import atomic_write_json, atomic_write_jsonl
@@ -40,3 +44,60 @@ def write_references(folder: Path, pairs: dict[str, list[tuple[str, str]]]) -> d
         out[pair] = segments
     atomic_write_json(folder / "MANIFEST.json", {"files": files})
     return out
+
+
+def completion(text: str | None, tokens: int = 3) -> bytes:
+    return json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}],
+                       "usage": {"completion_tokens": tokens}}).encode()
+
+
+class FaultServer:
+    """Loopback server answering chat completions from a script, one step per request.
+
+    A step is ``(status, headers, body)``, or ``("sleep", seconds)`` (answer late: a timeout), or
+    ``"echo"`` (HTTP 500 whose body repeats the request's Authorization header). The last step repeats.
+    """
+
+    def __init__(self, script: list) -> None:
+        self.script, self.requests, self.times = list(script), [], []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:
+                owner.reply(self, 200, {}, json.dumps({"data": [{"id": "tiny"}]}).encode())
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                owner.requests.append((dict(self.headers), body))
+                owner.times.append(time.monotonic())
+                step = owner.script.pop(0) if len(owner.script) > 1 else owner.script[0]
+                if step == "echo":
+                    step = (500, {}, f"bad key {self.headers.get('Authorization')}".encode())
+                if step[0] == "sleep":
+                    time.sleep(step[1])
+                    step = (200, {}, completion("late"))
+                owner.reply(self, *step)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    @staticmethod
+    def reply(handler: BaseHTTPRequestHandler, status: int, headers: dict, body: bytes) -> None:
+        try:
+            handler.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
+            pass
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import bench, write_references
+from tests.helpers import FaultServer, bench, completion, write_references
 
 ROWS = {
     "zh-kk": [("实现贫困人口如期脱贫。", "Кедейлерді уағында кедейліктен арылту керек."),
@@ -204,3 +204,31 @@ def test_runs_from_an_older_test_set_are_not_scored_or_ranked(world: World):
     board = bench("leaderboard", f"results_dir={world.results}", f"references={world.refs}")
     assert board.returncode == 0, board.stderr
     assert "older" in (world.results / "leaderboard.md").read_text().lower()
+
+
+# --- secrets: an API key never reaches disk or logs ---
+
+def test_api_key_never_appears_in_results_or_logs(world: World):
+    """The server echoes the key back in a 500 (as some proxies do) before answering; the run retries,
+    succeeds, and the key is in no file under results/ and not in the output. Then a server that
+    only ever echoes it: the one-line error does not carry it either."""
+    key = "sk-SENTINEL-never-on-disk-9731"
+    flaky = FaultServer(["echo", (200, {}, completion("Сәлем әлем."))])
+    broken = FaultServer(["echo"])
+    try:
+        common = ["model=openai", "model.model=tiny", "model.backoff=0.01", "model.max_retries=2",
+                  "metric=[chrf]"]
+        env = {"OPENAI_API_KEY": key}
+        ok = world.run(*common, f"model.base_url={flaky.url}", env=env)
+        assert ok.returncode == 0, ok.stderr
+        assert any(key in h.get("Authorization", "") for h, _ in flaky.requests)  # it was sent
+        failed = world.run(*common, f"model.base_url={broken.url}", "model.name=broken", env=env)
+        assert failed.returncode == 2 and broken.url.split("/v1")[0] in failed.stderr
+    finally:
+        flaky.close()
+        broken.close()
+    for result in (ok, failed):
+        assert key not in result.stdout + result.stderr
+    written = [p for p in world.results.rglob("*") if p.is_file()]
+    assert any(p.name == "run.json" for p in written)
+    assert not [p for p in written if key.encode() in p.read_bytes()]
