@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -11,7 +12,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench.io import atomic_write_json, atomic_write_jsonl
+from bench.io import atomic_write_json, atomic_write_jsonl, atomic_write_text
 from bench.refset.store import Segment, canonical_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,22 +29,40 @@ def bench(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
                           capture_output=True, text=True, timeout=timeout)
 
 
-def write_references(folder: Path, pairs: dict[str, list[tuple[str, str]]]) -> dict[str, list[Segment]]:
-    """A small reference set in the format ``build`` writes: ``{pair: [(src, ref), ...]}``."""
-    out: dict[str, list[Segment]] = {}
-    files = {}
-    for pair, rows in pairs.items():
-        src_lang, tgt_lang = pair.split("-")
-        segments = [
-            Segment(id=f"doc-{i:03d}", doc_id="doc", seg=i, src_lang=src_lang, tgt_lang=tgt_lang,
+def segments_of(pair: str, rows: list[tuple[str, str]], doc_id: str = "doc") -> list[Segment]:
+    """Rows of ``(src, ref)`` as the segments of one document."""
+    src_lang, tgt_lang = pair.split("-")
+    return [Segment(id=f"{doc_id}-{i:03d}", doc_id=doc_id, seg=i, src_lang=src_lang, tgt_lang=tgt_lang,
                     src=src, ref=ref, kind="body", date="2021-01-08", source="example.org", bead="1-1")
-            for i, (src, ref) in enumerate(rows)
-        ]
-        atomic_write_jsonl(folder / f"{pair}.jsonl", [s.to_row() for s in segments])
-        files[f"{pair}.jsonl"] = {"rows": len(segments), "sha256": canonical_sha256(segments)}
-        out[pair] = segments
-    atomic_write_json(folder / "MANIFEST.json", {"files": files})
-    return out
+            for i, (src, ref) in enumerate(rows)]
+
+
+def write_reference_set(folder: Path, segments: dict[str, list[Segment]], manifest: dict | None = None,
+                        report: str | None = None) -> Path:
+    """A reference set as ``build`` writes it: pair files, MANIFEST.json (``manifest`` adds keys),
+    and, when given, build_report.md."""
+    files = {}
+    for pair, rows in segments.items():
+        atomic_write_jsonl(folder / f"{pair}.jsonl", [s.to_row() for s in rows])
+        files[f"{pair}.jsonl"] = {"rows": len(rows), "sha256": canonical_sha256(rows)}
+    atomic_write_json(folder / "MANIFEST.json", {**(manifest or {}), "files": files})
+    if report is not None:
+        atomic_write_text(folder / "build_report.md", report)
+    return folder
+
+
+def write_references(folder: Path, pairs: dict[str, list[tuple[str, str]]]) -> dict[str, list[Segment]]:
+    """A small reference set from ``{pair: [(src, ref), ...]}``; returns its segments."""
+    segments = {pair: segments_of(pair, rows) for pair, rows in pairs.items()}
+    write_reference_set(folder, segments)
+    return segments
+
+
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: connections are refused at once (an unreachable Hub)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def completion(text: str | None, tokens: int = 3) -> bytes:

@@ -10,7 +10,6 @@ import dataclasses
 import json
 import re
 import shutil
-import socket
 import time
 from pathlib import Path
 
@@ -18,10 +17,9 @@ import pytest
 import yaml
 
 from bench.errors import BenchError
-from bench.io import atomic_write_json, atomic_write_jsonl, atomic_write_text
 from bench.refset import card, hub
 from bench.refset.store import MANIFEST, LocalReferences, Segment, canonical_sha256
-from tests.helpers import ROOT, bench
+from tests.helpers import ROOT, bench, closed_port_url, write_reference_set
 
 REAL = ROOT / "references"
 REPO_ID = "acme/zh-news-mt"
@@ -96,17 +94,10 @@ Repairs:
 
 def write_references(folder: Path, segments: dict[str, list[Segment]] = SEGMENTS,
                      report: str | None = REPORT) -> Path:
-    """A reference set as ``build`` writes it: pair files, MANIFEST.json, build_report.md."""
-    files = {}
-    for pair, rows in segments.items():
-        atomic_write_jsonl(folder / f"{pair}.jsonl", [s.to_row() for s in rows])
-        files[f"{pair}.jsonl"] = {"rows": len(rows), "sha256": canonical_sha256(rows)}
-    manifest = {"builder_version": "1.0", "files": files, "excluded": {"002_x.txt": "no Chinese side"},
+    """A reference set as ``build`` writes it, with the manifest fields the dataset card reads."""
+    manifest = {"builder_version": "1.0", "excluded": {"002_x.txt": "no Chinese side"},
                 "alignment": {"signals": ["length: Gale-Church"], "beads": {"1-1": 4, "1-2": 1, "2-1": 1}}}
-    atomic_write_json(folder / MANIFEST, manifest)
-    if report is not None:
-        atomic_write_text(folder / card.REPORT_FILE, report)
-    return folder
+    return write_reference_set(folder, segments, manifest, report)
 
 
 def publish(*overrides: str, env: dict[str, str] | None = None, cwd: Path = ROOT):
@@ -210,13 +201,6 @@ def cache_snapshot(cache: Path, repo_id: str, folder: Path) -> str:
     (storage / "refs").mkdir()
     (storage / "refs" / "main").write_text(commit)
     return commit
-
-
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @pytest.mark.parametrize("offline", ["HF_HUB_OFFLINE", "unreachable"])

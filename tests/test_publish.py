@@ -21,8 +21,8 @@ import pytest
 
 from bench import __main__ as cli
 from bench.refset import card
-from tests.helpers import ROOT
-from tests.test_hub_dataset import REPO_ID, SEGMENTS, closed_port_url, export, publish, write_references
+from tests.helpers import ROOT, closed_port_url
+from tests.test_hub_dataset import REPO_ID, SEGMENTS, export, publish, write_references
 
 TOKEN = "hf_SENTINELtokenNEVERtoBEseen0123456789"
 

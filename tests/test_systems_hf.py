@@ -14,7 +14,7 @@ from huggingface_hub import constants
 from bench.errors import BenchError
 from bench.systems import hf
 from bench.systems.seq2seq import NLLB
-from tests.helpers import bench, write_references
+from tests.helpers import bench, closed_port_url, write_references
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -36,12 +36,6 @@ def online(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def snapshot(cache: Path, repo: str, source: Path) -> Path:
@@ -67,7 +61,7 @@ def test_offline_and_not_cached_fails_in_seconds(hub_cache, monkeypatch):
 
 
 def test_unreachable_hub_fails_in_seconds(hub_cache, online, monkeypatch):
-    endpoint = f"http://127.0.0.1:{closed_port()}"
+    endpoint = closed_port_url()
     monkeypatch.setenv("HF_ENDPOINT", endpoint)
     started = time.perf_counter()
     with pytest.raises(BenchError, match=rf"not in the local Hugging Face cache and the Hub \({endpoint}\) "
