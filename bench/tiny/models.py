@@ -108,6 +108,17 @@ def _reload_fast(slow: Any, folder: Path) -> Any:
     return AutoTokenizer.from_pretrained(folder)
 
 
+def _coded_encoder(tokenizer: Any, family: str) -> Callable:
+    """Training-pair encoder for families whose tokenizer takes language codes (NLLB, M2M100)."""
+
+    def encode(sources: list[str], targets: list[str], tgt_lang: str) -> dict:
+        tokenizer.src_lang = langcodes.lookup(family, SOURCE_LANG)
+        tokenizer.tgt_lang = langcodes.lookup(family, tgt_lang)
+        return tokenizer(sources, text_target=targets)
+
+    return encode
+
+
 def _nllb(corpus: Corpus, spm: Path, folder: Path) -> tuple[Any, Any, Callable]:
     from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
 
@@ -115,12 +126,7 @@ def _nllb(corpus: Corpus, spm: Path, folder: Path) -> tuple[Any, Any, Callable]:
     config = _seq2seq_config(M2M100Config, tokenizer, bos_token_id=tokenizer.bos_token_id,
                              decoder_start_token_id=tokenizer.eos_token_id, scale_embedding=True)
 
-    def encode(sources: list[str], targets: list[str], tgt_lang: str) -> dict:
-        tokenizer.src_lang = langcodes.lookup("nllb", SOURCE_LANG)
-        tokenizer.tgt_lang = langcodes.lookup("nllb", tgt_lang)
-        return tokenizer(sources, text_target=targets)
-
-    return tokenizer, M2M100ForConditionalGeneration(config), encode
+    return tokenizer, M2M100ForConditionalGeneration(config), _coded_encoder(tokenizer, "nllb")
 
 
 def _m2m100(corpus: Corpus, spm: Path, folder: Path) -> tuple[Any, Any, Callable]:
@@ -139,12 +145,7 @@ def _m2m100(corpus: Corpus, spm: Path, folder: Path) -> tuple[Any, Any, Callable
     config = _seq2seq_config(M2M100Config, tokenizer, vocab_size=size, bos_token_id=tokenizer.bos_token_id,
                              decoder_start_token_id=tokenizer.eos_token_id, scale_embedding=True)
 
-    def encode(sources: list[str], targets: list[str], tgt_lang: str) -> dict:
-        tokenizer.src_lang = langcodes.lookup("m2m100", SOURCE_LANG)
-        tokenizer.tgt_lang = langcodes.lookup("m2m100", tgt_lang)
-        return tokenizer(sources, text_target=targets)
-
-    return tokenizer, M2M100ForConditionalGeneration(config), encode
+    return tokenizer, M2M100ForConditionalGeneration(config), _coded_encoder(tokenizer, "m2m100")
 
 
 def _marian(corpus: Corpus, spm: Path, folder: Path) -> tuple[Any, Any, Callable]:
