@@ -53,3 +53,18 @@ def test_the_official_sweep_composes_every_job():
             assert set(job.metric) == {"bleu", "chrf", "comet", "off_target"}
             assert instantiate(job.model).name == name  # constructing a system loads nothing
         assert set(instantiate_metrics(job.metric)) == {"bleu", "chrf", "comet", "off_target"}
+
+
+def test_the_slurm_launcher_config_composes():
+    """``hydra/launcher=slurm`` resolves to submitit's SLURM launcher with the shipped settings."""
+    from hydra import compose, initialize_config_dir
+
+    from bench.cli import CONFIG_DIR
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("run", overrides=["model=copy", "hydra/launcher=slurm", "hydra.launcher.partition=gpu"],
+                      return_hydra_config=True)
+    launcher = cfg.hydra.launcher
+    assert launcher._target_ == "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
+    assert launcher.partition == "gpu" and launcher.gpus_per_node == 1
+    assert str(launcher.submitit_folder).endswith("/slurm/%j")
