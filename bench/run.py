@@ -184,8 +184,9 @@ def discard_unstarted(run_dir: Path) -> None:
     """Remove the folder Hydra made for a run that failed its preflight: nothing half-written stays."""
     if run_dir.is_dir() and not (run_dir / "run.json").exists():
         shutil.rmtree(run_dir, ignore_errors=True)
-        if run_dir.parent.is_dir() and not any(run_dir.parent.iterdir()):
-            run_dir.parent.rmdir()
+        for folder in (run_dir.parent, run_dir.parent.parent):  # runs/<model>/, then runs/
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
 
 @command("run")
