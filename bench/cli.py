@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import hydra
-from hydra.errors import InstantiationException
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import CompactHydraException, InstantiationException
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
@@ -37,9 +39,19 @@ def new_run_id() -> str:
 OmegaConf.register_new_resolver("run_id", new_run_id, replace=True)
 
 
+class JobFailed(CompactHydraException):
+    """A sweep job that stopped on a user-fixable problem (its one-line error is already printed).
+
+    Raised instead of exiting, so Hydra marks this job failed and still runs the others; after the
+    sweep Hydra prints this one line and exits non-zero.
+    """
+
+
 def fail(command: str, message: str) -> None:
-    """Print the one-line error and exit with status 2."""
+    """Print the one-line error; exit with status 2 (or, in a sweep, fail only this job)."""
     print(f"bench {command}: error: {message}", file=sys.stderr, flush=True)
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        raise JobFailed(f"bench {command}: at least one sweep job failed (its error is printed above)")
     sys.exit(2)
 
 

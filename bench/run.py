@@ -46,10 +46,18 @@ class PairWork:
     seconds: float = 0.0
 
 
-def select_pairs(wanted: Any, available: list[str]) -> list[str]:
-    """``pairs=null`` means all; otherwise every named pair must exist in the test set."""
+def select_pairs(wanted: Any, available: list[str], system: System) -> list[str]:
+    """``pairs=null`` means every pair of the test set the system can translate (a Marian checkpoint
+    in a sweep runs its one pair); named pairs must exist, and an unsupported one fails preflight."""
     if wanted is None:
-        return available
+        chosen = [p for p in available if system.supports(*split_pair(p))]
+        if not chosen:
+            raise BenchError(f"model {system.name} translates none of the test set's pairs "
+                             f"({', '.join(available)})")
+        if len(chosen) < len(available):
+            log.warning("%s cannot translate %s; evaluating %s", system.name,
+                        ", ".join(p for p in available if p not in chosen), ", ".join(chosen))
+        return chosen
     names = [wanted] if isinstance(wanted, str) else list(wanted)
     unknown = [p for p in names if p not in available]
     if unknown:
@@ -238,9 +246,9 @@ def prepare(cfg: DictConfig, run_dir: Path
     for key in ("chunk_size", "bootstrap.samples"):
         positive_int(cfg, key)
     testset: TestSet = instantiate(cfg.dataset)
-    chosen = select_pairs(cfg.pairs if not isinstance(cfg.pairs, ListConfig) else list(cfg.pairs),
-                          testset.pairs())
     system: System = instantiate(cfg.model)
+    chosen = select_pairs(cfg.pairs if not isinstance(cfg.pairs, ListConfig) else list(cfg.pairs),
+                          testset.pairs(), system)
     metrics = instantiate_metrics(cfg.get("metric") or {})
 
     # Preflight: every resource is checked before any work, so problems surface in seconds.

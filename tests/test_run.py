@@ -80,3 +80,16 @@ def test_missing_reference_set_fails_in_one_line_and_leaves_no_run(tmp_path: Pat
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "python -m bench build" in out.stderr
     assert not any(results.rglob("*.json"))
+
+
+def test_without_pairs_a_one_pair_model_runs_the_pairs_it_supports(refs: Path, tmp_path: Path, tiny_models):
+    results = tmp_path / "results"
+    out = bench("run", "model=opus-mt-zh-vi", f"model.path={tiny_models['marian']}", f"dataset.path={refs}",
+                f"results_dir={results}", "metric=[chrf]")
+    assert out.returncode == 0, out.stderr
+    assert "cannot translate zh-kk" in out.stderr
+    [run] = run_dirs(results, "opus-mt-zh-vi")
+    assert [p.name for p in (run / "hypotheses").iterdir()] == ["zh-vi.txt"]
+    named = bench("run", "model=opus-mt-zh-vi", f"model.path={tiny_models['marian']}", "pairs=[zh-kk]",
+                  f"dataset.path={refs}", f"results_dir={results}", "metric=[chrf]")
+    assert named.returncode == 2 and "translates only zh-vi" in named.stderr

@@ -43,6 +43,11 @@ class System(ABC):
         """Preflight, run before anything is translated: raise :class:`BenchError` within seconds
         if a pair is unsupported or a resource (model files, server, file) is missing."""
 
+    def supports(self, src_lang: str, tgt_lang: str) -> bool:
+        """Whether the system can translate this pair at all. A run over "every pair" (``pairs``
+        left unset, as in sweeps) skips the others; naming an unsupported pair is an error."""
+        return True
+
     def prepare(self, src_lang: str, tgt_lang: str, segments: list[Segment]) -> None:
         """Called during preflight with the whole test set of each pair, before anything is
         translated. Only systems whose output is tied to reference rows (baselines, files) need it;

@@ -248,6 +248,13 @@ class HFSystem(System):
     def check_pair(self, src_lang: str, tgt_lang: str) -> None:
         """Raise BenchError if the model cannot translate ``src_lang`` -> ``tgt_lang``."""
 
+    def supports(self, src_lang: str, tgt_lang: str) -> bool:
+        try:
+            self.check_pair(src_lang, tgt_lang)
+        except BenchError:
+            return False
+        return True
+
     def device_and_dtype(self) -> tuple[str, torch.dtype]:
         if self._device is None:
             self._device = pick_device(self.device_setting)
