@@ -27,6 +27,7 @@ from bench.cli import command
 from bench.errors import BenchError
 from bench.metrics import instantiate_metrics
 from bench.metrics.base import Metric
+from bench.metrics.bootstrap import Bootstrap
 from bench.provenance import git_commit, machine, now_iso, package_versions
 from bench.refset.store import Segment, TestSet, split_pair
 from bench.runs import COMPLETE, Run, write_hypotheses
@@ -243,8 +244,8 @@ def positive_int(cfg: DictConfig, key: str) -> int:
 def prepare(cfg: DictConfig, run_dir: Path
             ) -> tuple[Run, System, TestSet, dict[str, list[Segment]], dict[str, Metric]]:
     """Compose the run's parts and check every resource before any work starts."""
-    for key in ("chunk_size", "bootstrap.samples"):
-        positive_int(cfg, key)
+    positive_int(cfg, "chunk_size")
+    Bootstrap.from_cfg(cfg.bootstrap)  # checks the settings before anything is translated
     testset: TestSet = instantiate(cfg.dataset)
     system: System = instantiate(cfg.model)
     chosen = select_pairs(cfg.pairs if not isinstance(cfg.pairs, ListConfig) else list(cfg.pairs),

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.errors import BenchError
 from bench.metrics.base import Metric, Score
 
 #: cap on the elements of one weight matrix, so a long test set does not need gigabytes at once
@@ -30,10 +31,22 @@ class Bootstrap:
 
     @classmethod
     def from_cfg(cls, cfg: Mapping[str, Any] | None) -> Bootstrap:
-        """From the ``bootstrap:`` config node (any mapping); missing keys take the defaults."""
+        """From the ``bootstrap:`` config node (any mapping); missing keys take the defaults.
+
+        Hydra does not type-check plain YAML, so values are checked here, in preflight, rather than
+        failing inside numpy after a whole run has been translated.
+        """
         cfg = dict(cfg or {})
-        return cls(samples=int(cfg.get("samples", cls.samples)), seed=int(cfg.get("seed", cls.seed)),
-                   confidence=float(cfg.get("confidence", cls.confidence)))
+        samples, seed = cfg.get("samples", cls.samples), cfg.get("seed", cls.seed)
+        confidence = cfg.get("confidence", cls.confidence)
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+            raise BenchError(f"bootstrap.samples={samples!r}: must be a whole number of at least 1")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise BenchError(f"bootstrap.seed={seed!r}: must be a whole number of at least 0")
+        if isinstance(confidence, bool) or not isinstance(confidence, int | float) \
+                or not 0 < confidence < 1:
+            raise BenchError(f"bootstrap.confidence={confidence!r}: must be between 0 and 1, e.g. 0.95")
+        return cls(samples=samples, seed=seed, confidence=float(confidence))
 
     def record(self) -> dict[str, Any]:
         """What is stored beside an interval so that it can be reproduced."""
