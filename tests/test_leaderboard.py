@@ -92,7 +92,7 @@ def scores_for(segments: list[Segment], outputs: list[str]) -> dict[str, dict]:
 
 def write_run(results: Path, system: str, run_id: str, day: str, outputs: dict[str, list[str]],
               refs: dict[str, list[Segment]], *, sha: dict[str, str] | None = None,
-              status: str = "complete") -> Path:
+              status: str = "complete", fingerprint: str | None = None) -> Path:
     """A run folder as ``python -m bench run`` leaves it."""
     folder = results / "runs" / system / run_id
     for pair, lines in outputs.items():
@@ -100,7 +100,7 @@ def write_run(results: Path, system: str, run_id: str, day: str, outputs: dict[s
     atomic_write_json(folder / "scores.json", {p: scores_for(refs[p], o) for p, o in outputs.items()})
     atomic_write_json(folder / "run.json", {
         "status": status, "run_id": run_id, "created": f"{day}T10:00:00+00:00",
-        "system": {"name": system, "fingerprint": f"fp-{system}"},
+        "system": {"name": system, "fingerprint": fingerprint or f"fp-{system}"},
         "testset": {"name": "local:references",
                     "pairs": {p: {"sha256": (sha or {}).get(p) or canonical_sha256(refs[p]), "rows": len(o)}
                               for p, o in outputs.items()}},
@@ -271,6 +271,19 @@ def test_ranking_falls_back_to_chrf_when_comet_is_missing(tmp_path: Path):
     md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
     assert "Ranked by chrf" in md and "comet is missing for copy" in md
     assert "approximate randomization" in md
+
+
+def test_two_configurations_under_one_name_are_noted(tmp_path: Path):
+    s = scenario(tmp_path)
+    refs = {p: [Segment.from_row(json.loads(line), "t") for line in (s.references / f"{p}.jsonl").open()]
+            for p in ROWS}
+    outputs = {p: [seg.ref for seg in segs] for p, segs in refs.items()}
+    write_run(s.results, "openai", "20261121-100000-ffff01", "2026-11-21", outputs, refs, fingerprint="a")
+    write_run(s.results, "openai", "20261121-110000-ffff02", "2026-11-21", outputs, refs, fingerprint="b")
+    out = leaderboard(s)
+    assert out.returncode == 0, out.stderr
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    assert "runs of 2 different configurations are all named openai" in md
 
 
 def test_does_not_import_torch(built):

@@ -208,6 +208,17 @@ def newest_per_system(entries: Iterable[Entry]) -> dict[str, Entry]:
     return best
 
 
+def shared_names(pair: str, entries: list[Entry]) -> list[str]:
+    """Runs of different systems under one name (``model=openai`` with two ``model.model``s, say):
+    only the newest is shown, so say so instead of hiding the others silently."""
+    fingerprints: dict[str, set[str]] = {}
+    for entry in entries:
+        fingerprints.setdefault(entry.system, set()).add(entry.run.info["system"].get("fingerprint", ""))
+    return [f"{pair}: runs of {len(prints)} different configurations are all named {name}; only the "
+            "newest is shown (give each its own model.name)"
+            for name, prints in sorted(fingerprints.items()) if len(prints) > 1]
+
+
 def pair_board(pair: str, entries: list[Entry], sha256: str, policy: Policy, metric: MetricLoader,
                rank: Ranker) -> PairBoard:
     fresh = newest_per_system(e for e in entries if e.sha256 == sha256)
@@ -215,6 +226,7 @@ def pair_board(pair: str, entries: list[Entry], sha256: str, policy: Policy, met
     ranked = list(fresh.values())
     shown = [*ranked, *stale.values()]
     directions, notes = known_directions({name for e in shown for name in e.scores}, metric)
+    notes += shared_names(pair, entries)
     for entry in shown:
         entry.scores = {name: s for name, s in entry.scores.items() if name in directions}
     order = {name: i for i, name in enumerate(policy.rank_by)}
