@@ -31,6 +31,11 @@ def _values(raw: str) -> list[str]:
 
 def check_overrides(command: str, args: list[str]) -> None:
     """Exit with one line if an override names a config file that does not exist."""
+    sweep = any(a in ("-m", "--multirun") for a in args)
+    if command == "run" and any(a.startswith("+experiment=") for a in args) and not sweep:
+        print("bench run: error: an experiment is a sweep over models; run it with -m: "
+              "python -m bench -m run +experiment=NAME", file=sys.stderr)
+        sys.exit(2)
     chooses_model = any(a.startswith(("model=", "+model=", "+experiment=")) for a in args)
     if command == "run" and not chooses_model:
         print(f"bench run: error: choose a system with model=NAME; valid: {', '.join(choices('model'))}",

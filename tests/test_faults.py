@@ -101,6 +101,7 @@ BAD_RUNS: dict[str, tuple[Callable[[World], list[str]], tuple[str, ...]]] = {
                                  ("bootstrap.confidence", "0.95")),
     "bad bootstrap seed": (lambda w: ["model=copy", "bootstrap.seed=abc", "metric=[bleu]"],
                            ("bootstrap.seed",)),
+    "experiment without -m": (lambda w: ["+experiment=leaderboard"], ("-m", "+experiment=")),
     "hub dataset without repo": (lambda w: ["model=copy", "dataset=hub", "metric=[bleu]"],
                                  ("dataset.repo_id",)),
     "unknown model option": (lambda w: ["model=copy", "+model.temperature=0.5", "metric=[bleu]"],
