@@ -122,3 +122,8 @@ def test_gpu_scores_equal_cpu_scores(tiny_comet: Path):  # noqa: F811
     b = gpu.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="kk")
     assert gpu.loaded().device.type == "cuda"
     assert np.abs(np.array(a.segments) - np.array(b.segments)).max() < 1e-4
+
+
+def test_an_absent_device_fails_in_preflight(tiny_comet: Path):  # noqa: F811
+    with pytest.raises(BenchError, match=r"metric.comet.device=cuda:7"):
+        Comet(checkpoint=str(tiny_comet), device="cuda:7").check([("zh", "kk")])

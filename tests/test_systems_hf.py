@@ -11,6 +11,7 @@ import pytest
 import torch
 from huggingface_hub import constants
 
+from bench.devices import pick_device
 from bench.errors import BenchError
 from bench.systems import hf
 from bench.systems.seq2seq import NLLB
@@ -142,7 +143,7 @@ def test_large_files_hash_by_size_and_edges(tmp_path, monkeypatch):
 
 
 def test_device_and_dtype_choice():
-    device = hf.pick_device("auto")
+    device = pick_device("auto", "model.device")
     assert device == ("cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available()
                       else "cpu")
     assert hf.pick_dtype("auto", "cpu") == torch.float32
@@ -150,10 +151,10 @@ def test_device_and_dtype_choice():
     with pytest.raises(BenchError, match="model.dtype=int8"):
         hf.pick_dtype("int8", "cpu")
     with pytest.raises(BenchError, match="model.device=tpu0 is not a device"):
-        hf.pick_device("tpu0")
+        pick_device("tpu0", "model.device")
     if not torch.cuda.is_available():
         with pytest.raises(BenchError, match="model.device=cuda, but torch .* sees no such device"):
-            hf.pick_device("cuda")
+            pick_device("cuda", "model.device")
 
 
 def test_bench_run_without_the_model_stops_in_seconds_with_one_line(tmp_path):

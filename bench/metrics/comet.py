@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from bench.devices import pick_device
 from bench.errors import BenchError
 from bench.io import sha256_file
 from bench.metrics.base import AdditiveMetric, Score
@@ -193,6 +194,8 @@ class Comet(AdditiveMetric):
 
     def check(self, pairs: list[tuple[str, str]]) -> None:
         self.checkpoint_path()
+        if self.device != "auto":  # an explicit device must exist (imports torch; auto never fails)
+            pick_device(self.device, f"metric.{self.name}.device")
 
     def expected_signature(self, src_lang: str, tgt_lang: str) -> str:
         path = self.checkpoint_path()

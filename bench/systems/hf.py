@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.devices import pick_device
 from bench.errors import BenchError
 from bench.systems.base import System
 from bench.systems.batching import map_batched
@@ -158,28 +159,6 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def pick_device(requested: str) -> str:
-    """``auto``: CUDA, then Apple MPS, then CPU. An explicit device that is absent is a config error."""
-    import torch
-
-    if requested == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        if torch.backends.mps.is_available():
-            return "mps"
-        return "cpu"
-    try:
-        kind = torch.device(requested).type
-    except RuntimeError:
-        raise BenchError(f"model.device={requested} is not a device; use auto, cpu, cuda, cuda:N "
-                         "or mps") from None
-    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
-    if not available.get(kind, False):
-        raise BenchError(f"model.device={requested}, but torch {torch.__version__} sees no such device: "
-                         "set model.device=auto")
-    return requested
-
-
 def pick_dtype(requested: str, device: str) -> torch.dtype:
     """``auto``: bf16 on GPUs that have it, else fp16 on GPU; fp32 on CPU, where half precision is slow."""
     import torch
@@ -257,7 +236,7 @@ class HFSystem(System):
 
     def device_and_dtype(self) -> tuple[str, torch.dtype]:
         if self._device is None:
-            self._device = pick_device(self.device_setting)
+            self._device = pick_device(self.device_setting, "model.device")
             self._dtype = pick_dtype(self.dtype_setting, self._device)
         return self._device, self._dtype  # type: ignore[return-value]
 
