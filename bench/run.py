@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from bench import __version__
 from bench.cli import command
+from bench.console import table
 from bench.errors import BenchError
 from bench.metrics import instantiate_metrics
 from bench.metrics.base import Metric
@@ -177,8 +178,6 @@ def summary(run: Run, work: dict[str, PairWork], scores: dict[str, dict[str, dic
             else:
                 cells.append(f"{s['score']:.2f}")
         lines.append(cells)
-    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
-    table = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in lines)
     notes = []
     speed = run.info.get("timing", {}).get("segments_per_s")
     if speed and run.info["cache"]["enabled"]:
@@ -186,7 +185,7 @@ def summary(run: Run, work: dict[str, PairWork], scores: dict[str, dict[str, dic
     if metric_names:
         notes.append("95% bootstrap confidence intervals in brackets")
     tail = f"({'; '.join(notes)})\n" if notes else ""
-    return f"\nrun {run.system} -> {run.path}\n{table}\n{tail}"
+    return f"\nrun {run.system} -> {run.path}\n{table(lines)}\n{tail}"
 
 
 def discard_unstarted(run_dir: Path) -> None:

@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 from tqdm import tqdm
 
 from bench.cli import command
+from bench.console import table
 from bench.errors import BenchError
 from bench.metrics import instantiate_metrics
 from bench.metrics.bootstrap import Bootstrap
@@ -27,11 +28,6 @@ from bench.runs import Run, discover_runs
 
 #: notes shown in full before the summary says "and N more"
 MAX_NOTES = 8
-
-
-def table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
 
 
 def summary(outcomes: list[tuple[Run, RunOutcome]], metrics: list[str], notes: list[str]) -> str:
