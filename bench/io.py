@@ -72,10 +72,6 @@ def jsonl_text(rows: Iterable[dict]) -> str:
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
-def atomic_write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
-    atomic_write_text(path, jsonl_text(rows))
-
-
 def read_text(path: str | os.PathLike) -> str:
     """Read a UTF-8 text file strictly; undecodable bytes are the user's to fix, not ours to guess."""
     path = Path(path)

@@ -12,7 +12,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench.io import atomic_write_json, atomic_write_jsonl, atomic_write_text
+from bench.io import atomic_write_json, atomic_write_text, jsonl_text
 from bench.refset.store import Segment, canonical_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def write_reference_set(folder: Path, segments: dict[str, list[Segment]], manife
     and, when given, build_report.md."""
     files = {}
     for pair, rows in segments.items():
-        atomic_write_jsonl(folder / f"{pair}.jsonl", [s.to_row() for s in rows])
+        atomic_write_text(folder / f"{pair}.jsonl", jsonl_text(s.to_row() for s in rows))
         files[f"{pair}.jsonl"] = {"rows": len(rows), "sha256": canonical_sha256(rows)}
     atomic_write_json(folder / "MANIFEST.json", {**(manifest or {}), "files": files})
     if report is not None:
