@@ -105,10 +105,14 @@ def export_to(refs: LocalReferences, target: Path, options: card.CardOptions) ->
     try:
         staged.chmod(0o755)
         rows = export(refs, staged, options)
-        if target.exists():
+        if target.exists():  # two renames: folders cannot be swapped atomically
             retired = staged.with_name(staged.name + ".old")
             target.rename(retired)
-            staged.rename(target)
+            try:
+                staged.rename(target)
+            except OSError:
+                retired.rename(target)  # put the previous export back
+                raise
             shutil.rmtree(retired)
         else:
             staged.rename(target)
