@@ -86,7 +86,7 @@ def naive_loop(model, tokenizer, sentences: list[str], max_new_tokens: int) -> l
     target = tokenizer.convert_tokens_to_ids("kaz_Cyrl")
     outputs = []
     for sentence in sentences:
-        inputs = tokenizer(sentence, return_tensors="pt")
+        inputs = tokenizer(sentence, return_tensors="pt").to(model.device)
         tokens = model.generate(**inputs, forced_bos_token_id=target, max_new_tokens=max_new_tokens,
                                 num_beams=1, do_sample=False)
         outputs.append(tokenizer.batch_decode(tokens, skip_special_tokens=True)[0])
