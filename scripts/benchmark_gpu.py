@@ -112,6 +112,8 @@ def measure(system: NLLB, sentences: list[str], naive: bool) -> tuple[list[str],
 def gpu_rows(model_dir: Path, dtype: str, segments: int, naive_segments: int, budgets: list[int],
              bandwidth: float, flops: float) -> list[dict]:
     """Naive loop and batched runs at each token budget, for one dtype, on the same loaded weights."""
+    import torch
+
     sentences = sample_sentences(segments)
     system = NLLB("nllb", path=str(model_dir), num_beams=1, max_new_tokens=NEW_TOKENS, device="cuda",
                   dtype=dtype)
@@ -128,6 +130,13 @@ def gpu_rows(model_dir: Path, dtype: str, segments: int, naive_segments: int, bu
         same = sum(a == b for a, b in zip(naive_out, outputs)) / naive_segments
         rows.append(row(f"bench batched, {dtype}, batch_tokens={budget}", segments, seconds, steps, peaks,
                         identical=same))
+    if dtype == "bfloat16":  # what loading undoes (bench/systems/hf.py): PyTorch's own choice of kernel
+        torch.backends.cuda.enable_cudnn_sdp(True)
+        system.batch_tokens = min(budgets)
+        _, seconds, steps = measure(system, sentences, naive=False)
+        rows.append(row(f"same, cuDNN attention left on (torch's default), batch_tokens={min(budgets)}",
+                        segments, seconds, steps, peaks))
+        torch.backends.cuda.enable_cudnn_sdp(False)
     system.close()
     return rows
 

@@ -13,6 +13,12 @@ small models, retrained in place, are told apart exactly), and for larger files 
 first and last MiB, which changes whenever a checkpoint is re-saved yet costs milliseconds instead of
 the half-minute a full hash of a 13 GB model would add to every run, cached or not.
 
+On CUDA, loading turns off PyTorch's cuDNN attention backend. torch 2.11 picks it for bf16 attention on
+Hopper GPUs, and it builds a new execution plan for every new tensor shape; decoding grows the key/value
+length by one each step and every batch has its own width, so nearly every step paid a plan build:
+batched bf16 generation of the NLLB-600M shape on an H200 ran at about 60 ms a step, slower than fp32
+(scripts/benchmark_gpu.py, docs/performance.md). The flash and memory-efficient kernels need no plans.
+
 torch and transformers are imported inside functions: importing this module (and thus building any
 system's config) stays cheap.
 """
@@ -265,6 +271,10 @@ class HFSystem(System):
         options = {"trust_remote_code": self.trust_remote_code}
         if not located.folder:
             options["revision"] = located.commit
+        if device.startswith("cuda"):
+            import torch
+
+            torch.backends.cuda.enable_cudnn_sdp(False)  # see the module docstring
         started = time.perf_counter()
         log.info("loading %s on %s (%s)", located.source, device, dtype)
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, **options)
