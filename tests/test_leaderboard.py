@@ -320,3 +320,48 @@ def test_damaged_runs_unknown_metrics_and_mixed_signatures_are_noted(tmp_path: P
     assert "- chrf (differs between systems: not comparable):" in md.split("## zh-vi")[1]
     assert "copy" not in {r["system"] for r in read_csv(s.results / "leaderboard.csv")}
     assert sum("left out:" in line for line in out.stderr.splitlines()) == 2
+
+
+def rescore_chrf(run: Path, refs: Path, **settings) -> None:
+    """Replace a stored run's chrF with chrF computed under other ``settings`` (as a user overriding
+    ``metric.chrf.*`` at scoring time would leave it)."""
+    metric = load_metric("chrf", **settings)
+    scores = json.loads((run / "scores.json").read_text())
+    for pair in scores:
+        segments = [Segment.from_row(json.loads(line), "t") for line in (refs / f"{pair}.jsonl").open()]
+        outputs = (run / "hypotheses" / f"{pair}.txt").read_text(encoding="utf-8").splitlines()
+        scores[pair]["chrf"] = metric.score([s.src for s in segments], outputs, [s.ref for s in segments],
+                                            src_lang="zh", tgt_lang=pair[3:]).to_json()
+    atomic_write_json(run / "scores.json", scores)
+
+
+@pytest.mark.parametrize(("settings", "rescored", "reason"), [
+    ({"char_order": 4}, "one run", "chrf was computed with different signatures"),
+    # sacrebleu's chrF signature does not record beta: only re-aggregating the statistics tells
+    ({"beta": 1}, "one run", "chrf of copy was scored with other settings"),
+    ({"beta": 1}, "every run", "was scored with other settings than configs/metric/chrf.yaml"),
+])
+def test_ranking_refuses_chrf_scored_with_other_settings(tmp_path: Path, settings, rescored, reason):
+    s = scenario(tmp_path)
+    runs = sorted((s.results / "runs").glob("*/*/scores.json"))  # the first is copy's
+    for run in runs[:1] if rescored == "one run" else runs:
+        rescore_chrf(run.parent, s.references, **settings)
+    out = leaderboard(s, "rank_by=[chrf,comet]")
+    assert out.returncode == 0, out.stderr
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    assert "Ranked by comet" in md and "Ranked by chrf" not in md
+    assert "Note: ranked by comet: chrf" in md and reason in md
+    assert "python -m bench score metric=[chrf] force=true" in md
+
+    out = leaderboard(s, "rank_by=[chrf]")
+    assert out.returncode == 0, out.stderr
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    assert "not ranked: no metric of rank_by (chrf) can rank every system" in md and reason in md
+
+
+def test_ranking_uses_chrf_when_every_run_follows_the_config(tmp_path: Path):
+    s = scenario(tmp_path)
+    out = leaderboard(s, "rank_by=[chrf,comet]")
+    assert out.returncode == 0, out.stderr
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    assert "Ranked by chrf" in md and "ranked by comet" not in md

@@ -253,24 +253,45 @@ def known_directions(names: set[str], metric: MetricLoader) -> tuple[dict[str, D
 
 def assign_ranks(entries: list[Entry], rank_by: tuple[str, ...], metric: MetricLoader,
                  rank: Ranker) -> tuple[str | None, list[str]]:
-    """Set each entry's rank on the first ``rank_by`` metric all of them have statistics for."""
+    """Set each entry's rank on the first ``rank_by`` metric that can rank all of them."""
     if not entries:
         return None, []
-    usable = [name for name in rank_by if all(has_stats(e, name) for e in entries)]
+    problems = {name: rank_problem(entries, name, metric) for name in rank_by}
+    usable = [name for name in rank_by if problems[name] is None]
     if not usable:
-        return None, [f"not ranked: no metric of rank_by ({', '.join(rank_by)}) has per-segment statistics "
-                      "for every system; add one with `python -m bench score`"]
+        return None, [f"not ranked: no metric of rank_by ({', '.join(rank_by)}) can rank every system: "
+                      + "; ".join(str(problems[name]) for name in rank_by)]
     chosen = usable[0]
     ranks = rank({e.system: np.asarray(e.scores[chosen].stats, dtype=np.float64) for e in entries},
                  metric(chosen))
     for entry in entries:
         entry.rank = ranks[entry.system]
-    notes = []
-    for name in rank_by[:rank_by.index(chosen)]:
-        lacking = sorted(e.system for e in entries if not has_stats(e, name))
+    return chosen, [f"ranked by {chosen}: {problems[name]}" for name in rank_by[:rank_by.index(chosen)]]
+
+
+def rank_problem(entries: list[Entry], name: str, metric: MetricLoader) -> str | None:
+    """Why ``name`` cannot rank ``entries``, or None if it can.
+
+    Significance tests re-aggregate the stored statistics with the metric as configured *now*. That
+    is only honest when every system was scored one way (one signature) and that way is today's
+    config: a run scored with, say, ``metric.bleu.smooth_method=floor`` re-aggregates to another
+    number than the one it stored, and would be ranked on settings it was never scored with.
+    """
+    lacking = sorted(e.system for e in entries if not has_stats(e, name))
+    if lacking:
         who = "every system" if len(lacking) == len(entries) else ", ".join(lacking)
-        notes.append(f"ranked by {chosen}: {name} is missing for {who}")
-    return chosen, notes
+        return f"{name} is missing for {who}; add it with `python -m bench score metric=[{name}]`"
+    rescore = f"rescore with `python -m bench score metric=[{name}] force=true`"
+    if len({e.scores[name].signature for e in entries}) > 1:
+        return f"{name} was computed with different signatures; {rescore}"
+    loaded = metric(name)
+    drifted = sorted(e.system for e in entries
+                     if not np.isclose(loaded.aggregate(np.asarray(e.scores[name].stats, dtype=np.float64)),
+                                       e.scores[name].score, rtol=1e-6, atol=1e-6))
+    if drifted:
+        return (f"{name} of {', '.join(drifted)} was scored with other settings than "
+                f"configs/metric/{name}.yaml has now; {rescore}")
+    return None
 
 
 def has_stats(entry: Entry, metric: str) -> bool:
