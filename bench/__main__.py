@@ -3,11 +3,17 @@
 Hydra cannot parse a bare word, so the command is taken off ``argv`` here and the rest (overrides and
 Hydra's own flags such as ``-m``) is handed to the command's Hydra application. Command modules are
 imported only when chosen, so ``--help`` and the commands that do not need torch stay fast.
+
+Hydra reports its own errors (an override of a key that does not exist, override syntax it cannot
+parse) in several lines and exits 1. Setting ``HYDRA_FULL_ERROR`` makes it raise them instead, and they
+are printed here as the same one line with status 2 that every other user mistake gets. A user who sets
+``HYDRA_FULL_ERROR`` themselves gets Hydra's full trace as usual.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 COMMANDS: dict[str, str] = {
@@ -54,8 +60,40 @@ def main(argv: list[str] | None = None) -> int:
     check_overrides(name, args)
     module = importlib.import_module(f"bench.{name}")
     sys.argv = [f"bench {name}", *args]
-    module.main()
+    if os.environ.get("HYDRA_FULL_ERROR"):
+        module.main()
+        return 0
+    from hydra.errors import CompactHydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        module.main()
+    except CompactHydraException as exc:
+        print(f"bench {name}: error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    except OmegaConfBaseException as exc:  # raised while Hydra resolves its own settings (hydra.run.dir)
+        from bench.cli import invalid_configuration
+
+        print(f"bench {name}: error: {invalid_configuration(exc)}", file=sys.stderr)
+        return 2
+    finally:
+        del os.environ["HYDRA_FULL_ERROR"]
     return 0
+
+
+def one_line(exc: BaseException) -> str:
+    """Hydra's message and the first line of the OmegaConf error behind it, on one line."""
+    from hydra.errors import OverrideParseException
+
+    parts = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if isinstance(exc, OverrideParseException):
+        return (f"cannot parse an override ({parts[0]}): check its brackets and quotes, e.g. "
+                "'pairs=[zh-kk,zh-vi]'; syntax: https://hydra.cc/docs/1.3/advanced/override_grammar/basic/")
+    cause = exc.__cause__
+    if cause is not None and type(cause).__module__.startswith("omegaconf"):
+        parts.append(f"({str(cause).strip().splitlines()[0]})")
+    return " ".join(parts)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import CompactHydraException, InstantiationException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import MissingMandatoryValue
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from bench.errors import BenchError
 
@@ -51,7 +51,7 @@ def fail(command: str, message: str) -> None:
     """Print the one-line error; exit with status 2 (or, in a sweep, fail only this job)."""
     print(f"bench {command}: error: {message}", file=sys.stderr, flush=True)
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-        raise JobFailed(f"bench {command}: at least one sweep job failed (its error is printed above)")
+        raise JobFailed("at least one sweep job failed (its error is printed above)")
     sys.exit(2)
 
 
@@ -64,12 +64,20 @@ def _config_problem(exc: BaseException) -> str | None:
         if isinstance(seen, MissingMandatoryValue):
             key = seen.full_key or "a value"
             return f"{key} is required: pass {key}=VALUE on the command line"
+        if isinstance(seen, OmegaConfBaseException):
+            return invalid_configuration(seen)
         seen = seen.__cause__ or seen.__context__
     if isinstance(exc, InstantiationException):
         first = str(exc).strip().splitlines()
         detail = " ".join(line.strip() for line in first if line.strip())
         return f"invalid configuration: {detail}"
     return None
+
+
+def invalid_configuration(exc: OmegaConfBaseException) -> str:
+    """One line for an OmegaConf error (an interpolation that does not resolve, say), naming the key."""
+    key = getattr(exc, "full_key", None)
+    return f"invalid configuration: {str(exc).strip().splitlines()[0]}" + (f" (at {key})" if key else "")
 
 
 def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], Any]]:
@@ -82,7 +90,7 @@ def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], A
                 return fn(cfg)
             except BenchError as exc:
                 fail(name, str(exc))
-            except (MissingMandatoryValue, InstantiationException) as exc:
+            except (OmegaConfBaseException, InstantiationException) as exc:
                 problem = _config_problem(exc)
                 if problem is None:
                     raise

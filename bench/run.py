@@ -162,7 +162,8 @@ def finish_record(info: dict[str, Any], system: System, work: dict[str, PairWork
     )
 
 
-def summary(run: Run, work: dict[str, PairWork], scores: dict[str, dict[str, dict]]) -> str:
+def summary(run: Run, work: dict[str, PairWork], scores: dict[str, dict[str, dict]],
+            confidence: float) -> str:
     """The one screen printed at the end of a run."""
     metric_names = sorted({m for pair in scores.values() for m in pair})
     head = ["pair", "rows", "cached", "new", "seconds", *metric_names]
@@ -183,7 +184,7 @@ def summary(run: Run, work: dict[str, PairWork], scores: dict[str, dict[str, dic
     if speed and run.info["cache"]["enabled"]:
         notes.append(f"{speed:.1f} segments/s")
     if metric_names:
-        notes.append("95% bootstrap confidence intervals in brackets")
+        notes.append(f"{confidence:.0%} bootstrap confidence intervals in brackets")
     tail = f"({'; '.join(notes)})\n" if notes else ""
     return f"\nrun {run.system} -> {run.path}\n{table(lines)}\n{tail}"
 
@@ -229,7 +230,8 @@ def main(cfg: DictConfig) -> None:
         finally:
             if score_cache:
                 score_cache.close()
-    print(summary(run, work, scores), file=sys.stdout, flush=True)
+    confidence = Bootstrap.from_cfg(cfg.bootstrap).confidence
+    print(summary(run, work, scores, confidence), file=sys.stdout, flush=True)
 
 
 def positive_int(cfg: DictConfig, key: str) -> int:

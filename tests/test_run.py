@@ -93,3 +93,15 @@ def test_without_pairs_a_one_pair_model_runs_the_pairs_it_supports(refs: Path, t
     named = bench("run", "model=opus-mt-zh-vi", f"model.path={tiny_models['marian']}", "pairs=[zh-kk]",
                   f"dataset.path={refs}", f"results_dir={results}", "metric=[chrf]")
     assert named.returncode == 2 and "translates only zh-vi" in named.stderr
+
+
+def test_summary_and_scores_use_the_configured_confidence(refs: Path, tmp_path: Path):
+    results = tmp_path / "results"
+    out = bench("run", "model=copy", f"dataset.path={refs}", f"results_dir={results}", "metric=[chrf]",
+                "bootstrap.confidence=0.9", "bootstrap.samples=200")
+    assert out.returncode == 0, out.stderr
+    assert "(90% bootstrap confidence intervals in brackets)" in out.stdout
+    [run] = run_dirs(results, "copy")
+    chrf = json.loads((run / "scores.json").read_text())["zh-kk"]["chrf"]
+    assert chrf["extra"]["bootstrap"]["confidence"] == 0.9 and chrf["extra"]["bootstrap"]["samples"] == 200
+    assert chrf["ci_low"] <= chrf["score"] <= chrf["ci_high"]
