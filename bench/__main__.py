@@ -85,14 +85,14 @@ def main(argv: list[str] | None = None) -> int:
 def one_line(exc: BaseException) -> str:
     """Hydra's message and the first line of the OmegaConf error behind it, on one line."""
     from hydra.errors import OverrideParseException
+    from omegaconf.errors import OmegaConfBaseException
 
     parts = [line.strip() for line in str(exc).splitlines() if line.strip()]
     if isinstance(exc, OverrideParseException):
         return (f"cannot parse an override ({parts[0]}): check its brackets and quotes, e.g. "
                 "'pairs=[zh-kk,zh-vi]'; syntax: https://hydra.cc/docs/1.3/advanced/override_grammar/basic/")
-    cause = exc.__cause__
-    if cause is not None and type(cause).__module__.startswith("omegaconf"):
-        parts.append(f"({str(cause).strip().splitlines()[0]})")
+    if isinstance(exc.__cause__, OmegaConfBaseException):
+        parts.append(f"({str(exc.__cause__).strip().splitlines()[0]})")
     return " ".join(parts)
 
 
