@@ -20,12 +20,16 @@ def pick_device(requested: str, setting: str) -> str:
             return "mps"
         return "cpu"
     try:
-        kind = torch.device(requested).type
+        device = torch.device(requested)
     except RuntimeError:
         raise BenchError(f"{setting}={requested} is not a device; use auto, cpu, cuda, cuda:N or mps"
                          ) from None
     available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
-    if not available.get(kind, False):
+    if not available.get(device.type, False):
         raise BenchError(f"{setting}={requested}, but torch {torch.__version__} sees no such device: "
                          f"set {setting}=auto")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise BenchError(f"{setting}={requested}, but torch sees {torch.cuda.device_count()} CUDA device(s) "
+                         f"(cuda:0 to cuda:{torch.cuda.device_count() - 1}): set {setting}=auto or a "
+                         "lower index")
     return requested

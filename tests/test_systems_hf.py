@@ -120,14 +120,14 @@ def test_local_folder_problems_are_named(tmp_path, tiny_models):
 def test_local_folder_identity_is_a_content_hash(tmp_path, tiny_models):
     folder = tmp_path / "copy"
     shutil.copytree(tiny_models["nllb"], folder)
-    before = NLLB("x", path=str(folder)).identity()
+    before = NLLB("x", path=str(folder), device="cpu").identity()
     assert before["model"] is None and len(before["weights"]) == 64 and before["dtype"] == "float32"
     moved = tmp_path / "moved"
     folder.rename(moved)
-    assert NLLB("x", path=str(moved)).identity() == before  # moving the folder keeps the cache
+    assert NLLB("x", path=str(moved), device="cpu").identity() == before  # moving keeps the cache
     config = moved / "generation_config.json"
     config.write_text(config.read_text().replace("}", ', "comment": 1}', 1))
-    assert NLLB("x", path=str(moved)).identity()["weights"] != before["weights"]
+    assert NLLB("x", path=str(moved), device="cpu").identity()["weights"] != before["weights"]
 
 
 def test_large_files_hash_by_size_and_edges(tmp_path, monkeypatch):
@@ -155,6 +155,8 @@ def test_device_and_dtype_choice():
     if not torch.cuda.is_available():
         with pytest.raises(BenchError, match="model.device=cuda, but torch .* sees no such device"):
             pick_device("cuda", "model.device")
+    with pytest.raises(BenchError, match="model.device=cuda:99, but torch"):  # no GPU, or too few
+        pick_device("cuda:99", "model.device")
 
 
 def test_bench_run_without_the_model_stops_in_seconds_with_one_line(tmp_path):
@@ -167,3 +169,12 @@ def test_bench_run_without_the_model_stops_in_seconds_with_one_line(tmp_path):
     assert time.perf_counter() - started < 60  # interpreter start-up included; the check itself is instant
     [line] = out.stderr.strip().splitlines()
     assert "model facebook/nllb-200-distilled-600M is not in the local Hugging Face cache" in line
+
+
+def test_a_cuda_index_beyond_the_gpus_is_refused(monkeypatch):
+    """Seen on a one-GPU machine: ``cuda:7`` passed the check (only the kind was tested)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert pick_device("cuda:0", "metric.comet.device") == "cuda:0"
+    with pytest.raises(BenchError, match=r"metric.comet.device=cuda:7, but torch sees 1 CUDA device\(s\)"):
+        pick_device("cuda:7", "metric.comet.device")
