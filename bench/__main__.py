@@ -66,34 +66,17 @@ def main(argv: list[str] | None = None) -> int:
     from hydra.errors import CompactHydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    from bench.cli import hydra_error_line
+
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         module.main()
-    except CompactHydraException as exc:
-        print(f"bench {name}: error: {one_line(exc)}", file=sys.stderr)
-        return 2
-    except OmegaConfBaseException as exc:  # raised while Hydra resolves its own settings (hydra.run.dir)
-        from bench.cli import invalid_configuration
-
-        print(f"bench {name}: error: {invalid_configuration(exc)}", file=sys.stderr)
+    except (CompactHydraException, OmegaConfBaseException) as exc:
+        print(f"bench {name}: error: {hydra_error_line(exc)}", file=sys.stderr)
         return 2
     finally:
         del os.environ["HYDRA_FULL_ERROR"]
     return 0
-
-
-def one_line(exc: BaseException) -> str:
-    """Hydra's message and the first line of the OmegaConf error behind it, on one line."""
-    from hydra.errors import OverrideParseException
-    from omegaconf.errors import OmegaConfBaseException
-
-    parts = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    if isinstance(exc, OverrideParseException):
-        return (f"cannot parse an override ({parts[0]}): check its brackets and quotes, e.g. "
-                "'pairs=[zh-kk,zh-vi]'; syntax: https://hydra.cc/docs/1.3/advanced/override_grammar/basic/")
-    if isinstance(exc.__cause__, OmegaConfBaseException):
-        parts.append(f"({str(exc.__cause__).strip().splitlines()[0]})")
-    return " ".join(parts)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import CompactHydraException, InstantiationException
+from hydra.errors import CompactHydraException, InstantiationException, OverrideParseException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
@@ -68,16 +68,36 @@ def _config_problem(exc: BaseException) -> str | None:
             return invalid_configuration(seen)
         seen = seen.__cause__ or seen.__context__
     if isinstance(exc, InstantiationException):
-        first = str(exc).strip().splitlines()
-        detail = " ".join(line.strip() for line in first if line.strip())
-        return f"invalid configuration: {detail}"
+        return f"invalid configuration: {flat(str(exc))}"
     return None
+
+
+def flat(text: str) -> str:
+    """A multi-line library message as one line."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def first_line(exc: BaseException) -> str:
+    """The headline of a library error; the lines below it are context for developers."""
+    lines = str(exc).strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__
 
 
 def invalid_configuration(exc: OmegaConfBaseException) -> str:
     """One line for an OmegaConf error (an interpolation that does not resolve, say), naming the key."""
     key = getattr(exc, "full_key", None)
-    return f"invalid configuration: {str(exc).strip().splitlines()[0]}" + (f" (at {key})" if key else "")
+    return f"invalid configuration: {first_line(exc)}" + (f" (at {key})" if key else "")
+
+
+def hydra_error_line(exc: CompactHydraException | OmegaConfBaseException) -> str:
+    """One line for an error Hydra raises before or around a command (see ``bench/__main__.py``)."""
+    if isinstance(exc, OmegaConfBaseException):  # raised while Hydra resolves its own settings
+        return invalid_configuration(exc)
+    if isinstance(exc, OverrideParseException):
+        return (f"cannot parse an override ({first_line(exc)}): check its brackets and quotes, e.g. "
+                "'pairs=[zh-kk,zh-vi]'; syntax: https://hydra.cc/docs/1.3/advanced/override_grammar/basic/")
+    cause = f" ({first_line(exc.__cause__)})" if isinstance(exc.__cause__, OmegaConfBaseException) else ""
+    return flat(str(exc)) + cause
 
 
 def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], Any]]:

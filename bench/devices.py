@@ -28,8 +28,8 @@ def pick_device(requested: str, setting: str) -> str:
     if not available.get(device.type, False):
         raise BenchError(f"{setting}={requested}, but torch {torch.__version__} sees no such device: "
                          f"set {setting}=auto")
-    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise BenchError(f"{setting}={requested}, but torch sees {torch.cuda.device_count()} CUDA device(s) "
-                         f"(cuda:0 to cuda:{torch.cuda.device_count() - 1}): set {setting}=auto or a "
-                         "lower index")
+    count = torch.cuda.device_count() if device.type == "cuda" else 0
+    if device.index is not None and device.type == "cuda" and device.index >= count:
+        raise BenchError(f"{setting}={requested}, but torch sees {count} CUDA device(s) (cuda:0 to "
+                         f"cuda:{count - 1}): set {setting}=auto or a lower index")
     return requested

@@ -28,6 +28,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,24 +42,28 @@ from bench.systems.seq2seq import NLLB  # noqa: E402
 NEW_TOKENS = 64
 
 
+def cuda_seconds(work: Callable[[], object], repeats: int, warmup: int = 3) -> float:
+    """Seconds ``repeats`` calls of ``work`` take on the GPU (CUDA events, after ``warmup`` calls)."""
+    import torch
+
+    for _ in range(warmup):
+        work()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(repeats):
+        work()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end) / 1000
+
+
 def copy_bandwidth(gib: int = 2, repeats: int = 20) -> float:
     """Device memory bandwidth in bytes/s, from timed device-to-device copies (read + write counted)."""
     import torch
 
     source = torch.empty(gib << 30, dtype=torch.uint8, device="cuda")
     target = torch.empty_like(source)
-    for _ in range(3):
-        target.copy_(source)
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(repeats):
-        target.copy_(source)
-    end.record()
-    torch.cuda.synchronize()
-    seconds = start.elapsed_time(end) / 1000
-    del source, target
-    torch.cuda.empty_cache()
-    return 2 * (gib << 30) * repeats / seconds
+    return 2 * (gib << 30) * repeats / cuda_seconds(lambda: target.copy_(source), repeats)
 
 
 def matmul_flops(dtype: str, size: int = 8192, repeats: int = 10) -> float:
@@ -67,15 +72,7 @@ def matmul_flops(dtype: str, size: int = 8192, repeats: int = 10) -> float:
 
     a = torch.randn(size, size, device="cuda", dtype=getattr(torch, dtype))
     b = torch.randn_like(a)
-    for _ in range(3):
-        a @ b
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(repeats):
-        a @ b
-    end.record()
-    torch.cuda.synchronize()
-    return 2 * size**3 * repeats / (start.elapsed_time(end) / 1000)
+    return 2 * size**3 * repeats / cuda_seconds(lambda: a @ b, repeats)
 
 
 def step_params(model) -> int:
@@ -204,6 +201,7 @@ def main() -> None:
     dtypes = ["bfloat16"] if args.quick else ["bfloat16", "float32"]
     segments = 256 if args.quick else 1024
     bandwidth = copy_bandwidth()
+    torch.cuda.empty_cache()  # hand the copy buffers back before the model loads
     flops = {dtype: matmul_flops(dtype) for dtype in dtypes}
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-nllb-shape-") as work:
