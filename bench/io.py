@@ -113,6 +113,25 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[dict]:
         yield row
 
 
+def inside(folder: str | os.PathLike, name: str) -> Path:
+    """``folder/name``, proven to stay inside ``folder`` once symlinks are resolved.
+
+    File names derived from data (a pair, a system or metric name) are validated where they are read;
+    this is the second wall, so that a symlink planted in a shared folder cannot redirect a write
+    (or a read) to somewhere else on the machine.
+    """
+    base = Path(folder)
+    path = base / name
+    root = base.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        raise BenchError(f"{path}: cannot be resolved (a symlink loop?); remove the link") from None
+    if resolved != root and root not in resolved.parents:
+        raise BenchError(f"{path}: leads outside {base} (through a symlink?); remove the link")
+    return path
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -74,7 +74,7 @@ def export(refs: LocalReferences, folder: Path, options: card.CardOptions) -> di
     if not pairs:
         raise BenchError(f"{refs.path}: the manifest lists no pairs; nothing to publish")
     report = refs.path / card.REPORT_FILE
-    build = card.BuildRecord(refs.manifest(), read_text(report) if report.is_file() else None)
+    build = card.BuildRecord(refs.manifest().record, read_text(report) if report.is_file() else None)
     atomic_write_text(folder / CARD, card.render(options, pairs, build))
     if build.report is not None:
         atomic_write_text(folder / card.REPORT_FILE, build.report)

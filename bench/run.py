@@ -29,8 +29,9 @@ from bench.errors import BenchError
 from bench.metrics import instantiate_metrics
 from bench.metrics.base import Metric
 from bench.metrics.bootstrap import Bootstrap
+from bench.pair import Pair
 from bench.provenance import git_commit, machine, now_iso, package_versions
-from bench.refset.store import Segment, TestSet, split_pair
+from bench.refset.store import Segment, TestSet
 from bench.runs import COMPLETE, Run, write_hypotheses
 from bench.systems.base import System
 from bench.systems.cache import TranslationCache
@@ -52,7 +53,7 @@ def select_pairs(wanted: Any, available: list[str], system: System) -> list[str]
     """``pairs=null`` means every pair of the test set the system can translate (a Marian checkpoint
     in a sweep runs its one pair); named pairs must exist, and an unsupported one fails preflight."""
     if wanted is None:
-        chosen = [p for p in available if system.supports(*split_pair(p))]
+        chosen = [p for p in available if system.supports(*Pair(p).langs)]
         if not chosen:
             raise BenchError(f"model {system.name} translates none of the test set's pairs "
                              f"({', '.join(available)})")
@@ -254,7 +255,7 @@ def prepare(cfg: DictConfig, run_dir: Path
     metrics = instantiate_metrics(cfg.get("metric") or {})
 
     # Preflight: every resource is checked before any work, so problems surface in seconds.
-    langs = [split_pair(p) for p in chosen]
+    langs = [Pair(p).langs for p in chosen]
     system.check(langs)
     for metric in metrics.values():
         metric.check(langs)

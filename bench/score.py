@@ -23,7 +23,8 @@ from bench.metrics import instantiate_metrics
 from bench.metrics.bootstrap import Bootstrap
 from bench.metrics.cache import ScoreCache
 from bench.metrics.scoring import RunOutcome, Scorer
-from bench.refset.store import TestSet, split_pair
+from bench.pair import Pair
+from bench.refset.store import TestSet
 from bench.runs import Run, discover_runs
 
 #: notes shown in full before the summary says "and N more"
@@ -59,7 +60,7 @@ def score_all(cfg: DictConfig, runs: list[Run], testset: TestSet) -> list[tuple[
     cache = ScoreCache(cfg.cache.path) if cfg.cache.enabled else None
     scorer = Scorer(metrics, Bootstrap.from_cfg(cfg.bootstrap), cache, bool(cfg.force))
     needed = set().union(*(scorer.missing(run) for run in runs))
-    langs = sorted({split_pair(p) for run in runs for p in run.info["testset"]["pairs"]})
+    langs = sorted({Pair(p).langs for run in runs for p in run.info["testset"]["pairs"]})
     for name in sorted(needed):
         metrics[name].check(langs)
     try:

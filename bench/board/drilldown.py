@@ -12,7 +12,8 @@ from typing import Any
 from bench.board import fmt
 from bench.board.collect import Entry, PairBoard, located
 from bench.errors import BenchError
-from bench.refset.store import Segment, split_pair
+from bench.pair import Pair
+from bench.refset.store import Segment
 
 
 def segment_scores(entry: Entry, metric: str | None) -> list[float] | None:
@@ -26,7 +27,7 @@ def segment_metrics(board: PairBoard) -> list[str]:
 
 
 def pair_data(board: PairBoard, segments: list[Segment]) -> dict[str, Any]:
-    src_lang, tgt_lang = split_pair(board.pair)
+    src_lang, tgt_lang = Pair(board.pair).langs
     metrics = segment_metrics(board)
     outputs: dict[str, list[str]] = {}
     notes: list[str] = []

@@ -17,7 +17,8 @@ from typing import Any
 from bench.metrics.base import Metric, Score
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.metrics.cache import ScoreCache, contents_key
-from bench.refset.store import TestSet, split_pair
+from bench.pair import Pair
+from bench.refset.store import TestSet
 from bench.runs import Run
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class Scorer:
                 continue
             segments = testset.load(pair)
             hypotheses = run.hypotheses(pair)
-            src_lang, tgt_lang = split_pair(pair)
+            src_lang, tgt_lang = Pair(pair).langs
             sources = [s.src for s in segments]
             references = [s.ref for s in segments]
             new: dict[str, dict[str, Any]] = {}

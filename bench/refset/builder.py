@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench.errors import BenchError
 from bench.io import read_json, sha256_bytes, sha256_text
+from bench.pair import Pair
 from bench.refset import embed
 from bench.refset.align import (
     DEFAULT_VARIANCE,
@@ -30,7 +31,7 @@ from bench.refset.checks import suspected_damage
 from bench.refset.langid import detect
 from bench.refset.parse import Line, Page, parse_page
 from bench.refset.segment import join_sentences, split_sentences
-from bench.refset.store import Segment, canonical_sha256, pair_name
+from bench.refset.store import Segment, canonical_sha256
 
 # Bump when a change to the builder can change its output.
 BUILDER_VERSION = "1.0"
@@ -71,7 +72,7 @@ class Document:
 
     @property
     def pair(self) -> str:
-        return pair_name(SOURCE_LANG, self.tgt_lang)
+        return Pair.of(SOURCE_LANG, self.tgt_lang)
 
     def alignment_sha256(self) -> str:
         """Identifies what a person reads when checking this document: its rows as written."""

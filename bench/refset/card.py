@@ -18,8 +18,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bench.pair import Pair
 from bench.refset.hub import SPLIT, data_file, to_record
-from bench.refset.store import Segment, canonical_sha256, split_pair
+from bench.refset.store import Segment, canonical_sha256
 
 if TYPE_CHECKING:
     from datasets import DatasetInfo
@@ -206,7 +207,7 @@ def bullets(value: object, depth: int = 0) -> list[str]:
 
 
 def direction(pair: str) -> str:
-    src, tgt = split_pair(pair)
+    src, tgt = Pair(pair).langs
     return f"{language_name(src)} → {language_name(tgt)}"
 
 
@@ -214,7 +215,7 @@ def targets_by_source(pairs: list[PairData]) -> dict[str, list[str]]:
     """{"Chinese": ["Kazakh", "Vietnamese"]}: the pairs as a reader names them."""
     grouped: dict[str, list[str]] = {}
     for p in pairs:
-        src, tgt = split_pair(p.pair)
+        src, tgt = Pair(p.pair).langs
         grouped.setdefault(language_name(src), []).append(language_name(tgt))
     return grouped
 
@@ -235,7 +236,7 @@ def card_data(options: CardOptions, pairs: list[PairData]) -> DatasetCardData:
     from datasets.utils.metadata import MetadataConfigs
     from huggingface_hub import DatasetCardData
 
-    codes = sorted({code for p in pairs for code in split_pair(p.pair)})
+    codes = sorted({code for p in pairs for code in Pair(p.pair).langs})
     license_fields = (
         {"license_name": options.license_name, "license_link": LICENSE_FILE,
          "license_details": options.license_details}
@@ -334,7 +335,7 @@ def _usage(options: CardOptions, pairs: list[PairData]) -> str:
 
 
 def _structure(pairs: list[PairData]) -> str:
-    src, tgt = split_pair(pairs[0].pair)
+    src, tgt = Pair(pairs[0].pair).langs
     fields = [
         ["`id`", "string", "stable row id, `<doc_id>-<seg:03d>`"],
         ["`doc_id`", "string", "the article the row comes from"],

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.errors import BenchError
-from bench.refset.store import Segment, canonical_sha256, split_pair
+from bench.pair import Pair
+from bench.refset.store import Segment, canonical_sha256
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetInfo, Features
@@ -45,7 +46,7 @@ def data_file(pair: str) -> str:
 def features(pair: str) -> Features:
     from datasets import Features, Translation, Value
 
-    src, tgt = split_pair(pair)
+    src, tgt = Pair(pair).langs
     return Features({
         "id": Value("string"),
         "doc_id": Value("string"),
@@ -66,7 +67,7 @@ def to_record(segment: Segment) -> dict:
 
 
 def to_segment(record: dict, pair: str) -> Segment:
-    src, tgt = split_pair(pair)
+    src, tgt = Pair(pair).langs
     text = record["translation"]
     return Segment(
         id=record["id"], doc_id=record["doc_id"], seg=record["seg"], src_lang=src, tgt_lang=tgt,

@@ -9,12 +9,14 @@ and runs can tell whether they were made on the current test set.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from bench.errors import BenchError
-from bench.io import iter_jsonl, jsonl_text, read_json, sha256_file, sha256_text
+from bench.io import inside, iter_jsonl, jsonl_text, read_json, sha256_file, sha256_text
+from bench.pair import Pair
 
 MANIFEST = "MANIFEST.json"
 
@@ -36,30 +38,36 @@ class Segment:
     bead: str  # alignment bead, "<n src sentences>-<n ref sentences>", e.g. "1-2"
 
     @property
-    def pair(self) -> str:
-        return pair_name(self.src_lang, self.tgt_lang)
+    def pair(self) -> Pair:
+        return Pair.of(self.src_lang, self.tgt_lang)
 
     def to_row(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_row(cls, row: dict, where: str) -> Segment:
+        """A row of a pair file (written by anyone), checked field by field against the schema."""
         names = [f.name for f in dataclasses.fields(cls)]
         missing = [n for n in names if n not in row]
         if missing:
             raise BenchError(f"{where}: row lacks {', '.join(missing)}; rebuild with `python -m bench build`")
+        wrong = [n for n in names if not _fits(row[n], n)]
+        if wrong:
+            raise BenchError(f"{where}: field {wrong[0]} is {type(row[wrong[0]]).__name__}, not "
+                             f"{_FIELD_TYPES[wrong[0]]}; rebuild with `python -m bench build`")
         return cls(**{n: row[n] for n in names})
 
 
-def pair_name(src_lang: str, tgt_lang: str) -> str:
-    return f"{src_lang}-{tgt_lang}"
+_OPTIONAL = {"date", "source"}
+_FIELD_TYPES = {f.name: ("int" if f.name == "seg" else "str") for f in dataclasses.fields(Segment)}
 
 
-def split_pair(pair: str) -> tuple[str, str]:
-    src, sep, tgt = pair.partition("-")
-    if not sep or not src or not tgt:
-        raise BenchError(f"'{pair}' is not a language pair; write it as SRC-TGT, e.g. zh-kk")
-    return src, tgt
+def _fits(value: object, name: str) -> bool:
+    if value is None:
+        return name in _OPTIONAL
+    if name == "seg":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, str)
 
 
 def canonical_sha256(segments: list[Segment]) -> str:
@@ -67,12 +75,51 @@ def canonical_sha256(segments: list[Segment]) -> str:
     return sha256_text(jsonl_text(s.to_row() for s in segments))
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class PairFile:
+    """One pair's entry in ``MANIFEST.json``."""
+
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """``MANIFEST.json``: the pair files of a reference set and their hashes (plus the build record,
+    kept as it is for the dataset card). Parsed where it is read: every file name must be
+    ``<pair>.jsonl`` of a valid :class:`~bench.pair.Pair`, so no name from it can point elsewhere."""
+
+    files: dict[Pair, PairFile]
+    record: dict
+
+    @classmethod
+    def parse(cls, data: object, where: str) -> Manifest:
+        fix = "rebuild it with `python -m bench build` or restore it"
+        if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+            raise BenchError(f"{where}: not a reference-set manifest (no \"files\" object); {fix}")
+        files: dict[Pair, PairFile] = {}
+        for name, entry in data["files"].items():
+            if not name.endswith(".jsonl"):
+                raise BenchError(f"{where}: file {name!r} is not <pair>.jsonl; {fix}")
+            pair = Pair(name.removesuffix(".jsonl"), f"{where}: file {name!r}")
+            rows = entry.get("rows") if isinstance(entry, dict) else None
+            digest = entry.get("sha256") if isinstance(entry, dict) else None
+            if (not isinstance(rows, int) or isinstance(rows, bool) or rows < 0
+                    or not isinstance(digest, str) or not _SHA256.fullmatch(digest)):
+                raise BenchError(f"{where}: entry {name!r} needs a row count and a sha256; {fix}")
+            files[pair] = PairFile(rows, digest)
+        return cls(files=files, record=data)
+
+
 class TestSet(Protocol):
     """Where a run reads its references from: the local folder (default) or a Hub dataset."""
 
     name: str
 
-    def pairs(self) -> list[str]: ...
+    def pairs(self) -> list[Pair]: ...
 
     def load(self, pair: str) -> list[Segment]: ...
 
@@ -86,38 +133,41 @@ class LocalReferences:
         self.path = Path(path)
         self.name = f"local:{self.path}"
 
-    def manifest(self) -> dict:
+    def manifest(self) -> Manifest:
         file = self.path / MANIFEST
         if not file.is_file():
             raise BenchError(
                 f"{file}: no reference set here; build it with `python -m bench build` "
                 "or point dataset.path at a built one"
             )
-        return read_json(file)
+        return Manifest.parse(read_json(file), str(file))
 
-    def pairs(self) -> list[str]:
-        return sorted(name.removesuffix(".jsonl") for name in self.manifest()["files"])
+    def pairs(self) -> list[Pair]:
+        return sorted(self.manifest().files)
 
     def sha256(self, pair: str) -> str:
-        return self._entry(pair)["sha256"]
+        return self._entry(pair).sha256
 
-    def _entry(self, pair: str) -> dict:
-        files = self.manifest()["files"]
-        entry = files.get(f"{pair}.jsonl")
+    def _entry(self, pair: str) -> PairFile:
+        files = self.manifest().files
+        entry = files.get(pair)
         if entry is None:
-            known = ", ".join(sorted(n.removesuffix(".jsonl") for n in files))
-            raise BenchError(f"{self.path / MANIFEST}: no pair '{pair}'; available: {known}")
+            raise BenchError(f"{self.path / MANIFEST}: no pair '{pair}'; available: {', '.join(sorted(files))}")
         return entry
 
     def load(self, pair: str) -> list[Segment]:
         entry = self._entry(pair)
-        file = self.path / f"{pair}.jsonl"
+        file = inside(self.path, f"{Pair(pair)}.jsonl")
         if not file.is_file():
             raise BenchError(f"{file}: listed in {MANIFEST} but missing; run `python -m bench build`")
-        if sha256_file(file) != entry["sha256"]:
+        if sha256_file(file) != entry.sha256:
             raise BenchError(
                 f"{file}: contents differ from {MANIFEST} (edited by hand?); "
                 "rebuild with `python -m bench build`"
             )
         where = str(file)
-        return [Segment.from_row(row, where) for row in iter_jsonl(file)]
+        segments = [Segment.from_row(row, where) for row in iter_jsonl(file)]
+        foreign = [s.id for s in segments if s.pair != pair]
+        if foreign:
+            raise BenchError(f"{file}: row {foreign[0]} belongs to another pair; rebuild with `python -m bench build`")
+        return segments

@@ -17,7 +17,8 @@ from typing import Any
 
 from bench.errors import BenchError
 from bench.io import sha256_file
-from bench.refset.store import Segment, pair_name
+from bench.pair import Pair
+from bench.refset.store import Segment
 from bench.systems.base import System
 
 
@@ -50,7 +51,7 @@ class TranslationFiles(System):
         self._served: dict[str, dict[str, int]] = {}
 
     def file(self, src_lang: str, tgt_lang: str) -> Path:
-        return self.path / f"{pair_name(src_lang, tgt_lang)}.txt"
+        return self.path / f"{Pair.of(src_lang, tgt_lang)}.txt"
 
     def check(self, pairs: list[tuple[str, str]]) -> None:
         if not self.path.is_dir():
@@ -75,17 +76,17 @@ class TranslationFiles(System):
         lines = read_lines(file)
         if len(lines) != len(segments):
             raise BenchError(f"{file}: {len(lines)} lines, but the reference set has {len(segments)} rows "
-                             f"for {pair_name(src_lang, tgt_lang)}; write exactly one line per row, in "
+                             f"for {Pair.of(src_lang, tgt_lang)}; write exactly one line per row, in "
                              "reference order")
         by_source: dict[str, list[str]] = defaultdict(list)
         for segment, line in zip(segments, lines):
             by_source[segment.src].append(line)
-        self._lines[pair_name(src_lang, tgt_lang)] = by_source
-        self._served[pair_name(src_lang, tgt_lang)] = defaultdict(int)
+        self._lines[Pair.of(src_lang, tgt_lang)] = by_source
+        self._served[Pair.of(src_lang, tgt_lang)] = defaultdict(int)
 
     def translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         """Look each source up; a source that occurs n times gets its n lines in file order."""
-        pair = pair_name(src_lang, tgt_lang)
+        pair = Pair.of(src_lang, tgt_lang)
         if pair not in self._lines:
             raise RuntimeError(f"translate() before prepare() for {pair}")
         lines, served = self._lines[pair], self._served[pair]

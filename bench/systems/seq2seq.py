@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bench.errors import BenchError
-from bench.refset.store import pair_name
+from bench.pair import Pair
 from bench.systems import langcodes
 from bench.systems.hf import HFSystem
 
@@ -42,7 +42,7 @@ class Marian(Seq2Seq):
                              "e.g. [zh-vi]")
 
     def check_pair(self, src_lang: str, tgt_lang: str) -> None:
-        pair = pair_name(src_lang, tgt_lang)
+        pair = Pair.of(src_lang, tgt_lang)
         if pair not in self.pairs:
             raise BenchError(f"model {self.name} translates only {', '.join(self.pairs)}, not {pair}: "
                              f"pick another model or restrict the run with pairs=[{self.pairs[0]}]")
