@@ -152,7 +152,8 @@ class LocalReferences:
         files = self.manifest().files
         entry = files.get(pair)
         if entry is None:
-            raise BenchError(f"{self.path / MANIFEST}: no pair '{pair}'; available: {', '.join(sorted(files))}")
+            raise BenchError(f"{self.path / MANIFEST}: no pair '{pair}'; "
+                             f"available: {', '.join(sorted(files))}")
         return entry
 
     def load(self, pair: str) -> list[Segment]:
@@ -169,5 +170,6 @@ class LocalReferences:
         segments = [Segment.from_row(row, where) for row in iter_jsonl(file)]
         foreign = [s.id for s in segments if s.pair != pair]
         if foreign:
-            raise BenchError(f"{file}: row {foreign[0]} belongs to another pair; rebuild with `python -m bench build`")
+            raise BenchError(f"{file}: row {foreign[0]} belongs to another pair; "
+                             "rebuild with `python -m bench build`")
         return segments
