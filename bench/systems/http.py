@@ -182,8 +182,11 @@ class OpenAIChat(System):
         backoff: float = 1.0,
         max_backoff: float = 60.0,
         extra_body: Mapping[str, Any] | None = None,
+        setting: str = "model",
     ) -> None:
         super().__init__(name)
+        #: where these options live in the config, for error messages (the LLM judge: "metric.judge")
+        self.setting = setting
         if concurrency < 1 or max_retries < 0 or timeout <= 0:
             raise BenchError(f"model {name}: concurrency >= 1, max_retries >= 0 and timeout > 0 are required")
         self.base_url = str(base_url).rstrip("/")
@@ -220,17 +223,18 @@ class OpenAIChat(System):
     def check(self, pairs: list[tuple[str, str]]) -> None:
         self.chat.check(pairs)
         if self.api_key_env and not self._key():
-            raise BenchError(f"environment variable {self.api_key_env} (model.api_key_env) is not set: "
-                             "export the API key, or set model.api_key_env=null for a server without keys")
+            raise BenchError(f"environment variable {self.api_key_env} ({self.setting}.api_key_env) is not "
+                             f"set: export the API key, or set {self.setting}.api_key_env=null for a server "
+                             "without keys")
         url = f"{self.base_url}/models"
         answer = self._exchange(urllib.request.Request(url, headers=self._headers()), PREFLIGHT_TIMEOUT_S)
         if answer.failure:
             raise self._fail(f"cannot reach {self.base_url} ({answer.failure}): start the server or set "
-                             "model.base_url")
+                             f"{self.setting}.base_url")
         if answer.status in (401, 403):
             raise self._fail(f"{url} refused the API key (HTTP {answer.status}): check ${self.api_key_env}")
         if answer.status != 200:
-            raise self._fail(f"GET {url} answered HTTP {answer.status}: is model.base_url right "
+            raise self._fail(f"GET {url} answered HTTP {answer.status}: is {self.setting}.base_url right "
                              "(OpenAI-compatible servers usually end in /v1)?")
         try:
             self.server_models = [str(m.get("id")) for m in json.loads(answer.body).get("data", [])]
@@ -251,6 +255,15 @@ class OpenAIChat(System):
     def translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         requests = [chat_request(self.model, self.chat.messages(s, src_lang, tgt_lang), self.max_tokens,
                                  self.temperature, self.extra_body) for s in sources]
+        return self.chat.clean(self.complete_many(requests), sources, tgt_lang, self.stats)
+
+    def complete_many(self, requests: list[dict[str, Any]]) -> list[str]:
+        """The answers to chat-completion bodies, in order, ``concurrency`` at a time.
+
+        The public entry point for other clients of the same server code (the LLM judge,
+        :mod:`bench.metrics.judge`): retries, key handling and errors as for translations.
+        """
+        requests = list(requests)
         outputs: list[str] = []
         if requests and not self._warm:
             # Servers that load the model on the first request (`transformers serve`) fail when several
@@ -265,7 +278,7 @@ class OpenAIChat(System):
                 for future in futures:
                     future.cancel()
                 raise
-        return self.chat.clean(outputs, sources, tgt_lang, self.stats)
+        return outputs
 
     def _complete(self, body: dict[str, Any]) -> str:
         """One translation, retried as the module docstring describes."""
@@ -289,7 +302,8 @@ class OpenAIChat(System):
                     last = "empty answer"
             elif answer.failure is None and answer.status not in RETRYABLE_STATUS:
                 said = _excerpt(answer.body.decode("utf-8", "replace"))
-                raise self._fail(f"POST {url} answered HTTP {answer.status} {said}: {_hint(answer.status)}")
+                hint = _hint(answer.status, self.setting)
+                raise self._fail(f"POST {url} answered HTTP {answer.status} {said}: {hint}")
             else:
                 said = answer.body.decode("utf-8", "replace").strip()
                 last = answer.failure or f"HTTP {answer.status}" + (f" {_excerpt(said)}" if said else "")
@@ -302,8 +316,9 @@ class OpenAIChat(System):
         if last == "empty answer":
             self._count("empty_outputs")
             return ""
+        s = self.setting
         raise self._fail(f"POST {url} failed {self.max_retries + 1} times, last with {last}: check the "
-                         "server (and its log), or raise model.timeout / model.max_retries")
+                         f"server (and its log), or raise {s}.timeout / {s}.max_retries")
 
     def _exchange(self, request: urllib.request.Request, timeout: float) -> _Answer:
         try:
@@ -322,10 +337,11 @@ class OpenAIChat(System):
             self.stats[key] = self.stats.get(key, 0) + amount
 
 
-def _hint(status: int) -> str:
+def _hint(status: int, setting: str = "model") -> str:
+    s = setting
     return {
-        400: "the server rejected the request; check model.model, model.max_tokens and model.extra_body",
-        401: "the API key was refused; check model.api_key_env",
-        403: "the API key may not use this model; check model.api_key_env and model.model",
-        404: "no such endpoint or model; check model.base_url (usually ends in /v1) and model.model",
-    }.get(status, "check model.base_url and model.model")
+        400: f"the server rejected the request; check {s}.model, {s}.max_tokens and {s}.extra_body",
+        401: f"the API key was refused; check {s}.api_key_env",
+        403: f"the API key may not use this model; check {s}.api_key_env and {s}.model",
+        404: f"no such endpoint or model; check {s}.base_url (usually ends in /v1) and {s}.model",
+    }.get(status, f"check {s}.base_url and {s}.model")
