@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bench.languages import language
 from bench.pair import Pair
 from bench.refset.hub import SPLIT, data_file, to_record
 from bench.refset.store import Segment, canonical_sha256
@@ -26,15 +27,6 @@ if TYPE_CHECKING:
     from datasets import DatasetInfo
     from huggingface_hub import DatasetCardData
 
-# Language code -> (English name, ISO 15924 script of the texts in this set). Unknown codes fall back
-# to the bare code, which is still a valid BCP-47 tag.
-LANGUAGES = {
-    "zh": ("Chinese", "Hans"),
-    "kk": ("Kazakh", "Cyrl"),
-    "vi": ("Vietnamese", "Latn"),
-    "en": ("English", "Latn"),
-    "ru": ("Russian", "Cyrl"),
-}
 # The Hub's size_categories buckets, by powers of ten from 1K.
 SIZE_BUCKETS = (
     "n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M", "100M<n<1B", "1B<n<10B",
@@ -105,12 +97,11 @@ class Block:
 
 
 def language_name(code: str) -> str:
-    return LANGUAGES.get(code, (code, None))[0]
+    return language(code, "dataset card").name
 
 
 def bcp47(code: str) -> str:
-    script = LANGUAGES.get(code, (None, None))[1]
-    return f"{code}-{script}" if script else code
+    return language(code, "dataset card").bcp47
 
 
 def canary(repo_id: str) -> str:
@@ -225,6 +216,10 @@ def pretty_name(options: CardOptions, pairs: list[PairData]) -> str:
     return options.pretty_name or f"{directions} news translation test set"
 
 
+def language_codes(pairs: list[PairData]) -> list[str]:
+    return sorted({code for p in pairs for code in Pair(p.pair).langs})
+
+
 def sources(pairs: list[PairData]) -> list[str]:
     return sorted({s.source for p in pairs for s in p.segments if s.source})
 
@@ -236,7 +231,7 @@ def card_data(options: CardOptions, pairs: list[PairData]) -> DatasetCardData:
     from datasets.utils.metadata import MetadataConfigs
     from huggingface_hub import DatasetCardData
 
-    codes = sorted({code for p in pairs for code in Pair(p.pair).langs})
+    codes = language_codes(pairs)
     license_fields = (
         {"license_name": options.license_name, "license_link": LICENSE_FILE,
          "license_details": options.license_details}
@@ -269,6 +264,7 @@ def render(options: CardOptions, pairs: list[PairData], build: BuildRecord) -> s
     body = "\n\n".join([
         _summary(options, pairs),
         _subsets(pairs),
+        _languages(pairs),
         _usage(options, pairs),
         _structure(pairs),
         _articles(pairs),
@@ -317,6 +313,12 @@ def _subsets(pairs: list[PairData]) -> str:
         + "\n\nSentence counts are sums over the alignment beads. The sha256 is the hash `bench` records "
         "with every run (of the rows in its JSONL form), so a score can be traced to this exact set."
     )
+
+
+def _languages(pairs: list[PairData]) -> str:
+    rows = [[f"`{row.bcp47}`", row.name, row.native]
+            for row in (language(code, "dataset card") for code in language_codes(pairs))]
+    return "## Languages\n\n" + table(["tag", "language", "native name"], rows)
 
 
 def _usage(options: CardOptions, pairs: list[PairData]) -> str:

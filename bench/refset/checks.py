@@ -11,8 +11,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from bench.languages import language
 from bench.refset.parse import Line
-from bench.refset.segment import CJK_LANGS
 
 _WORD = re.compile(r"[^\W\d_]+")
 # Combining tone marks of Vietnamese: grave, acute, tilde, hook above, dot below.
@@ -21,7 +21,7 @@ _VI_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 def suspected_damage(lines: list[Line], lang: str) -> list[str]:
     """Known problems in the translation's ``lines``, one readable sentence each."""
-    if lang in CJK_LANGS:
+    if not language(lang, "damage checks").spaced:
         return []
     problems = _spacing_inconsistencies(lines)
     if lang == "vi":

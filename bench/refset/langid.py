@@ -3,7 +3,8 @@
 Chinese is recognised by script (the share of Han characters among letters), which is exact and
 needs no model. The translation's language is left to lingua restricted to a few candidates: a small
 candidate set keeps it fast and accurate (it tells Kazakh from Russian and Mongolian), and a document
-in a language outside the set is reported as undetectable instead of being mislabelled.
+in a language outside the set is reported as undetectable instead of being mislabelled. Which lingua
+language a candidate code is comes from its row in ``bench/languages.py``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bench.errors import BenchError
+from bench.languages import by_lingua, language
+
+if TYPE_CHECKING:
+    from lingua import Language
 
 # A line is Chinese when most of its letters are Han. Kana marks Japanese, which also uses Han.
 HAN_SHARE = 0.5
@@ -51,16 +57,15 @@ class Detection:
 @functools.lru_cache(maxsize=4)
 def _detector(candidates: tuple[str, ...]):
     """An accurate detector that can only answer one of ``candidates``."""
-    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+    from lingua import Language, LanguageDetectorBuilder
 
     languages = []
     for code in candidates:
-        try:
-            languages.append(Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())))
-        except AttributeError:
-            raise BenchError(
-                f"languages: '{code}' is not an ISO 639-1 code lingua knows; fix configs/build.yaml"
-            ) from None
+        row = language(code, "languages in configs/build.yaml")
+        if row.lingua is None:
+            raise BenchError(f"languages in configs/build.yaml: lingua cannot detect {row.name} ('{code}'); "
+                             "remove it from the list")
+        languages.append(getattr(Language, row.lingua))
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
@@ -80,7 +85,13 @@ def _best(detector, text: str) -> tuple[str | None, float]:
     values = detector.compute_language_confidence_values(text)
     if not values or values[0].value <= 0:
         return None, 0.0
-    return values[0].language.iso_code_639_1.name.lower(), round(values[0].value, 3)
+    return _code(values[0].language), round(values[0].value, 3)
+
+
+def _code(detected: Language) -> str:
+    """The code of a language lingua names: its row's, or lingua's ISO 639-1 code for one without a row."""
+    row = by_lingua(detected.name)
+    return row.code if row else detected.iso_code_639_1.name.lower()
 
 
 def detect(text: str, candidates: tuple[str, ...], min_confidence: float) -> Detection:

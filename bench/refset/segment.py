@@ -18,37 +18,24 @@ from __future__ import annotations
 
 import re
 
-CJK_LANGS = frozenset({"zh", "ja"})
+from bench.languages import Language, language
 
 CLOSERS = "”’」』）)】》»›\"'"
 _CJK_END = re.compile(f"[。！？!?]+[{re.escape(CLOSERS)}]*")
 _SPACED_END = re.compile(f"(?P<mark>[.!?…]+)(?P<closers>[{re.escape(CLOSERS)}]*)\\s+")
 
-# Abbreviations that stand before a name or number and so never end a sentence ("*": any language).
-_PREFIX_ABBREVIATIONS = {
-    "*": {"Dr.", "Prof.", "Mr.", "Mrs.", "Ms.", "St."},
-    "en": {"Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "Sr.", "Jr.", "St.", "Mt.", "No.", "Nos.", "Fig.",
-           "Gen.", "Gov.", "Sen.", "Rep.", "Rev.", "vs.", "Jan.", "Feb.", "Mar.", "Apr.", "Aug.",
-           "Sep.", "Sept.", "Oct.", "Nov.", "Dec."},
-    "vi": {"TP.", "Tp.", "TS.", "ThS.", "PGS.", "GS.", "BS.", "KS.", "Q.", "P.", "TT."},
-    "kk": {"проф.", "акад.", "обл.", "көш.", "ғ."},
-    "ru": {"г.", "гг.", "им.", "ул.", "проф.", "акад.", "обл.", "т.", "см."},
-}
-# Abbreviations that can also close a sentence: they split only before a capital letter.
-_FINAL_ABBREVIATIONS = {
-    "en": {"etc.", "e.g.", "i.e.", "Inc.", "Ltd.", "Co."},
-    "vi": {"v.v.", "vv."},
-    "kk": {"т.б.", "т.с.с.", "т.т.", "ж.", "жж.", "млн.", "млрд.", "мың."},
-    "ru": {"т.д.", "т.п.", "др.", "млн.", "млрд.", "тыс.", "руб."},
-}
+# Titles before a name that never end a sentence in any language; each language adds its own
+# abbreviations in its row of bench/languages.py.
+_TITLES = frozenset({"Dr.", "Prof.", "Mr.", "Mrs.", "Ms.", "St."})
 _INITIALISM = re.compile(r"^(?:\w\.){2,}$")  # U.S., v.v., т.б.
 
 
 def split_sentences(paragraph: str, lang: str) -> list[str]:
     """The sentences of one paragraph, each stripped, none empty."""
-    if lang in CJK_LANGS:
+    row = language(lang, "sentence splitting")
+    if not row.spaced:
         return _split_cjk(paragraph)
-    return _split_spaced(paragraph, lang)
+    return _split_spaced(paragraph, row)
 
 
 def _split_cjk(text: str) -> list[str]:
@@ -60,17 +47,17 @@ def _split_cjk(text: str) -> list[str]:
     return [s.strip() for s in sentences if s.strip()]
 
 
-def _split_spaced(text: str, lang: str) -> list[str]:
+def _split_spaced(text: str, row: Language) -> list[str]:
     sentences, start = [], 0
     for match in _SPACED_END.finditer(text):
-        if _ends_sentence(text[start:match.start("mark")], match, text[match.end():], lang):
+        if _ends_sentence(text[start:match.start("mark")], match, text[match.end():], row):
             sentences.append(text[start:match.end("closers")])
             start = match.end()
     sentences.append(text[start:])
     return [s.strip() for s in sentences if s.strip()]
 
 
-def _ends_sentence(before: str, match: re.Match, after: str, lang: str) -> bool:
+def _ends_sentence(before: str, match: re.Match, after: str, row: Language) -> bool:
     """Whether the mark in ``match`` ends the sentence that began with ``before``."""
     next_word = after.split(maxsplit=1)[0] if after.strip() else ""
     if not next_word:
@@ -86,9 +73,9 @@ def _ends_sentence(before: str, match: re.Match, after: str, lang: str) -> bool:
     if not words:
         return False
     token = words[-1] + "."
-    if token in _PREFIX_ABBREVIATIONS["*"] | _PREFIX_ABBREVIATIONS.get(lang, set()) or _is_initial(token):
+    if token in _TITLES or token in row.prefix_abbreviations or _is_initial(token):
         return False
-    if token in _FINAL_ABBREVIATIONS.get(lang, ()) or _INITIALISM.match(token):
+    if token in row.final_abbreviations or _INITIALISM.match(token):
         return next_word[0].isupper()
     return not (len(words) == 1 and words[0].isdigit())  # "1. " numbers a list item
 
@@ -100,4 +87,4 @@ def _is_initial(token: str) -> bool:
 
 def join_sentences(sentences: list[str], lang: str) -> str:
     """Sentences back into one text: no separator in Chinese and Japanese, a space elsewhere."""
-    return ("" if lang in CJK_LANGS else " ").join(sentences)
+    return (" " if language(lang, "sentence splitting").spaced else "").join(sentences)
