@@ -14,21 +14,27 @@ connections, malformed or empty answers are retried with exponential backoff tha
 :class:`BenchError` naming the URL and the last failure. An answer that stays empty after all retries
 is kept as an empty translation (and counted), since that is what the system produced.
 
+Every exchange has a total deadline (``model.timeout``, however slowly the server trickles), a cap on
+the answer's size (``model.max_answer_bytes``) and follows redirects only within the origin of
+``model.base_url`` (see :mod:`bench.systems.transport`). An answer that is too large, or a redirect to
+another origin, stops the run at once.
+
 The API key is read from the environment variable named by ``model.api_key_env`` at each request. It
-is never stored on the object, in the identity, in logs or in error messages: anything echoed back by
-a server is scrubbed of it before it is shown.
+is never stored on the object, in the identity, in logs or in error messages. Servers echo requests
+(some proxies repeat the headers in an error page), so whatever a server said is scrubbed of the key
+*before* it is cut to an excerpt, and then of any piece of it the cut or the server left (see
+:func:`redact`); an answer that repeats the key is refused rather than kept as a translation.
 """
 
 from __future__ import annotations
 
 import email.utils
-import http.client
 import json
 import logging
 import os
+import re
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -39,16 +45,80 @@ from typing import Any
 from bench.errors import BenchError
 from bench.systems.base import System
 from bench.systems.causal import DEFAULT_PROMPT, ChatPrompt
+from bench.systems.transport import Answer, AnswerTooLarge, CrossOriginRedirect, exchange
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 PREFLIGHT_TIMEOUT_S = 3.0
-TRANSIENT_ERRORS = (urllib.error.URLError, OSError, http.client.HTTPException)
+DEFAULT_MAX_ANSWER_BYTES = 8 << 20
+#: pieces of the key this long are removed from whatever is shown: 15 characters of 16 are a key
+SHOWN_PIECE = 4
+#: an answer holding a piece of the key this long is refused. Longer than SHOWN_PIECE, so that a
+#: translation is not refused for a short word the key happens to contain.
+ANSWER_PIECE = 8
+#: what an HTTP header value can carry: printable ASCII without spaces (no line break to inject headers)
+HEADER_SAFE = re.compile(r"[!-~]+")
+
+
+def redact(text: str, secret: str | None, piece: int = SHOWN_PIECE) -> str:
+    """``text`` with ``secret``, and every run of ``piece`` or more of its characters, as ``***``.
+
+    Applied to short texts only (messages, excerpts): it looks at every position of ``text``.
+    """
+    if not secret:
+        return text
+    text = text.replace(secret, "***")
+    size = min(piece, len(secret))
+    out, i = [], 0
+    while i < len(text):
+        end = i + size
+        if end <= len(text) and text[i:end] in secret:
+            while end < len(text) and text[i:end + 1] in secret:
+                end += 1
+            out.append("***")
+            i = end
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def holds_secret(text: str, secret: str | None, piece: int = ANSWER_PIECE) -> bool:
+    """Whether ``text`` contains ``secret`` or any ``piece`` of its characters in a row."""
+    if not secret:
+        return False
+    size = min(piece, len(secret))
+    return any(secret[i:i + size] in text for i in range(len(secret) - size + 1))
+
+
+def excerpt(text: str, secret: str | None = None, limit: int = 200) -> str:
+    """What a server said, as one quoted line of at most ``limit`` characters.
+
+    The key is replaced before the cut, so the cut cannot keep most of it (the bug this order fixes
+    printed 15 of 16 characters); pieces the cut or the server left are removed after it.
+    """
+    if secret:
+        text = text.replace(secret, "***")
+    text = " ".join(text.split())
+    return repr(redact(text if len(text) <= limit else text[:limit] + "...", secret))
 
 
 class MalformedReply(ValueError):
-    """The server answered 200 with something that is not a chat completion."""
+    """The server answered 200 with something that is not a chat completion.
+
+    The offending text is kept apart from the reason, so whoever shows it can scrub it first.
+    """
+
+    def __init__(self, reason: str, sample: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.sample = reason, sample
+
+    def describe(self, secret: str | None = None) -> str:
+        return self.reason if self.sample is None else f"{self.reason}: {excerpt(self.sample, secret)}"
+
+    def __str__(self) -> str:
+        return self.describe()
 
 
 @dataclass(frozen=True)
@@ -76,9 +146,9 @@ def parse_reply(body: bytes, content_type: str = "application/json") -> Reply:
     try:
         content = data["choices"][0]["message"].get("content")
     except (KeyError, IndexError, TypeError, AttributeError):
-        raise MalformedReply(f"no choices[0].message in {_excerpt(text)}") from None
+        raise MalformedReply("no choices[0].message", text) from None
     if content is not None and not isinstance(content, str):
-        raise MalformedReply(f"message content is not text: {_excerpt(text)}")
+        raise MalformedReply("message content is not text", text)
     return Reply(content or "", _completion_tokens(data))
 
 
@@ -95,7 +165,7 @@ def _parse_events(text: str) -> Reply:
             break
         chunk = _json(payload)
         if "error" in chunk:
-            raise MalformedReply(f"error event: {_excerpt(payload)}")
+            raise MalformedReply("error event", payload)
         for choice in chunk.get("choices") or []:
             parts.append((choice.get("delta") or {}).get("content") or "")
             finished = finished or bool(choice.get("finish_reason"))
@@ -109,20 +179,15 @@ def _json(text: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
-        raise MalformedReply(f"invalid JSON: {_excerpt(text)}") from None
+        raise MalformedReply("invalid JSON", text) from None
     if not isinstance(data, dict):
-        raise MalformedReply(f"expected a JSON object: {_excerpt(text)}")
+        raise MalformedReply("expected a JSON object", text)
     return data
 
 
 def _completion_tokens(data: dict) -> int | None:
     usage = data.get("usage")
     return usage.get("completion_tokens") if isinstance(usage, dict) else None
-
-
-def _excerpt(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -150,17 +215,6 @@ def retry_delay(attempt: int, retry_after: float | None, backoff: float, max_bac
     return min(max_backoff, wanted)
 
 
-@dataclass
-class _Answer:
-    """One HTTP exchange: the status and body, or the transport failure that replaced them."""
-
-    status: int = 0
-    body: bytes = b""
-    content_type: str = ""
-    retry_after: str | None = None
-    failure: str | None = None
-
-
 class OpenAIChat(System):
     """Translations from an OpenAI-compatible ``/chat/completions`` endpoint."""
 
@@ -183,18 +237,20 @@ class OpenAIChat(System):
         max_backoff: float = 60.0,
         extra_body: Mapping[str, Any] | None = None,
         setting: str = "model",
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     ) -> None:
         super().__init__(name)
         #: where these options live in the config, for error messages (the LLM judge: "metric.judge")
         self.setting = setting
-        if concurrency < 1 or max_retries < 0 or timeout <= 0:
-            raise BenchError(f"model {name}: concurrency >= 1, max_retries >= 0 and timeout > 0 are required")
+        if concurrency < 1 or max_retries < 0 or timeout <= 0 or max_answer_bytes < 1:
+            raise BenchError(f"model {name}: concurrency >= 1, max_retries >= 0, timeout > 0 and "
+                             "max_answer_bytes >= 1 are required")
         self.base_url = str(base_url).rstrip("/")
         self.model, self.api_key_env = str(model), api_key_env
         self.chat = ChatPrompt(prompt, system_prompt, lang_names, cleanup)
         self.temperature, self.max_tokens = float(temperature), int(max_tokens)
         self.concurrency, self.timeout = int(concurrency), float(timeout)
-        self.max_retries = int(max_retries)
+        self.max_retries, self.max_answer_bytes = int(max_retries), int(max_answer_bytes)
         self.backoff, self.max_backoff = float(backoff), float(max_backoff)
         self.extra_body = {str(k): v for k, v in (extra_body or {}).items()}
         self._lock = threading.Lock()
@@ -203,21 +259,22 @@ class OpenAIChat(System):
 
     # -- key handling ------------------------------------------------------------------------
     def _key(self) -> str | None:
-        return os.environ.get(self.api_key_env) if self.api_key_env else None
+        key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        if key and not HEADER_SAFE.fullmatch(key):
+            # http.client would refuse it with the key in its message
+            raise BenchError(f"environment variable {self.api_key_env} ({self.setting}.api_key_env) holds a "
+                             "space, line break or non-ASCII character, which an HTTP header cannot carry; "
+                             "export the key alone")
+        return key
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, key: str | None) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        key = self._key()
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
-    def _scrub(self, text: str) -> str:
-        key = self._key()
-        return text.replace(key, "***") if key else text
-
     def _fail(self, message: str) -> BenchError:
-        return BenchError(self._scrub(message))
+        return BenchError(redact(message, self._key()))
 
     # -- preflight ---------------------------------------------------------------------------
     def check(self, pairs: list[tuple[str, str]]) -> None:
@@ -227,7 +284,8 @@ class OpenAIChat(System):
                              f"set: export the API key, or set {self.setting}.api_key_env=null for a server "
                              "without keys")
         url = f"{self.base_url}/models"
-        answer = self._exchange(urllib.request.Request(url, headers=self._headers()), PREFLIGHT_TIMEOUT_S)
+        request = urllib.request.Request(url, headers=self._headers(self._key()))
+        answer = self._exchange(request, PREFLIGHT_TIMEOUT_S)
         if answer.failure:
             raise self._fail(f"cannot reach {self.base_url} ({answer.failure}): start the server or set "
                              f"{self.setting}.base_url")
@@ -288,26 +346,30 @@ class OpenAIChat(System):
         for attempt in range(self.max_retries + 1):
             if attempt:
                 self._count("http_retries")
-            request = urllib.request.Request(url, data=data, headers=self._headers(), method="POST")
+            key = self._key()
+            request = urllib.request.Request(url, data=data, headers=self._headers(key), method="POST")
             answer = self._exchange(request, self.timeout)
             if answer.failure is None and answer.status == 200:
                 try:
                     reply = parse_reply(answer.body, answer.content_type)
                 except MalformedReply as exc:
-                    last = f"malformed answer ({exc})"
+                    last = f"malformed answer ({exc.describe(key)})"
                 else:
+                    if holds_secret(reply.text, key):
+                        raise self._fail(f"POST {url}: the answer repeats the API key (the server echoes "
+                                         f"requests?), so it was not kept: check {self.setting}.base_url")
                     if reply.text.strip():
                         self._count("output_tokens", reply.output_tokens or 0)
                         return reply.text
                     last = "empty answer"
             elif answer.failure is None and answer.status not in RETRYABLE_STATUS:
-                said = _excerpt(answer.body.decode("utf-8", "replace"))
+                said = excerpt(answer.body.decode("utf-8", "replace"), key)
                 hint = _hint(answer.status, self.setting)
                 raise self._fail(f"POST {url} answered HTTP {answer.status} {said}: {hint}")
             else:
                 said = answer.body.decode("utf-8", "replace").strip()
-                last = answer.failure or f"HTTP {answer.status}" + (f" {_excerpt(said)}" if said else "")
-            last = self._scrub(last)  # a server may echo the request, key included
+                last = answer.failure or f"HTTP {answer.status}" + (f" {excerpt(said, key)}" if said else "")
+            last = redact(last, key)  # a server may echo the request, key included
             if attempt < self.max_retries:
                 delay = retry_delay(attempt, retry_after_seconds(answer.retry_after), self.backoff,
                                     self.max_backoff)
@@ -320,17 +382,18 @@ class OpenAIChat(System):
         raise self._fail(f"POST {url} failed {self.max_retries + 1} times, last with {last}: check the "
                          f"server (and its log), or raise {s}.timeout / {s}.max_retries")
 
-    def _exchange(self, request: urllib.request.Request, timeout: float) -> _Answer:
+    def _exchange(self, request: urllib.request.Request, timeout: float) -> Answer:
+        """One exchange; the two faults no retry can cure become the run's one-line error."""
+        method, s = request.get_method(), self.setting
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return _Answer(response.status, response.read(), response.headers.get("Content-Type", ""))
-        except urllib.error.HTTPError as err:
-            with err:
-                return _Answer(err.code, err.read(), err.headers.get("Content-Type", ""),
-                               err.headers.get("Retry-After"))
-        except TRANSIENT_ERRORS as exc:
-            reason = getattr(exc, "reason", None) or exc
-            return _Answer(failure=f"{type(exc).__name__}: {reason}")
+            return exchange(request, timeout, self.max_answer_bytes)
+        except AnswerTooLarge as exc:
+            raise self._fail(f"{method} {exc.url}: the answer is larger than {s}.max_answer_bytes="
+                             f"{exc.limit}; check the server, or raise {s}.max_answer_bytes") from None
+        except CrossOriginRedirect as exc:
+            raise self._fail(f"{method} {exc.url} was redirected to another origin ({excerpt(exc.target)}), "
+                             f"which bench does not follow, so the API key stays where it belongs: set "
+                             f"{s}.base_url to the new address if you trust it") from None
 
     def _count(self, key: str, amount: int = 1) -> None:
         with self._lock:
