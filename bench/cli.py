@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-import secrets
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import CompactHydraException, InstantiationException, OverrideParseException
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from bench.errors import BenchError
@@ -28,15 +26,6 @@ from bench.errors import BenchError
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 log = logging.getLogger("bench")
-
-
-def new_run_id() -> str:
-    """UTC time plus 24 random bits: sortable, and unique even for runs started in the same second
-    (parallel sweep jobs). Hydra resolves the run folder once per job, so each job gets one id."""
-    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
-
-
-OmegaConf.register_new_resolver("run_id", new_run_id, replace=True)
 
 
 class JobFailed(CompactHydraException):

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -39,8 +40,12 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     umask) so exported datasets and leaderboards can be shared like any other file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot write ({exc.strerror}); make its folder writable or choose "
+                         "another place") from None
     try:
         os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
@@ -48,8 +53,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise BenchError(f"{path}: cannot write ({exc.strerror}); free space or choose another "
+                             "place") from None
         raise
 
 
@@ -148,17 +156,52 @@ def sha256_text(text: str) -> str:
     return sha256_bytes(text.encode("utf-8"))
 
 
-def open_sqlite(path: str | os.PathLike, schema: str) -> sqlite3.Connection:
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_cache_file(path: str | os.PathLike, setting: str) -> Path:
+    """``path`` if it can be a cache database: absent, empty, or an SQLite file; a folder, another
+    kind of file or an unwritable place is refused in one line naming ``setting``. Caches are moved
+    aside when damaged, so this check is what keeps bench from renaming something it did not make."""
+    path = Path(path)
+    fix = f"point {setting} at a new file, e.g. {setting}=results/cache/{path.name or 'cache.sqlite'}"
+    if path.exists() and not path.is_file():
+        raise BenchError(f"{setting}={path}: is a folder, not a cache file; {fix}")
+    if path.is_file():
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise BenchError(f"{setting}={path}: cannot read ({exc.strerror}); {fix}") from None
+        if head and head != SQLITE_HEADER[:len(head)]:
+            raise BenchError(f"{setting}={path}: not a bench cache (not an SQLite file); {fix}")
+    writable_folder(path.parent, setting)
+    return path
+
+
+def writable_folder(folder: str | os.PathLike, setting: str) -> None:
+    """``folder`` exists as a writable folder, or can be created below one; else one line."""
+    existing = Path(folder).absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise BenchError(f"{setting}: {existing} is a file, not a folder; choose another place")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BenchError(f"{setting}: {existing} is not writable; make it writable or choose another place")
+
+
+def open_sqlite(path: str | os.PathLike, schema: str, setting: str) -> sqlite3.Connection:
     """Open a cache database shared by concurrent processes, replacing it if it is damaged.
 
     WAL mode and a long busy timeout let parallel sweep jobs write at once. Caches only hold what
-    can be recomputed, so a damaged file (a crash of the file system, a stray write) is moved aside
-    with a warning and a new one started, rather than failing the run that needed it.
+    can be recomputed, so a damaged cache (a crash of the file system, a stray write) is moved aside
+    with a warning and a new one started, rather than failing the run that needed it. What is not a
+    cache at all (a folder, another program's file or database) is refused, never moved.
     """
-    path = Path(path)
+    path = check_cache_file(path, setting)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return _connect_sqlite(path, schema)
+        return _connect_sqlite(path, schema, setting)
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             raise
@@ -168,11 +211,17 @@ def open_sqlite(path: str | os.PathLike, schema: str) -> sqlite3.Connection:
             if part.exists():
                 part.rename(f"{aside}{suffix}")
         log.warning("cache %s was damaged (%s); moved it to %s and started a new one", path, exc, aside)
-        return _connect_sqlite(path, schema)
+        return _connect_sqlite(path, schema, setting)
 
 
-def _connect_sqlite(path: Path, schema: str) -> sqlite3.Connection:
+def _connect_sqlite(path: Path, schema: str, setting: str) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=60, isolation_level=None)
+    table = re.search(r"CREATE TABLE IF NOT EXISTS (\w+)", schema).group(1)
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and table not in tables:
+        db.close()
+        raise BenchError(f"{setting}={path}: an SQLite database of another program (no table {table}); "
+                         f"point {setting} at a new file")
     db.execute("PRAGMA busy_timeout = 60000")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")

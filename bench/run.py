@@ -9,7 +9,6 @@ A killed run started again finds its finished chunks in the cache and translates
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -26,13 +25,14 @@ from bench import __version__
 from bench.cli import command
 from bench.console import table
 from bench.errors import BenchError
+from bench.io import check_cache_file
 from bench.metrics import instantiate_metrics
 from bench.metrics.base import Metric
 from bench.metrics.bootstrap import Bootstrap
 from bench.pair import Pair
 from bench.provenance import git_commit, machine, now_iso, package_versions
 from bench.refset.store import Segment, TestSet
-from bench.runs import COMPLETE, Run, write_hypotheses
+from bench.runs import COMPLETE, PairRecord, Run, RunRecord, RunScores, discard_unstarted, write_hypotheses
 from bench.systems.base import System
 from bench.systems.cache import TranslationCache
 
@@ -113,39 +113,32 @@ def translate_pair(system: System, cache: TranslationCache, segments: list[Segme
 
 
 def run_record(run_dir: Path, cfg: DictConfig, system: System, testset: TestSet,
-               pairs: dict[str, list[Segment]], metrics: list[str]) -> dict[str, Any]:
+               pairs: dict[str, list[Segment]], metrics: list[str]) -> RunRecord:
     overrides = list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
-    return {
-        "bench_version": __version__,
-        "status": "running",
-        "run_id": run_dir.name,
-        "created": now_iso(),
-        "overrides": overrides,
-        "system": {
-            "name": system.name,
-            "class": cfg.model._target_,
-            "fingerprint": system.fingerprint(),
-            "identity": system.identity(),
-        },
-        "testset": {
-            "name": testset.name,
-            "pairs": {p: {"sha256": testset.sha256(p), "rows": len(rows)} for p, rows in pairs.items()},
-        },
-        "pairs": list(pairs),
-        "metrics": metrics,
-        "versions": package_versions(),
-        "git_commit": git_commit(),
-        "machine": machine(),
-    }
+    return RunRecord(
+        run_id=run_dir.name,
+        system=system.name,
+        fingerprint=system.fingerprint(),
+        system_class=cfg.model._target_,
+        identity=system.identity(),
+        testset=testset.name,
+        pairs={Pair(p): PairRecord(testset.sha256(p), len(rows)) for p, rows in pairs.items()},
+        metrics=metrics,
+        created=now_iso(),
+        overrides=overrides,
+        bench_version=__version__,
+        git_commit=git_commit(),
+        versions=package_versions(),
+        provenance={"machine": machine()},
+    )
 
 
-def finish_record(info: dict[str, Any], system: System, work: dict[str, PairWork]) -> None:
+def finish_record(record: RunRecord, system: System, work: dict[str, PairWork]) -> None:
     seconds = sum(w.seconds for w in work.values())
     translated = sum(w.translated for w in work.values())
     stats = dict(system.stats)
-    info.update(
-        status=COMPLETE,
-        finished=now_iso(),
+    record.status, record.finished = COMPLETE, now_iso()
+    record.provenance.update(
         system_info=system.describe(),
         system_stats=stats,
         timing={
@@ -163,26 +156,25 @@ def finish_record(info: dict[str, Any], system: System, work: dict[str, PairWork
     )
 
 
-def summary(run: Run, work: dict[str, PairWork], scores: dict[str, dict[str, dict]],
-            confidence: float) -> str:
+def summary(run: Run, work: dict[str, PairWork], scores: RunScores, confidence: float) -> str:
     """The one screen printed at the end of a run."""
-    metric_names = sorted({m for pair in scores.values() for m in pair})
+    metric_names = sorted({m for pair in scores.pairs.values() for m in pair.metrics})
     head = ["pair", "rows", "cached", "new", "seconds", *metric_names]
     lines = [head]
     for pair, w in work.items():
         cells = [pair, str(w.rows), str(w.cached), str(w.translated), f"{w.seconds:.1f}"]
         for name in metric_names:
-            s = scores.get(pair, {}).get(name)
+            s = scores.get(pair).get(name)
             if s is None:
                 cells.append("-")
-            elif s.get("ci_low") is not None:
-                cells.append(f"{s['score']:.2f} [{s['ci_low']:.2f}, {s['ci_high']:.2f}]")
+            elif s.ci_low is not None:
+                cells.append(f"{s.score:.2f} [{s.ci_low:.2f}, {s.ci_high:.2f}]")
             else:
-                cells.append(f"{s['score']:.2f}")
+                cells.append(f"{s.score:.2f}")
         lines.append(cells)
     notes = []
-    speed = run.info.get("timing", {}).get("segments_per_s")
-    if speed and run.info["cache"]["enabled"]:
+    speed = run.record.provenance.get("timing", {}).get("segments_per_s")
+    if speed and run.record.provenance["cache"]["enabled"]:
         notes.append(f"{speed:.1f} segments/s")
     if metric_names:
         notes.append(f"{confidence:.0%} bootstrap confidence intervals in brackets")
@@ -190,44 +182,36 @@ def summary(run: Run, work: dict[str, PairWork], scores: dict[str, dict[str, dic
     return f"\nrun {run.system} -> {run.path}\n{table(lines)}\n{tail}"
 
 
-def discard_unstarted(run_dir: Path) -> None:
-    """Remove the folder Hydra made for a run that failed its preflight: nothing half-written stays."""
-    if run_dir.is_dir() and not (run_dir / "run.json").exists():
-        shutil.rmtree(run_dir, ignore_errors=True)
-        for folder in (run_dir.parent, run_dir.parent.parent):  # runs/<model>/, then runs/
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-
-
 @command("run")
 def main(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        run, system, testset, pairs, metrics = prepare(cfg, run_dir)
+        job = prepare(cfg, run_dir)
     except BaseException:
         discard_unstarted(run_dir)
         raise
-    cache = TranslationCache(cfg.cache.path if cfg.cache.enabled and system.cacheable else None)
+    run, system = job.run, job.system
     work: dict[str, PairWork] = {}
     try:
-        for pair, segments in pairs.items():
-            hypotheses, work[pair] = translate_pair(system, cache, segments, cfg.chunk_size,
+        for pair, segments in job.pairs.items():
+            hypotheses, work[pair] = translate_pair(system, job.cache, segments, cfg.chunk_size,
                                                     f"{system.name} {pair}")
             write_hypotheses(run_dir, pair, hypotheses)
     finally:
-        cache.close()
+        job.cache.close()
         system.close()
-    finish_record(run.info, system, work)
-    run.save_info()
+    finish_record(run.record, system, work)
+    run.save_record()
 
-    scores: dict[str, dict[str, dict]] = {}
-    if metrics:
+    scores = RunScores()
+    if job.metrics:
         from bench.metrics.cache import ScoreCache
         from bench.metrics.scoring import score_run
 
-        score_cache = ScoreCache(cfg.score_cache.path) if cfg.score_cache.enabled else None
+        score_cache = ScoreCache(cfg.score_cache.path, setting="score_cache.path") \
+            if cfg.score_cache.enabled else None
         try:
-            scores = score_run(run, testset, metrics, cfg.bootstrap, cache=score_cache)
+            scores = score_run(run, job.testset, job.metrics, cfg.bootstrap, cache=score_cache)
         finally:
             if score_cache:
                 score_cache.close()
@@ -243,10 +227,23 @@ def positive_int(cfg: DictConfig, key: str) -> int:
     return value
 
 
-def prepare(cfg: DictConfig, run_dir: Path
-            ) -> tuple[Run, System, TestSet, dict[str, list[Segment]], dict[str, Metric]]:
+@dataclass
+class Job:
+    """A run that passed preflight: its record is on disk and every part is ready."""
+
+    run: Run
+    system: System
+    testset: TestSet
+    pairs: dict[str, list[Segment]]
+    metrics: dict[str, Metric]
+    cache: TranslationCache
+
+
+def prepare(cfg: DictConfig, run_dir: Path) -> Job:
     """Compose the run's parts and check every resource before any work starts."""
     positive_int(cfg, "chunk_size")
+    if cfg.score_cache.enabled:
+        check_cache_file(cfg.score_cache.path, "score_cache.path")
     Bootstrap.from_cfg(cfg.bootstrap)  # checks the settings before anything is translated
     testset: TestSet = instantiate(cfg.dataset)
     system: System = instantiate(cfg.model)
@@ -266,6 +263,12 @@ def prepare(cfg: DictConfig, run_dir: Path
     for segments in pairs.values():  # binds files/baselines to the rows; a bad file fails here
         system.prepare(segments[0].src_lang, segments[0].tgt_lang, segments)
 
+    cache = TranslationCache(cfg.cache.path if cfg.cache.enabled and system.cacheable else None,
+                             setting="cache.path")
     run = Run(run_dir, run_record(run_dir, cfg, system, testset, pairs, list(metrics)))
-    run.save_info()
-    return run, system, testset, pairs, metrics
+    try:
+        run.save_record()
+    except BaseException:
+        cache.close()
+        raise
+    return Job(run, system, testset, pairs, metrics, cache)

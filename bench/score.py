@@ -23,7 +23,6 @@ from bench.metrics import instantiate_metrics
 from bench.metrics.bootstrap import Bootstrap
 from bench.metrics.cache import ScoreCache
 from bench.metrics.scoring import RunOutcome, Scorer
-from bench.pair import Pair
 from bench.refset.store import TestSet
 from bench.runs import Run, discover_runs
 
@@ -35,12 +34,12 @@ def summary(outcomes: list[tuple[Run, RunOutcome]], metrics: list[str], notes: l
     """One screen: the chosen metrics per run and pair (``*``: added now), counts, and notes."""
     rows = [["system", "run", "pair", *metrics]]
     for run, outcome in outcomes:
-        for pair, scores in sorted(outcome.scores.items()):
+        for pair, held in sorted(outcome.scores.pairs.items()):
             cells = [run.system, run.run_id, pair]
             for name in metrics:
-                s = scores.get(name)
+                s = held.metrics.get(name)
                 mark = "*" if (pair, name) in outcome.added else ""
-                cells.append("-" if s is None else f"{s['score']:.2f}{mark}")
+                cells.append("-" if s is None else f"{s.score:.2f}{mark}")
             rows.append(cells)
     computed = sum(o.computed for _, o in outcomes)
     cached = sum(o.from_cache for _, o in outcomes)
@@ -52,23 +51,37 @@ def summary(outcomes: list[tuple[Run, RunOutcome]], metrics: list[str], notes: l
             + "".join(f"note: {n}\n" for n in shown))
 
 
-def score_all(cfg: DictConfig, runs: list[Run], testset: TestSet) -> list[tuple[Run, RunOutcome]]:
+def score_all(cfg: DictConfig, runs: list[Run], testset: TestSet
+              ) -> tuple[list[tuple[Run, RunOutcome]], list[str]]:
+    """Score every run; a run that cannot be scored (damaged files, unwritable folder) is a note and
+    the others go on. Preflight covers only the metrics some run needs."""
     metrics = instantiate_metrics(cfg.get("metric") or {})
     if not metrics:
         raise BenchError("metric=[]: nothing to score; choose metrics, e.g. metric=[bleu,chrf]")
     testset.pairs()  # a missing reference set fails here, in one line
-    cache = ScoreCache(cfg.cache.path) if cfg.cache.enabled else None
+    cache = ScoreCache(cfg.cache.path, setting="cache.path") if cfg.cache.enabled else None
     scorer = Scorer(metrics, Bootstrap.from_cfg(cfg.bootstrap), cache, bool(cfg.force))
-    needed = set().union(*(scorer.missing(run) for run in runs))
-    langs = sorted({Pair(p).langs for run in runs for p in run.info["testset"]["pairs"]})
-    for name in sorted(needed):
+    notes: list[str] = []
+    needed: list[tuple[Run, set[str]]] = []
+    for run in runs:
+        try:
+            needed.append((run, scorer.missing(run)))
+        except BenchError as exc:
+            notes.append(f"{exc} (run skipped)")
+    langs = sorted({pair.langs for run, _ in needed for pair in run.record.pairs})
+    for name in sorted(set().union(*(names for _, names in needed))):
         metrics[name].check(langs)
+    outcomes: list[tuple[Run, RunOutcome]] = []
     try:
-        return [(run, scorer.score_run(run, testset))
-                for run in tqdm(runs, desc="scoring runs", unit="run", leave=False)]
+        for run, _ in tqdm(needed, desc="scoring runs", unit="run", leave=False):
+            try:
+                outcomes.append((run, scorer.score_run(run, testset)))
+            except BenchError as exc:
+                notes.append(f"{exc} (run skipped)")
     finally:
         if cache:
             cache.close()
+    return outcomes, notes
 
 
 @command("score")
@@ -77,6 +90,6 @@ def main(cfg: DictConfig) -> None:
     if not runs:
         raise BenchError(f"{cfg.results_dir}/runs: no complete runs to score; "
                          "make one with `python -m bench run model=NAME`")
-    outcomes = score_all(cfg, runs, instantiate(cfg.dataset))
-    notes = skipped + [n for _, o in outcomes for n in o.notes]
+    outcomes, problems = score_all(cfg, runs, instantiate(cfg.dataset))
+    notes = skipped + problems + [n for _, o in outcomes for n in o.notes]
     print(summary(outcomes, list(cfg.get("metric") or {}), notes), file=sys.stdout, flush=True)

@@ -48,7 +48,12 @@ def test_four_processes_write_at_once_and_nothing_is_lost(tmp_path: Path):
 
 def test_damaged_database_is_moved_aside_and_replaced(tmp_path: Path, caplog):
     path = tmp_path / "c.sqlite"
-    path.write_bytes(b"this is not a database" * 100)
+    made = TranslationCache(path)
+    made.put_many("fp", "zh", "kk", [(f"source {i}", "output " * 50) for i in range(200)])
+    made.close()
+    data = bytearray(path.read_bytes())
+    data[100:] = b"\xff" * (len(data) - 100)  # an SQLite header, then garbage: a damaged cache
+    path.write_bytes(bytes(data))
     cache = TranslationCache(path)
     assert cache.get_many("fp", "zh", "kk", ["a"]) == {}
     cache.put_many("fp", "zh", "kk", [("a", "b")])

@@ -3,7 +3,6 @@ traceback, never silently wrong scores, and nothing half-written is left behind.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import FaultServer, bench, completion, write_references
+from tests.helpers import FaultServer, bench, completion, stored_scores, write_references
 
 ROWS = {
     "zh-kk": [("实现贫困人口如期脱贫。", "Кедейлерді уағында кедейліктен арылту керек."),
@@ -154,7 +153,7 @@ def test_bom_and_crlf_in_a_translation_file_are_accepted(world: World):
         out = world.run("model=file", f"model.path={folder}", "metric=[chrf]", f"model.name=f-{folder.name}")
         assert out.returncode == 0, out.stderr
         [run] = list((world.results / "runs" / f"f-{folder.name}").iterdir())
-        scores.append(json.loads((run / "scores.json").read_text())["zh-kk"]["chrf"]["score"])
+        scores.append(stored_scores(run)["zh-kk"]["chrf"]["score"])
     assert scores[0] == scores[1] == 100.0
 
 
@@ -201,7 +200,7 @@ def test_half_written_hypothesis_file_is_refused_by_score(world: World):
     out = bench("score", f"results_dir={world.results}", f"dataset.path={world.refs}", "metric=[chrf]")
     assert "Traceback" not in out.stderr
     assert "zh-kk.txt" in out.stderr + out.stdout
-    assert "chrf" not in json.loads((run / "scores.json").read_text())["zh-kk"]
+    assert "chrf" not in stored_scores(run)["zh-kk"]
     assert (run / "scores.json").read_bytes() == scores_before
 
 
@@ -211,7 +210,7 @@ def test_runs_from_an_older_test_set_are_not_scored_or_ranked(world: World):
     out = bench("score", f"results_dir={world.results}", f"dataset.path={world.refs}", "metric=[ter]")
     assert out.returncode == 0, out.stderr
     assert "skipped" in out.stdout + out.stderr
-    assert "ter" not in json.loads((run / "scores.json").read_text())["zh-kk"]
+    assert "ter" not in stored_scores(run)["zh-kk"]
     board = bench("leaderboard", f"results_dir={world.results}", f"references={world.refs}")
     assert board.returncode == 0, board.stderr
     assert "older" in (world.results / "leaderboard.md").read_text().lower()

@@ -25,7 +25,7 @@ from bench.metrics.base import Score
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.refset.store import Segment, canonical_sha256
 from bench.runs import write_hypotheses
-from tests.helpers import ROOT, bench, write_references
+from tests.helpers import ROOT, bench, write_references, write_run_record, write_run_scores
 
 ROWS = {
     "zh-kk": [("今天天气很好。", "Бүгін ауа райы өте жақсы."),
@@ -73,8 +73,9 @@ def off_target(segment: Segment, output: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in output) or "Сегодня" in output
 
 
-def scores_for(segments: list[Segment], outputs: list[str]) -> dict[str, dict]:
-    """chrF as the real metric computes it; COMET and off-target made up, with the stored shapes."""
+def scores_for(segments: list[Segment], outputs: list[str]) -> dict[str, Score]:
+    """chrF as the real metric computes it; COMET and off-target made up, with the stored shapes and
+    intervals that follow from their statistics (the board re-derives them)."""
     refs = [s.ref for s in segments]
     chrf_metric = load_metric("chrf")
     chrf = chrf_metric.score([s.src for s in segments], outputs, refs, src_lang="zh",
@@ -83,11 +84,12 @@ def scores_for(segments: list[Segment], outputs: list[str]) -> dict[str, dict]:
     comet_segments = [round(0.3 + 0.6 * c / 100, 4) for c in chrf.segments]
     comet = Score(metric="comet", score=sum(comet_segments) / len(comet_segments),
                   signature="Unbabel/wmt22-comet-da|synthetic", stats=[[c] for c in comet_segments],
-                  segments=comet_segments, ci_low=min(comet_segments), ci_high=max(comet_segments))
+                  segments=comet_segments)
+    comet = with_confidence_interval(comet, load_metric("comet"), Bootstrap(samples=200))
     flags = [float(off_target(s, o)) for s, o in zip(segments, outputs)]
     share = Score(metric="off_target", score=100 * sum(flags) / len(flags), signature="off_target|synthetic",
                   stats=[[f] for f in flags], segments=flags)
-    return {s.metric: s.to_json() for s in (chrf, comet, share)}
+    return {s.metric: s for s in (chrf, comet, share)}
 
 
 def write_run(results: Path, system: str, run_id: str, day: str, outputs: dict[str, list[str]],
@@ -97,15 +99,11 @@ def write_run(results: Path, system: str, run_id: str, day: str, outputs: dict[s
     folder = results / "runs" / system / run_id
     for pair, lines in outputs.items():
         write_hypotheses(folder, pair, lines)
-    atomic_write_json(folder / "scores.json", {p: scores_for(refs[p], o) for p, o in outputs.items()})
-    atomic_write_json(folder / "run.json", {
-        "status": status, "run_id": run_id, "created": f"{day}T10:00:00+00:00",
-        "system": {"name": system, "fingerprint": fingerprint or f"fp-{system}"},
-        "testset": {"name": "local:references",
-                    "pairs": {p: {"sha256": (sha or {}).get(p) or canonical_sha256(refs[p]), "rows": len(o)}
-                              for p, o in outputs.items()}},
-        "versions": {"bench": "0.1.0", "sacrebleu": "2.6.0", "torch": None}, "git_commit": "abc1234",
-    })
+    write_run_record(folder, system, {p: ((sha or {}).get(p) or canonical_sha256(refs[p]), len(o))
+                                      for p, o in outputs.items()},
+                     status=status, created=f"{day}T10:00:00+00:00", fingerprint=fingerprint,
+                     versions={"bench": "0.1.0", "sacrebleu": "2.6.0", "torch": None}, git_commit="abc1234")
+    write_run_scores(folder, {p: scores_for(refs[p], o) for p, o in outputs.items()})
     return folder
 
 
@@ -263,8 +261,8 @@ def test_ranking_falls_back_to_chrf_when_comet_is_missing(tmp_path: Path):
     s = scenario(tmp_path)
     run = s.results / "runs" / "copy" / "20261118-090000-eeeeee" / "scores.json"
     scores = json.loads(run.read_text())
-    for pair in scores.values():
-        del pair["comet"]
+    for pair in scores["pairs"].values():
+        del pair["metrics"]["comet"]
     atomic_write_json(run, scores)
     out = leaderboard(s, "significance.method=ar")
     assert out.returncode == 0, out.stderr
@@ -302,8 +300,9 @@ def test_damaged_runs_unknown_metrics_and_mixed_signatures_are_noted(tmp_path: P
     (runs / "copy" / "20261118-090000-eeeeee" / "scores.json").write_text("{not json", encoding="utf-8")
     m2m = runs / "m2m100_418M" / "20261119-090000-dddddd" / "scores.json"
     scores = json.loads(m2m.read_text())
-    scores["zh-vi"]["bertscore"] = {**scores["zh-vi"]["chrf"], "metric": "bertscore"}
-    scores["zh-vi"]["chrf"]["signature"] += "|tok:other"
+    vi = scores["pairs"]["zh-vi"]["metrics"]
+    vi["bertscore"] = {**vi["chrf"], "metric": "bertscore"}
+    vi["chrf"]["signature"] += "|tok:other"
     atomic_write_json(m2m, scores)
     other = write_references(tmp_path / "other", {"zh-ru": [("你好。", "Привет.")]})
     write_run(s.results, "nllb-200-1.3B", "20261121-090000-iiiiii", "2026-11-21", {"zh-ru": ["Привет."]},
@@ -316,7 +315,7 @@ def test_damaged_runs_unknown_metrics_and_mixed_signatures_are_noted(tmp_path: P
     assert "\n- copy/20261118-090000-eeeeee/scores.json: invalid JSON" in left_out
     assert str(tmp_path) not in md
     assert "zh-ru: 1 run(s), but the pair is not in the current test set" in left_out
-    assert "Note: bertscore not shown: no configs/metric/bertscore.yaml" in md
+    assert "Note: bertscore not shown: bench ships no metric of that name" in md
     assert "- chrf (differs between systems: not comparable):" in md.split("## zh-vi")[1]
     assert "copy" not in {r["system"] for r in read_csv(s.results / "leaderboard.csv")}
     assert sum("left out:" in line for line in out.stderr.splitlines()) == 2
@@ -327,19 +326,19 @@ def rescore_chrf(run: Path, refs: Path, **settings) -> None:
     ``metric.chrf.*`` at scoring time would leave it)."""
     metric = load_metric("chrf", **settings)
     scores = json.loads((run / "scores.json").read_text())
-    for pair in scores:
+    for pair, held in scores["pairs"].items():
         segments = [Segment.from_row(json.loads(line), "t") for line in (refs / f"{pair}.jsonl").open()]
         outputs = (run / "hypotheses" / f"{pair}.txt").read_text(encoding="utf-8").splitlines()
-        scores[pair]["chrf"] = metric.score([s.src for s in segments], outputs, [s.ref for s in segments],
-                                            src_lang="zh", tgt_lang=pair[3:]).to_json()
+        held["metrics"]["chrf"] = metric.score([s.src for s in segments], outputs, [s.ref for s in segments],
+                                               src_lang="zh", tgt_lang=pair[3:]).to_json()
     atomic_write_json(run / "scores.json", scores)
 
 
 @pytest.mark.parametrize(("settings", "rescored", "reason"), [
     ({"char_order": 4}, "one run", "chrf was computed with different signatures"),
     # sacrebleu's chrF signature does not record beta: only re-aggregating the statistics tells
-    ({"beta": 1}, "one run", "chrf of copy was scored with other settings"),
-    ({"beta": 1}, "every run", "was scored with other settings than configs/metric/chrf.yaml"),
+    ({"beta": 1}, "one run", "chrf is missing for copy"),
+    ({"beta": 1}, "every run", "chrf is missing for every system"),
 ])
 def test_ranking_refuses_chrf_scored_with_other_settings(tmp_path: Path, settings, rescored, reason):
     s = scenario(tmp_path)

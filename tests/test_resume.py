@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, TEST_ENV, bench, write_references
+from tests.helpers import ROOT, TEST_ENV, bench, stored_scores, write_references
 
 ROWS = 96
 CHUNK = 8
@@ -91,7 +91,7 @@ def test_kill_9_then_run_again_finishes_without_redoing_work(tiny_models, refs, 
     assert info["cache"]["hits"] == done_before  # every finished segment was reused ...
     assert info["cache"]["misses"] == ROWS - done_before  # ... and only the rest translated
     assert cached_rows(results) == ROWS  # one cache row per source: no duplicates
-    assert json.loads((run / "scores.json").read_text())["zh-kk"]["chrf"]["score"] >= 0
+    assert stored_scores(run)["zh-kk"]["chrf"]["score"] >= 0
     only_run(results, complete=False)  # the killed run is kept as incomplete, never ranked
 
 

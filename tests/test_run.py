@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import bench, write_references
+from tests.helpers import bench, stored_scores, write_references
 
 ROWS = {
     "zh-kk": [("实现贫困人口如期脱贫。", "Кедейлерді уағында кедейліктен арылту."),
@@ -102,6 +102,6 @@ def test_summary_and_scores_use_the_configured_confidence(refs: Path, tmp_path: 
     assert out.returncode == 0, out.stderr
     assert "(90% bootstrap confidence intervals in brackets)" in out.stdout
     [run] = run_dirs(results, "copy")
-    chrf = json.loads((run / "scores.json").read_text())["zh-kk"]["chrf"]
+    chrf = stored_scores(run)["zh-kk"]["chrf"]
     assert chrf["extra"]["bootstrap"]["confidence"] == 0.9 and chrf["extra"]["bootstrap"]["samples"] == 200
     assert chrf["ci_low"] <= chrf["score"] <= chrf["ci_high"]

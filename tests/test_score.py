@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bench.io import atomic_write_json
 from bench.metrics import load_metric
 from bench.metrics.cache import ScoreCache
 from bench.metrics.scoring import score_run
 from bench.refset.store import LocalReferences
 from bench.runs import load_run, write_hypotheses
 from tests.fixtures_comet import tiny_comet  # noqa: F401
-from tests.helpers import bench, write_references
+from tests.helpers import bench, stored_scores, write_references, write_run_record
 
 DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 PAIRS = {pair: list(zip(DATA[pair]["src"], DATA[pair]["ref"])) for pair in ("zh-kk", "zh-vi")}
@@ -25,16 +24,12 @@ def make_run(results: Path, refs: Path, system: str, hyp_key: str, *, complete: 
              sha: dict[str, str] | None = None) -> Path:
     """A run folder as ``bench run`` leaves it (run.json, hypotheses), without scores."""
     manifest = json.loads((refs / "MANIFEST.json").read_text())["files"]
-    run_dir = results / "runs" / system / f"2026-01-01_00-00-00-{system}"
+    run_dir = results / "runs" / system / "20260101-000000-000000"
     for pair in PAIRS:
         write_hypotheses(run_dir, pair, DATA[pair][hyp_key])
-    atomic_write_json(run_dir / "run.json", {
-        "status": "complete" if complete else "running",
-        "system": {"name": system},
-        "testset": {"name": f"local:{refs}", "pairs": {
-            pair: {"sha256": (sha or {}).get(pair, manifest[f"{pair}.jsonl"]["sha256"]), "rows": len(rows)}
-            for pair, rows in PAIRS.items()}},
-    })
+    write_run_record(run_dir, system, {
+        pair: ((sha or {}).get(pair, manifest[f"{pair}.jsonl"]["sha256"]), len(rows))
+        for pair, rows in PAIRS.items()}, status="complete" if complete else "running")
     return run_dir
 
 
@@ -46,7 +41,7 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def scores(run_dir: Path) -> dict:
-    return json.loads((run_dir / "scores.json").read_text())
+    return stored_scores(run_dir)
 
 
 def score_cmd(refs: Path, results: Path, *args: str):
@@ -74,8 +69,8 @@ def test_score_adds_missing_metrics_skips_stored_ones_and_force_recomputes(setup
     assert "8 scores computed" in out.stdout and "incomplete run" in out.stdout
 
     # stored scores are kept (a sentinel survives), missing metrics are added
-    stored = scores(good)
-    stored["zh-kk"]["bleu"]["score"] = 123.0
+    stored = json.loads((good / "scores.json").read_text())
+    stored["pairs"]["zh-kk"]["metrics"]["bleu"]["score"] = 123.0
     (good / "scores.json").write_text(json.dumps(stored))
     out = score_cmd(refs, results, "metric=[bleu,chrf,ter]")
     assert scores(good)["zh-kk"]["bleu"]["score"] == 123.0
@@ -142,9 +137,9 @@ def test_score_run_contract_for_the_run_command(setup, tmp_path):
                          cache=cache)
     assert returned == run.scores()
     for pair in PAIRS:
-        assert set(returned[pair]) == set(metrics)
-        assert returned[pair]["off_target"]["score"] == 0.0
-        assert returned[pair]["chrfpp"]["extra"]["bootstrap"] == {
+        assert set(returned.get(pair)) == set(metrics)
+        assert returned.get(pair)["off_target"].score == 0.0
+        assert returned.get(pair)["chrfpp"].extra["bootstrap"] == {
             "method": "percentile", "samples": 200, "seed": 1, "confidence": 0.9}
     # a second call has nothing to do and keeps what is there
     assert score_run(run, LocalReferences(refs), metrics, None) == returned

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import bench, write_references
+from tests.helpers import bench, stored_scores, write_references
 
 ROWS = [(f"实现贫困人口如期脱贫,第{i}条。", f"Кедейлерді арылту {i}.") for i in range(40)]
 
@@ -24,7 +24,7 @@ def test_four_parallel_jobs_lose_nothing_and_all_reach_the_leaderboard(tiny_mode
         [run] = list((results / "runs" / name).iterdir())
         info = json.loads((run / "run.json").read_text())
         assert info["status"] == "complete"
-        assert set(json.loads((run / "scores.json").read_text())["zh-kk"]) == {"bleu", "chrf"}
+        assert set(stored_scores(run)["zh-kk"]) == {"bleu", "chrf"}
         outputs.append((run / "hypotheses" / "zh-kk.txt").read_text().splitlines())
     assert all(len(o) == len(ROWS) for o in outputs)
     assert outputs.count(outputs[0]) == 4  # same model, same fingerprint: shared cache, same output

@@ -6,7 +6,12 @@ order everywhere, so the rendered files change only when the runs do and can be 
 Rules, each chosen so a number on the board means one thing:
 
 * only runs whose pair sha256 equals the current ``MANIFEST.json`` are ranked; runs on an older
-  version of a pair are kept apart (newest per system, only for systems without a current run);
+  version of a pair, and runs whose hypotheses changed after they were scored, are kept apart as
+  stale (newest per system, only for systems without a current run), each with its reason;
+* no stored number is shown as it was stored: every score is re-derived from its per-segment
+  statistics with the metric as configured now, and so is its confidence interval (with the
+  bootstrap settings recorded beside it); a score that does not follow is left out with a note.
+  Results folders are shared, so ``scores.json`` is someone else's claim until checked;
 * one row per system: its newest complete run (``created``, then run id), so re-running a system
   replaces its row instead of adding a second one;
 * the ranking metric is the first of ``rank_by`` that every ranked system has statistics for, and a
@@ -17,13 +22,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from bench.errors import BenchError
 from bench.metrics.base import Metric, Score
+from bench.metrics.bootstrap import Bootstrap, confidence_interval
 from bench.runs import Run
 
 #: the baseline that returns the references; it scores 100 and is a pipeline check, not a contender
@@ -80,6 +86,8 @@ class Entry:
     sha256: str
     scores: dict[str, Score]
     rank: int | None = None
+    #: why the entry is not ranked (an older test set, hypotheses changed after scoring), if it is not
+    stale: str | None = None
 
     @property
     def system(self) -> str:
@@ -87,20 +95,20 @@ class Entry:
 
     @property
     def created(self) -> str:
-        return str(self.run.info.get("created", ""))
+        return self.run.record.created
 
     @property
     def where(self) -> str:
         return where(self.run)
 
     @property
-    def fingerprint(self) -> str | None:
-        return self.run.info["system"].get("fingerprint")
+    def fingerprint(self) -> str:
+        return self.run.record.fingerprint
 
     def versions(self) -> dict[str, str]:
         """Package versions and git commit recorded by the run (packages that were absent left out)."""
-        found = {name: str(v) for name, v in (self.run.info.get("versions") or {}).items() if v}
-        commit = self.run.info.get("git_commit")
+        found = {name: str(v) for name, v in self.run.record.versions.items() if v}
+        commit = self.run.record.git_commit
         return {**found, "git": str(commit)} if commit else found
 
 
@@ -109,7 +117,7 @@ class PairBoard:
     pair: str
     #: made on the current test set, best rank first
     entries: list[Entry]
-    #: made on an older version of this pair; never ranked
+    #: made on an older version of this pair, or scored on other hypotheses; never ranked
     stale: list[Entry]
     #: metric columns: ``rank_by`` order first, then by name; the off-target metric is not one of them
     metrics: list[str]
@@ -175,18 +183,26 @@ def run_entries(run: Run) -> tuple[list[Entry], list[str]]:
     """One entry per pair the run has scores for, and a note for each one it cannot offer."""
     try:
         stored = run.scores()
-        tested = run.info["testset"]["pairs"]
-        entries = [Entry(run, pair, tested[pair]["sha256"],
-                         {name: Score.from_json(s) for name, s in sorted(stored.get(pair, {}).items())})
-                   for pair in sorted(tested)]
     except BenchError as exc:
         return [], [located(exc, run)]
-    except (KeyError, TypeError, AttributeError):
-        return [], [f"{where(run)}: run.json or scores.json does not follow the run folder contract; "
-                    "delete the run folder"]
-    notes = [f"{where(run)}: no scores for {e.pair}; add them with `python -m bench score`"
-             for e in entries if not e.scores]
-    return [e for e in entries if e.scores], notes
+    entries: list[Entry] = []
+    notes: list[str] = []
+    for pair, recorded in sorted(run.record.pairs.items()):
+        held = stored.pairs.get(pair)
+        if held is None or not held.metrics:
+            notes.append(f"{where(run)}: no scores for {pair}; add them with `python -m bench score`")
+            continue
+        try:
+            changed = run.hypotheses_sha256(pair) != held.hypotheses_sha256
+        except BenchError as exc:
+            notes.append(located(exc, run))
+            continue
+        entries.append(Entry(run, pair, recorded.sha256, dict(sorted(held.metrics.items())),
+                             stale=f"hypotheses changed after scoring; {RESCORE}" if changed else None))
+    return entries, notes
+
+
+RESCORE = "rescore with `python -m bench score force=true`"
 
 
 def where(run: Run) -> str:
@@ -213,7 +229,7 @@ def shared_names(pair: str, entries: list[Entry]) -> list[str]:
     only the newest is shown, so say so instead of hiding the others silently."""
     fingerprints: dict[str, set[str]] = {}
     for entry in entries:
-        fingerprints.setdefault(entry.system, set()).add(entry.run.info["system"].get("fingerprint", ""))
+        fingerprints.setdefault(entry.system, set()).add(entry.fingerprint)
     return [f"{pair}: runs of {len(prints)} different configurations are all named {name}; only the "
             "newest is shown (give each its own model.name)"
             for name, prints in sorted(fingerprints.items()) if len(prints) > 1]
@@ -221,14 +237,19 @@ def shared_names(pair: str, entries: list[Entry]) -> list[str]:
 
 def pair_board(pair: str, entries: list[Entry], sha256: str, policy: Policy, metric: MetricLoader,
                rank: Ranker) -> PairBoard:
-    fresh = newest_per_system(e for e in entries if e.sha256 == sha256)
-    stale = newest_per_system(e for e in entries if e.sha256 != sha256 and e.system not in fresh)
+    for entry in entries:
+        if entry.sha256 != sha256 and entry.stale is None:
+            entry.stale = "made on an older version of the test set"
+    fresh = newest_per_system(e for e in entries if e.stale is None)
+    stale = newest_per_system(e for e in entries if e.stale is not None and e.system not in fresh)
     ranked = list(fresh.values())
     shown = [*ranked, *stale.values()]
     directions, notes = known_directions({name for e in shown for name in e.scores}, metric)
     notes += shared_names(pair, entries)
     for entry in shown:
-        entry.scores = {name: s for name, s in entry.scores.items() if name in directions}
+        notes += checked_scores(entry, {name: metric(name) for name in directions})
+    present = {name for e in shown for name in e.scores}
+    directions = {name: d for name, d in directions.items() if name in present}
     order = {name: i for i, name in enumerate(policy.rank_by)}
     columns = sorted(set(directions) - {policy.off_target}, key=lambda n: (order.get(n, len(order)), n))
     rank_metric, rank_notes = assign_ranks(ranked, policy.rank_by, metric, rank)
@@ -240,15 +261,58 @@ def pair_board(pair: str, entries: list[Entry], sha256: str, policy: Policy, met
 
 
 def known_directions(names: set[str], metric: MetricLoader) -> tuple[dict[str, Direction], list[str]]:
-    """The direction of each metric that still has a config; the others are noted and dropped."""
+    """The direction of each metric that bench ships a config for; the others are noted and dropped."""
     directions: dict[str, Direction] = {}
     notes: list[str] = []
     for name in sorted(names):
         try:
             directions[name] = Direction.of(metric(name))
         except BenchError:
-            notes.append(f"{name} not shown: no configs/metric/{name}.yaml says how to read it")
+            notes.append(f"{name} not shown: bench ships no metric of that name (configs/metric/) to read it")
     return directions, notes
+
+
+def checked_scores(entry: Entry, metrics: Mapping[str, Metric]) -> list[str]:
+    """Keep only the entry's scores that follow from their statistics (see the module docstring);
+    the segment scores shown are derived from the statistics too. One note per score left out."""
+    kept: dict[str, Score] = {}
+    notes: list[str] = []
+    for name, score in entry.scores.items():
+        if name not in metrics:
+            continue
+        derived = rederived(score, metrics[name])
+        if isinstance(derived, Score):
+            kept[name] = derived
+        else:
+            notes.append(f"{entry.pair}: {name} of {entry.system} ({entry.where}) not shown: it {derived} "
+                         f"with configs/metric/{name}.yaml as it is now (edited, or scored with other "
+                         f"settings); rescore with `python -m bench score metric=[{name}] force=true`")
+    entry.scores = kept
+    return notes
+
+
+def rederived(score: Score, metric: Metric) -> Score | str:
+    """``score`` as its statistics give it, or what does not follow from them."""
+    if not score.stats:
+        return "has no statistics to check it against"
+    stats = np.asarray(score.stats, dtype=np.float64)
+    if not _close(metric.aggregate(stats), score.score):
+        return "does not follow from its statistics"
+    if score.ci_low is not None:
+        settings = score.extra.get("bootstrap")
+        if not isinstance(settings, dict):
+            return "has a confidence interval without its bootstrap settings"
+        low, high = confidence_interval(metric, stats, Bootstrap.from_cfg(
+            {key: settings.get(key) for key in ("samples", "seed", "confidence")}))
+        if not (_close(low, score.ci_low) and _close(high, score.ci_high)):
+            return "has a confidence interval that does not follow from its statistics"
+    return replace(score, segments=metric.segment_scores(stats))
+
+
+def _close(a: float, b: float) -> bool:
+    """Equal up to float noise: numbers re-derived on another CPU or numpy build may differ in the last
+    bits, never in anything a leaderboard shows."""
+    return bool(np.isclose(a, b, rtol=1e-6, atol=1e-6))
 
 
 def assign_ranks(entries: list[Entry], rank_by: tuple[str, ...], metric: MetricLoader,
@@ -274,23 +338,16 @@ def rank_problem(entries: list[Entry], name: str, metric: MetricLoader) -> str |
 
     Significance tests re-aggregate the stored statistics with the metric as configured *now*. That
     is only honest when every system was scored one way (one signature) and that way is today's
-    config: a run scored with, say, ``metric.bleu.smooth_method=floor`` re-aggregates to another
-    number than the one it stored, and would be ranked on settings it was never scored with.
+    config; scores that do not re-aggregate to what they stored were already left out by
+    :func:`checked_scores`, so what remains is to require one signature.
     """
     lacking = sorted(e.system for e in entries if not has_stats(e, name))
     if lacking:
         who = "every system" if len(lacking) == len(entries) else ", ".join(lacking)
         return f"{name} is missing for {who}; add it with `python -m bench score metric=[{name}]`"
-    rescore = f"rescore with `python -m bench score metric=[{name}] force=true`"
     if len({e.scores[name].signature for e in entries}) > 1:
-        return f"{name} was computed with different signatures; {rescore}"
-    loaded = metric(name)
-    drifted = sorted(e.system for e in entries
-                     if not np.isclose(loaded.aggregate(np.asarray(e.scores[name].stats, dtype=np.float64)),
-                                       e.scores[name].score, rtol=1e-6, atol=1e-6))
-    if drifted:
-        return (f"{name} of {', '.join(drifted)} was scored with other settings than "
-                f"configs/metric/{name}.yaml has now; {rescore}")
+        return (f"{name} was computed with different signatures; rescore with "
+                f"`python -m bench score metric=[{name}] force=true`")
     return None
 
 

@@ -24,19 +24,28 @@ def instantiate_metrics(nodes: Mapping[str, Any]) -> dict[str, Metric]:
     return {name: instantiate(node, name=name) for name, node in nodes.items()}
 
 
+def shipped_metrics() -> list[str]:
+    """The metric names bench has a config for (``configs/metric/*.yaml``)."""
+    from bench.cli import CONFIG_DIR
+
+    return sorted(p.stem for p in (CONFIG_DIR / "metric").glob("*.yaml"))
+
+
 def load_metric(name: str, **overrides: Any) -> Metric:
-    """The metric of ``configs/metric/<name>.yaml`` with ``overrides`` applied, outside any Hydra app.
+    """The metric of ``configs/metric/<name>.yaml`` with ``overrides`` (from code, never from data)
+    applied, outside any Hydra app.
 
     The leaderboard uses it for :meth:`Metric.aggregate` and ``higher_is_better``; nothing heavy is
-    loaded until the metric scores.
+    loaded until the metric scores. ``name`` comes from files other people write (``scores.json``),
+    so it is looked up among the shipped names, never joined into a path as it is.
     """
     from omegaconf import OmegaConf
 
     from bench.cli import CONFIG_DIR
 
-    file = CONFIG_DIR / "metric" / f"{name}.yaml"
-    if not file.is_file():
-        known = ", ".join(sorted(p.stem for p in file.parent.glob("*.yaml")))
-        raise BenchError(f"unknown metric '{name}' (no {file}); valid: {known}")
-    node = OmegaConf.merge(OmegaConf.load(file), overrides)
-    return instantiate_metrics({name: node})[name]
+    known = shipped_metrics()
+    if name not in known:
+        raise BenchError(f"unknown metric {name!r}; valid: {', '.join(known)}")
+    shipped = known[known.index(name)]
+    node = OmegaConf.merge(OmegaConf.load(CONFIG_DIR / "metric" / f"{shipped}.yaml"), overrides)
+    return instantiate_metrics({shipped: node})[shipped]

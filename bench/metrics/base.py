@@ -31,10 +31,6 @@ class Score:
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None and v != {}}
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Score:
-        return cls(**data)
-
 
 class Metric(ABC):
     """``score(sources, hypotheses, references, src_lang=, tgt_lang=) -> Score``."""
@@ -46,6 +42,17 @@ class Metric(ABC):
     #: the best value when it is neither the highest nor the lowest (length ratio: 1.0); ranking and
     #: significance then compare distances to it (and ``higher_is_better`` is False)
     optimum: float | None = None
+
+    #: whether one segment's statistics make a meaningful score (sentence chrF does, sentence BLEU not)
+    per_segment: bool = True
+
+    def segment_scores(self, stats: np.ndarray) -> list[float] | None:
+        """What :attr:`Score.segments` holds for these per-segment statistics: each row scored as a
+        corpus of one. The leaderboard shows these, re-derived, rather than the stored ones."""
+        if not self.per_segment:
+            return None
+        stats = np.asarray(stats, dtype=np.float64)
+        return [self.aggregate(row[None, :]) for row in stats]
 
     def goodness(self, values: np.ndarray | float) -> np.ndarray:
         """Scores mapped so that larger is better; ranks and significance tests compare these."""
@@ -102,6 +109,12 @@ class AdditiveMetric(Metric):
     def aggregate(self, stats: np.ndarray) -> float:
         stats = np.asarray(stats, dtype=np.float64)
         return float(self.from_sums(stats.sum(axis=0, keepdims=True), np.array([len(stats)]))[0])
+
+    def segment_scores(self, stats: np.ndarray) -> list[float] | None:
+        if not self.per_segment:
+            return None
+        stats = np.asarray(stats, dtype=np.float64)
+        return self.from_sums(stats, np.ones(len(stats))).tolist()
 
     def aggregate_weighted(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
         stats = np.asarray(stats, dtype=np.float64)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.errors import BenchError
 from bench.io import open_sqlite, sha256_text
 from bench.metrics.base import Score
 
@@ -28,19 +29,29 @@ def contents_key(sources: list[str], hypotheses: list[str], references: list[str
 class ScoreCache:
     """``${results_dir}/cache/scores.sqlite``; safe for several processes (SQLite locking, WAL)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, setting: str = "cache.path") -> None:
         self.path = Path(path)
-        self._db = open_sqlite(self.path, SCHEMA)
+        self._db = open_sqlite(self.path, SCHEMA, setting)
 
     @staticmethod
     def _key(signature: str, contents: str) -> str:
         return sha256_text(f"{signature}\n{contents}")
 
-    def get(self, signature: str, contents: str) -> Score | None:
+    def get(self, signature: str, contents: str, rows: int) -> Score | None:
+        """The cached score, checked like a stored one (the cache lives in a shared results folder);
+        an entry that does not fit is treated as a miss and recomputed."""
+        from bench.runs import parse_score
+
         row = self._db.execute(
             "SELECT score FROM scores WHERE key = ?", (self._key(signature, contents),)
         ).fetchone()
-        return Score.from_json(json.loads(row[0])) if row else None
+        if row is None:
+            return None
+        try:
+            data = json.loads(row[0])
+            return parse_score(data, str(data.get("metric")), rows, str(self.path))
+        except (ValueError, AttributeError, BenchError):
+            return None
 
     def put(self, signature: str, contents: str, score: Score) -> None:
         with self._db:

@@ -40,7 +40,7 @@ class LengthRatio(AdditiveMetric):
         stats = np.array(rows, dtype=np.float64).reshape(-1, 2)
         return Score(metric=self.name, score=self.aggregate(stats),
                      signature=self.expected_signature(src_lang, tgt_lang), stats=rows,
-                     segments=self.from_sums(stats, np.ones(len(stats))).tolist())
+                     segments=self.segment_scores(stats))
 
     def from_sums(self, sums: np.ndarray, n: np.ndarray) -> np.ndarray:
         sums = np.asarray(sums, dtype=np.float64)

@@ -14,29 +14,36 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.errors import BenchError
 from bench.metrics.base import Metric, Score
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.metrics.cache import ScoreCache, contents_key
 from bench.pair import Pair
 from bench.refset.store import TestSet
-from bench.runs import Run
+from bench.runs import RUN_JSON, PairRecord, PairScores, Run, RunScores
 
 log = logging.getLogger(__name__)
 
-Scores = dict[str, dict[str, dict[str, Any]]]
 
 
 @dataclass
 class RunOutcome:
     """What scoring one run did, for the summary of ``bench score``."""
 
-    scores: Scores
+    scores: RunScores
     #: (pair, metric) scored now, from the model/library or from the cache
     added: set[tuple[str, str]] = field(default_factory=set)
     computed: int = 0
     from_cache: int = 0
     kept: int = 0
     notes: list[str] = field(default_factory=list)
+
+
+def check_lengths(sources: list[str], hypotheses: list[str], references: list[str], where: str) -> None:
+    """Every metric scores line i against line i: unequal lengths would be silently truncated."""
+    if not len(sources) == len(hypotheses) == len(references):
+        raise BenchError(f"{where}: {len(hypotheses)} hypotheses for {len(sources)} sources and "
+                         f"{len(references)} references; they must be one per reference row")
 
 
 @dataclass
@@ -49,9 +56,10 @@ class Scorer:
     def score_pair(self, metric: Metric, sources: list[str], hypotheses: list[str],
                    references: list[str], *, src_lang: str, tgt_lang: str) -> tuple[Score, bool]:
         """One metric on one pair, with its interval; also says whether the cache answered."""
+        check_lengths(sources, hypotheses, references, f"{metric.name} on {src_lang}-{tgt_lang}")
         signature = metric.expected_signature(src_lang, tgt_lang) if self.cache else None
         contents = contents_key(sources, hypotheses, references) if signature else ""
-        score = self.cache.get(signature, contents) if signature else None
+        score = self.cache.get(signature, contents, rows=len(sources)) if signature else None
         hit = score is not None
         if score is None:
             score = metric.score(sources, hypotheses, references, src_lang=src_lang, tgt_lang=tgt_lang)
@@ -60,61 +68,82 @@ class Scorer:
         return with_confidence_interval(score, metric, self.bootstrap), hit
 
     def score_run(self, run: Run, testset: TestSet) -> RunOutcome:
-        outcome = RunOutcome(scores=run.scores())
-        for pair, recorded in run.info["testset"]["pairs"].items():
+        outcome = RunOutcome(scores=self._stored(run))
+        for pair, recorded in run.record.pairs.items():
             stale = self._stale(pair, recorded, testset)
             if stale and not self.force:
                 outcome.notes.append(f"{run.path}: {pair} skipped: {stale} (force=true scores it anyway)")
                 continue
-            done = outcome.scores.get(pair, {})
+            segments = testset.load(pair)
+            if recorded.rows != len(segments):
+                raise BenchError(f"{run.path / RUN_JSON}: records {recorded.rows} rows for {pair}, the test "
+                                 f"set has {len(segments)}; rerun the system")
+            hypotheses = run.hypotheses(pair)
+            digest = run.hypotheses_sha256(pair)
+            held = outcome.scores.pairs.get(pair)
+            done = held.metrics if held and held.hypotheses_sha256 == digest else {}
             todo = [name for name in self.metrics if self.force or name not in done]
             outcome.kept += len(self.metrics) - len(todo)
             if not todo:
                 continue
-            segments = testset.load(pair)
-            hypotheses = run.hypotheses(pair)
-            src_lang, tgt_lang = Pair(pair).langs
+            src_lang, tgt_lang = pair.langs
             sources = [s.src for s in segments]
             references = [s.ref for s in segments]
-            new: dict[str, dict[str, Any]] = {}
+            new: dict[str, Score] = {}
             for name in todo:
                 score, hit = self.score_pair(self.metrics[name], sources, hypotheses, references,
                                              src_lang=src_lang, tgt_lang=tgt_lang)
-                new[name] = score.to_json()
+                new[name] = score
                 outcome.added.add((pair, name))
                 outcome.from_cache += hit
                 outcome.computed += not hit
-            outcome.scores = _save_merged(run, pair, new)
+            outcome.scores = _save_merged(run, pair, digest, new, self.force)
         return outcome
 
+    def _stored(self, run: Run) -> RunScores:
+        """The run's scores; with ``force`` a damaged scores.json is replaced rather than refused."""
+        try:
+            return run.scores()
+        except BenchError:
+            if self.force:
+                return RunScores()
+            raise
+
     @staticmethod
-    def _stale(pair: str, recorded: Mapping[str, Any], testset: TestSet) -> str | None:
+    def _stale(pair: Pair, recorded: PairRecord, testset: TestSet) -> str | None:
         """Why a run's pair cannot be scored against the current test set, or None if it can."""
         if pair not in testset.pairs():
             return f"the test set {testset.name} has no pair {pair}"
         current = testset.sha256(pair)
-        if current != recorded.get("sha256"):
-            old = str(recorded.get("sha256"))[:12]
-            return f"translated on an older test set (sha256 {old} != {current[:12]})"
+        if current != recorded.sha256:
+            return f"translated on an older test set (sha256 {recorded.sha256[:12]} != {current[:12]})"
         return None
 
     def missing(self, run: Run) -> set[str]:
         """Names of the metrics this scorer would compute for ``run`` (all of them with ``force``)."""
+        scores = self._stored(run)
+        return {name for pair in run.record.pairs for name in self.metrics
+                if self.force or name not in scores.get(pair)}
+
+
+def _save_merged(run: Run, pair: Pair, digest: str, new: dict[str, Score], force: bool) -> RunScores:
+    """Re-read ``scores.json`` and add ``new`` to it, so concurrent scorers do not drop each other's
+    work; scores of other hypotheses (the file was changed since) are dropped, not mixed in."""
+    try:
         scores = run.scores()
-        return {name for pair in run.info["testset"]["pairs"] for name in self.metrics
-                if self.force or name not in scores.get(pair, {})}
-
-
-def _save_merged(run: Run, pair: str, new: dict[str, dict[str, Any]]) -> Scores:
-    """Re-read ``scores.json`` and add ``new`` to it, so concurrent scorers do not drop each other's work."""
-    scores = run.scores()
-    scores[pair] = {**scores.get(pair, {}), **new}
+    except BenchError:
+        if not force:
+            raise
+        scores = RunScores()
+    held = scores.pairs.get(pair)
+    kept = held.metrics if held and held.hypotheses_sha256 == digest else {}
+    scores.pairs[pair] = PairScores(digest, {**kept, **new})
     run.save_scores(scores)
     return scores
 
 
 def score_run(run: Run, testset: TestSet, metrics: dict[str, Metric], bootstrap_cfg: Mapping[str, Any] | None,
-              force: bool = False, cache: ScoreCache | None = None) -> Scores:
+              force: bool = False, cache: ScoreCache | None = None) -> RunScores:
     """Compute the metrics a run lacks (all of them with ``force``), save and return ``scores.json``.
 
     ``bootstrap_cfg`` is the ``bootstrap:`` config node (samples, seed, confidence). Pairs translated
@@ -124,4 +153,3 @@ def score_run(run: Run, testset: TestSet, metrics: dict[str, Metric], bootstrap_
     for note in outcome.notes:
         log.warning(note)
     return outcome.scores
-
