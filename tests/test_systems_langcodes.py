@@ -7,7 +7,8 @@ from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CO
 from transformers.models.nllb.tokenization_nllb import FAIRSEQ_LANGUAGE_CODES as NLLB_CODES
 
 from bench.errors import BenchError
-from bench.systems.langcodes import LANGUAGES, lookup
+from bench.languages import LANGUAGES
+from bench.systems.langcodes import lookup
 
 
 def test_every_nllb_and_m2m100_code_exists_in_the_tokenizers():

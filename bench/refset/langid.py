@@ -100,10 +100,11 @@ def detect(text: str, candidates: tuple[str, ...], min_confidence: float) -> Det
     A text that the coarse all-language detector confidently places outside the candidates is in
     none of them, whatever the restricted detector would say.
     """
+    restricted = _detector(tuple(sorted(candidates)))  # first: it refuses a candidate lingua cannot detect
     guess, guess_confidence = _best(_guard(), text)
     if guess is not None and guess not in candidates and guess_confidence >= min_confidence:
         return Detection(None, guess_confidence, guess)
-    lang, confidence = _best(_detector(tuple(sorted(candidates))), text)
+    lang, confidence = _best(restricted, text)
     if lang is None or confidence < min_confidence:
         return Detection(None, confidence)
     return Detection(lang, confidence)
