@@ -29,6 +29,7 @@ from bench.io import check_cache_file
 from bench.metrics import instantiate_metrics
 from bench.metrics.base import Metric
 from bench.metrics.bootstrap import Bootstrap
+from bench.metrics.cache import ScoreCache
 from bench.pair import Pair
 from bench.provenance import git_commit, machine, now_iso, package_versions
 from bench.refset.store import Segment, TestSet
@@ -205,7 +206,6 @@ def main(cfg: DictConfig) -> None:
 
     scores = RunScores()
     if job.metrics:
-        from bench.metrics.cache import ScoreCache
         from bench.metrics.scoring import score_run
 
         score_cache = ScoreCache(cfg.score_cache.path, setting="score_cache.path") \
@@ -242,8 +242,8 @@ class Job:
 def prepare(cfg: DictConfig, run_dir: Path) -> Job:
     """Compose the run's parts and check every resource before any work starts."""
     positive_int(cfg, "chunk_size")
-    if cfg.score_cache.enabled:
-        check_cache_file(cfg.score_cache.path, "score_cache.path")
+    if cfg.cache.enabled:
+        check_cache_file(cfg.cache.path, "cache.path")
     Bootstrap.from_cfg(cfg.bootstrap)  # checks the settings before anything is translated
     testset: TestSet = instantiate(cfg.dataset)
     system: System = instantiate(cfg.model)
@@ -263,6 +263,8 @@ def prepare(cfg: DictConfig, run_dir: Path) -> Job:
     for segments in pairs.values():  # binds files/baselines to the rows; a bad file fails here
         system.prepare(segments[0].src_lang, segments[0].tgt_lang, segments)
 
+    if cfg.score_cache.enabled:  # opened once now, so a path that is no cache fails before translating
+        ScoreCache(cfg.score_cache.path, setting="score_cache.path").close()
     cache = TranslationCache(cfg.cache.path if cfg.cache.enabled and system.cacheable else None,
                              setting="cache.path")
     run = Run(run_dir, run_record(run_dir, cfg, system, testset, pairs, list(metrics)))

@@ -88,9 +88,11 @@ def ranked_table(board: PairBoard) -> Markup:
 
 
 def stale_table(board: PairBoard) -> Markup:
-    heads = ["System", *board.metrics, *(["Off-target"] if board.off_target else []), "Run date", "Run"]
+    heads = ["System", *board.metrics, *(["Off-target"] if board.off_target else []), "Run date", "Run",
+             "Why"]
     rows = [el("tr", el("td", e.system), [score_cell(board, e, m) for m in board.metrics],
-               off_target_cell(board, e), el("td", fmt.day(e)), el("td", el("code", e.where)))
+               off_target_cell(board, e), el("td", fmt.day(e)), el("td", el("code", e.where)),
+               el("td", e.stale or ""))
             for e in board.stale]
     return scrolling(el("table", el("thead", el("tr", [el("th", h) for h in heads])), el("tbody", rows),
                         class_="stale"))
@@ -133,7 +135,7 @@ def pair_section(board: PairBoard, significance: Significance, rows: int) -> Mar
         parts.append(el("p", f"No runs on the current test set yet: python -m bench run model=NAME "
                              f"pairs=[{board.pair}]", class_="lead"))
     if board.stale:
-        parts += [el("h3", "Made on an older test set (not ranked)"), stale_table(board)]
+        parts += [el("h3", "Stale runs (not ranked)"), stale_table(board)]
     if board.entries:
         parts.append(el("details",
                         el("summary", "Segments: what each system wrote, worst first"),

@@ -2,9 +2,16 @@
 
 Nothing in it depends on when it was written (run dates are the runs' own), so regenerating it from the
 same runs gives the same bytes.
+
+Much of the page comes from other people's files (system names, versions, signatures, folder names), and
+Markdown renders raw HTML. So every such text goes through :func:`text` (HTML escaped, no link or image
+syntax) or :func:`code` (a code span, whose content is never markup), and :func:`table` keeps ``|`` and
+line breaks from splitting a row.
 """
 
 from __future__ import annotations
+
+import re
 
 from bench.board import fmt
 from bench.board.collect import Board, Entry, PairBoard, Significance
@@ -16,15 +23,40 @@ INTRO = (
 )
 
 
-def cell(text: str) -> str:
-    """Table-safe text: a ``|`` or line break in a name must not split the row."""
-    return " ".join(text.split()).replace("|", "\\|")
+#: characters of untrusted text that Markdown would read as HTML, an entity, a link or an escape
+_ESCAPES = {"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"}
 
 
-def code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+def one_line(value: object) -> str:
+    return re.sub(r"\s+", " ", str(value))
+
+
+def text(value: object) -> str:
+    """Untrusted text as inert Markdown on one line: ``<script>`` is shown, never run."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in one_line(value))
+
+
+def code(value: object) -> str:
+    """A code span holding ``value`` as it is; its fence is longer than any run of backticks inside."""
+    flat = one_line(value).strip()
+    longest = max(map(len, re.findall("`+", flat)), default=0)
+    fence, pad = "`" * (longest + 1), " " if longest else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def prose(sentence: str) -> str:
+    """A note of ours with data in it: its `code spans` stay code spans, the rest is :func:`text`.
+    (Unbalanced backticks, which only data can bring, make it all text.)"""
+    parts = sentence.split("`")
+    if len(parts) % 2 == 0:
+        return text(sentence)
+    return "".join(code(part) if i % 2 else text(part) for i, part in enumerate(parts))
+
+
+def cell(markdown: str) -> str:
+    """A table cell: a ``|`` or line break in it must not split the row (GFM reads ``\\|`` as ``|``,
+    in code spans too)."""
+    return " ".join(markdown.split()).replace("|", "\\|")
 
 
 def table(head: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
@@ -40,19 +72,20 @@ def score_cells(board: PairBoard, entry: Entry) -> list[str]:
 
 
 def score_head(board: PairBoard) -> list[str]:
-    return [*board.metrics, *(["off-target"] if board.off_target else [])]
+    return [*map(text, board.metrics), *(["off-target"] if board.off_target else [])]
 
 
 def ranked_table(board: PairBoard) -> list[str]:
     head = ["rank", "system", *score_head(board), "run date"]
-    rows = [[fmt.rank(e), e.system, *score_cells(board, e), fmt.day(e)] for e in board.entries]
+    rows = [[fmt.rank(e), text(e.system), *score_cells(board, e), text(fmt.day(e))] for e in board.entries]
     return table(head, rows, numeric={0, *range(2, len(head) - 1)})
 
 
 def stale_table(board: PairBoard) -> list[str]:
-    head = ["system", *score_head(board), "run date", "run"]
-    rows = [[e.system, *score_cells(board, e), fmt.day(e), code(e.where)] for e in board.stale]
-    return table(head, rows, numeric=set(range(1, len(head) - 2)))
+    head = ["system", *score_head(board), "run date", "run", "why"]
+    rows = [[text(e.system), *score_cells(board, e), text(fmt.day(e)), code(e.where), prose(e.stale or "")]
+            for e in board.stale]
+    return table(head, rows, numeric=set(range(1, len(head) - 3)))
 
 
 def provenance(board: PairBoard) -> list[str]:
@@ -61,16 +94,16 @@ def provenance(board: PairBoard) -> list[str]:
     for metric in [*board.metrics, *([board.off_target] if board.off_target else [])]:
         found = board.signatures(metric)
         if len(found) == 1:
-            lines.append(f"- {metric}: {code(next(iter(found)))}")
+            lines.append(f"- {text(metric)}: {code(next(iter(found)))}")
         else:
-            lines.append(f"- {metric} (differs between systems: not comparable):")
-            lines += [f"  - {code(sig)}: {', '.join(systems)}" for sig, systems in found.items()]
+            lines.append(f"- {text(metric)} (differs between systems: not comparable):")
+            lines += [f"  - {code(sig)}: {text(', '.join(systems))}" for sig, systems in found.items()]
     common, own = board.shared_versions()
-    lines += ["", f"Confidence intervals: {fmt.bootstrap(board.bootstrap_settings())}.", "",
-              f"Versions (all runs): {fmt.versions(common)}.", "", "Runs:", ""]
+    lines += ["", f"Confidence intervals: {text(fmt.bootstrap(board.bootstrap_settings()))}.", "",
+              f"Versions (all runs): {text(fmt.versions(common))}.", "", "Runs:", ""]
     for entry in sorted(board.entries, key=lambda e: e.system):
-        extra = f"; {fmt.versions(own[entry.system])}" if own[entry.system] else ""
-        lines.append(f"- {entry.system}: {code(entry.where)}, "
+        extra = f"; {text(fmt.versions(own[entry.system]))}" if own[entry.system] else ""
+        lines.append(f"- {text(entry.system)}: {code(entry.where)}, "
                      f"fingerprint {code(entry.fingerprint or 'none')}{extra}")
     return lines
 
@@ -78,14 +111,14 @@ def provenance(board: PairBoard) -> list[str]:
 def pair_section(board: PairBoard, significance: Significance) -> list[str]:
     lines = [f"## {board.pair}", ""]
     if board.entries:
-        lines += [fmt.ranking(board, significance), "", *ranked_table(board), ""]
-        lines += [f"Note: {note}" for note in board.notes] + ([""] if board.notes else [])
+        lines += [text(fmt.ranking(board, significance)), "", *ranked_table(board), ""]
+        lines += [f"Note: {prose(note)}" for note in board.notes] + ([""] if board.notes else [])
         lines += [*provenance(board), ""]
     else:
         lines += ["No runs on the current test set yet: "
                   f"`python -m bench run model=NAME pairs=[{board.pair}]`.", ""]
     if board.stale:
-        lines += [f"### {board.pair}: made on an older test set (not ranked)", "", *stale_table(board), ""]
+        lines += [f"### {board.pair}: stale runs (not ranked)", "", *stale_table(board), ""]
     return lines
 
 
@@ -94,5 +127,5 @@ def render(board: Board) -> str:
     for pair in board.pairs:
         lines += pair_section(pair, board.policy.significance)
     if board.notes:
-        lines += ["## Runs left out", "", *(f"- {cell(note)}" for note in board.notes), ""]
+        lines += ["## Runs left out", "", *(f"- {prose(note)}" for note in board.notes), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
