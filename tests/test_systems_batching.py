@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bench.systems.batching import map_batched, plan_batches
+from bench.systems.batching import BatchTooLarge, map_batched, plan_batches
 
 
 def test_batches_respect_the_padded_token_budget_and_cover_every_item_once():
@@ -50,3 +50,25 @@ def test_a_batch_function_that_drops_results_is_an_error():
 def test_budget_must_be_positive():
     with pytest.raises(ValueError):
         plan_batches([1], 0)
+
+
+def test_a_batch_out_of_memory_is_split_in_half_down_to_one_item():
+    items = [f"s{i}" for i in range(7)]
+    seen: list[int] = []
+
+    def fits_two(batch: list[str]) -> list[str]:
+        seen.append(len(batch))
+        if len(batch) > 2:
+            raise BatchTooLarge
+        return [s.upper() for s in batch]
+
+    assert map_batched(items, [1] * 7, 100, fits_two) == [s.upper() for s in items]
+    assert seen == [7, 3, 1, 2, 4, 2, 2]  # the first half finishes before the second starts
+
+
+def test_a_single_item_too_large_is_raised():
+    def never_fits(batch: list[str]) -> list[str]:
+        raise BatchTooLarge("one row")
+
+    with pytest.raises(BatchTooLarge, match="one row"):
+        map_batched(["a", "b", "c"], [1, 1, 1], 100, never_fits)

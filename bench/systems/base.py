@@ -9,10 +9,50 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
+from bench.errors import BenchError
 from bench.io import sha256_text
 from bench.refset.store import Segment
+
+# -- settings from the config --------------------------------------------------------------------
+# Hydra does not type-check plain YAML: ``model.batch_tokens=abc`` reaches a constructor as the string
+# 'abc' and would fail deep inside generation after minutes of work, as a traceback. Systems read
+# their settings through these, so a bad value is one line naming the key before anything is loaded.
+
+
+def whole_number(value: Any, key: str, minimum: int = 1) -> int:
+    """``value`` as a count of at least ``minimum`` (the config key ``key`` is named if it is not)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise BenchError(f"{key}={value!r}: must be a whole number of at least {minimum}")
+    return value
+
+
+def flag(value: Any, key: str) -> bool:
+    """A yes/no setting; a word such as ``abc`` is refused rather than read as true."""
+    if not isinstance(value, bool):
+        raise BenchError(f"{key}={value!r}: must be true or false")
+    return value
+
+
+def optional_str(value: Any, key: str) -> str | None:
+    """An optional string setting (a path, an id, a prompt); numbers are taken as written."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise BenchError(f"{key}={value!r}: must be a single value, not a list or mapping")
+
+
+def string_map(value: Any, key: str) -> dict[str, str]:
+    """A mapping of short strings (language codes, names); ``null`` is an empty one."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+            isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values()):
+        raise BenchError(f"{key}={value!r}: must be a mapping of languages to values, e.g. {{kk: VALUE}}")
+    return {str(k): str(v) for k, v in value.items()}
 
 
 class System(ABC):

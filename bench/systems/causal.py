@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench.errors import BenchError
 from bench.systems import langcodes
+from bench.systems.base import flag, optional_str, string_map
 from bench.systems.hf import HFSystem
 
 if TYPE_CHECKING:
@@ -84,16 +85,22 @@ class ChatPrompt:
     """
 
     def __init__(self, prompt: str = DEFAULT_PROMPT, system_prompt: str | None = None,
-                 lang_names: Mapping[str, str] | None = None, cleanup: bool = True) -> None:
-        fields = {f for _, f, _, _ in string.Formatter().parse(prompt) if f is not None}
+                 lang_names: Mapping[str, str] | None = None, cleanup: bool = True,
+                 setting: str = "model") -> None:
+        prompt = optional_str(prompt, f"{setting}.prompt") or ""
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(prompt) if f is not None}
+        except ValueError:  # a lone brace
+            fields = {"{"}
         unknown = fields - PLACEHOLDERS
         if unknown or "source" not in fields:
             raise BenchError(
-                f"model.prompt uses {sorted(unknown) or 'no {source}'}: it must contain {{source}} and "
+                f"{setting}.prompt uses {sorted(unknown) or 'no {source}'}: it must contain {{source}} and "
                 "may use {src_lang_name} and {tgt_lang_name}; write literal braces as {{ and }}"
             )
-        self.prompt, self.system_prompt, self.cleanup = prompt, system_prompt, cleanup
-        self.lang_names = {str(k): str(v) for k, v in (lang_names or {}).items()}
+        self.prompt, self.system_prompt = prompt, optional_str(system_prompt, f"{setting}.system_prompt")
+        self.cleanup = flag(cleanup, f"{setting}.cleanup")
+        self.lang_names = string_map(lang_names, f"{setting}.lang_names")
 
     def language_name(self, lang: str) -> str:
         return langcodes.lookup("name", lang, self.lang_names)
@@ -140,6 +147,7 @@ class CausalLM(HFSystem):
 
     auto_model = "AutoModelForCausalLM"
     padding_side = "left"
+    tokenizer_files = (("tokenizer.json", "tokenizer.model", "vocab.json"),)
 
     def __init__(self, name: str, prompt: str = DEFAULT_PROMPT, system_prompt: str | None = None,
                  lang_names: Mapping[str, str] | None = None, cleanup: bool = True,

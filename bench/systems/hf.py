@@ -20,7 +20,12 @@ batched bf16 generation of the NLLB-600M shape on an H200 ran at about 60 ms a s
 (scripts/benchmark_gpu.py, docs/performance.md). The flash and memory-efficient kernels need no plans.
 
 torch and transformers are imported inside functions: importing this module (and thus building any
-system's config) stays cheap.
+system's config) stays cheap. The preflight and the identity need neither (a run whose translations
+are all cached never imports torch; see :mod:`bench.devices` for when the device needs it), and the
+folder checks of :mod:`bench.systems.checkpoints` catch damaged model folders before a run starts.
+
+A batch that runs out of memory is split in half and retried (:mod:`bench.systems.batching`), down to
+one segment; only a single segment that does not fit stops the run.
 """
 
 from __future__ import annotations
@@ -31,14 +36,16 @@ import os
 import re
 import time
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.devices import pick_device
+from bench.devices import accelerator_possible, pick_device
 from bench.errors import BenchError
-from bench.systems.base import System
-from bench.systems.batching import map_batched
+from bench.systems.base import System, flag, optional_str, whole_number
+from bench.systems.batching import BatchTooLarge, map_batched
+from bench.systems.checkpoints import folder_problem
 
 if TYPE_CHECKING:
     import torch
@@ -48,7 +55,6 @@ log = logging.getLogger(__name__)
 HUB_TIMEOUT_S = 3.0
 FULL_HASH_LIMIT = 64 << 20
 EDGE_BYTES = 1 << 20
-WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.pt", "*.ckpt")
 DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
           "float16": "float16", "fp16": "float16"}
 _COMMIT = re.compile(r"[0-9a-f]{40}")
@@ -79,30 +85,21 @@ class Located:
         return str(self.folder) if self.folder else f"{self.repo_id}@{self.commit}"
 
 
-def missing_weights(folder: Path) -> str | None:
-    """Why ``folder`` cannot be loaded (no config, no weights, shards missing), or None if it can."""
-    if not (folder / "config.json").is_file():
-        return "no config.json"
-    for index in folder.glob("*.index.json"):
-        import json
-
-        shards = set(json.loads(index.read_text(encoding="utf-8")).get("weight_map", {}).values())
-        absent = sorted(s for s in shards if not (folder / s).is_file())
-        if absent:
-            return f"{len(absent)} weight shard(s) listed in {index.name} are missing, e.g. {absent[0]}"
-    if not any(p for pattern in WEIGHT_PATTERNS for p in folder.glob(pattern)):
-        return "no weight files (*.safetensors or pytorch_model*.bin)"
-    return None
+#: why a folder cannot be loaded (None: it can); systems pass their family's folder check
+Inspect = Callable[[Path], "str | None"]
 
 
-def locate(model_id: str | None, path: str | None, revision: str | None) -> Located:
+def locate(model_id: str | None, path: str | None, revision: str | None, inspect: Inspect) -> Located:
     """The preflight: find the model's files locally, or confirm the Hub can serve them, in seconds."""
     if path:
-        folder = Path(path).expanduser().resolve()
+        try:
+            folder = Path(path).expanduser().resolve()
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+            raise BenchError(f"model.path={path}: a symlink loop; point it at a real model folder") from None
         if not folder.is_dir():
             raise BenchError(f"model.path={path}: no such folder; point it at a folder saved with "
                              "save_pretrained, or drop it to use model.model_id")
-        problem = missing_weights(folder)
+        problem = inspect(folder)
         if problem:
             raise BenchError(f"model.path={path}: {problem}; point it at a complete model folder")
         commit = folder.name if folder.parent.name == "snapshots" and _COMMIT.fullmatch(folder.name) else None
@@ -114,7 +111,7 @@ def locate(model_id: str | None, path: str | None, revision: str | None) -> Loca
     cached = try_to_load_from_cache(model_id, "config.json", revision=revision)
     if isinstance(cached, str):
         folder = Path(cached).parent
-        problem = missing_weights(folder)
+        problem = inspect(folder)
         if problem is None:
             return Located(model_id, folder, folder.name)
         log.info("cached snapshot %s is incomplete (%s)", folder, problem)
@@ -165,17 +162,34 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def dtype_name(requested: str, device: str) -> str:
+    """``auto``: bf16 on GPUs that have it, else fp16 on GPU; fp32 on CPU, where half precision is slow.
+    Only ``auto`` on a GPU needs torch (to ask the GPU about bf16)."""
+    if requested != "auto":
+        if requested not in DTYPES:
+            raise BenchError(f"model.dtype={requested} is not supported; use auto, float32, bfloat16 or "
+                             "float16")
+        return DTYPES[requested]
+    if device.startswith("cuda"):
+        import torch
+
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    return "float16" if device == "mps" else "float32"
+
+
 def pick_dtype(requested: str, device: str) -> torch.dtype:
-    """``auto``: bf16 on GPUs that have it, else fp16 on GPU; fp32 on CPU, where half precision is slow."""
+    """The torch dtype :func:`dtype_name` names."""
     import torch
 
-    if requested == "auto":
-        if device.startswith("cuda"):
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.float16 if device == "mps" else torch.float32
-    if requested not in DTYPES:
-        raise BenchError(f"model.dtype={requested} is not supported; use auto, float32, bfloat16 or float16")
-    return getattr(torch, DTYPES[requested])
+    return getattr(torch, dtype_name(requested, device))
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says memory ran out: torch on CUDA (``OutOfMemoryError``) or on CPU (the
+    allocator's RuntimeError), CTranslate2 on CUDA ("out of memory") or on CPU (``MemoryError``)."""
+    message = str(exc).lower()
+    return isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and (
+        "out of memory" in message or "can't allocate memory" in message))
 
 
 class HFSystem(System):
@@ -187,6 +201,11 @@ class HFSystem(System):
 
     auto_model: str  # name of the transformers Auto class that loads the family
     padding_side = "right"  # decoder-only models generate after the last column: they pad on the left
+    #: groups of tokenizer files, one of each group needed (see bench.systems.checkpoints)
+    tokenizer_files: tuple[tuple[str, ...], ...] = (
+        ("tokenizer.json", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model", "vocab.json"),)
+    #: config.json model_type values the family loads (None: any)
+    model_types: frozenset[str] | None = None
 
     def __init__(
         self,
@@ -202,15 +221,16 @@ class HFSystem(System):
         trust_remote_code: bool = False,
     ) -> None:
         super().__init__(name)
-        if batch_tokens < 1 or num_beams < 1 or max_new_tokens < 1:
-            raise BenchError(f"model {name}: batch_tokens, num_beams and max_new_tokens must be positive")
-        self.model_id, self.path, self.revision = model_id, path, revision
+        self.batch_tokens = whole_number(batch_tokens, "model.batch_tokens")
+        self.num_beams = whole_number(num_beams, "model.num_beams")
+        self.max_new_tokens = whole_number(max_new_tokens, "model.max_new_tokens")
+        self.trust_remote_code = flag(trust_remote_code, "model.trust_remote_code")
+        self.model_id, self.path = optional_str(model_id, "model.model_id"), optional_str(path, "model.path")
+        self.revision = optional_str(revision, "model.revision")
         self.device_setting, self.dtype_setting = str(device), str(dtype)
-        self.batch_tokens, self.num_beams, self.max_new_tokens = batch_tokens, num_beams, max_new_tokens
-        self.trust_remote_code = trust_remote_code
         self._located: Located | None = None
         self._device: str | None = None
-        self._dtype: torch.dtype | None = None
+        self._dtype_name: str | None = None
         self._weights_id: str | None = None
         self.model: Any = None
         self.tokenizer: Any = None
@@ -220,14 +240,18 @@ class HFSystem(System):
     # -- preflight and identity ---------------------------------------------------------------
     def located(self) -> Located:
         if self._located is None:
-            self._located = locate(self.model_id, self.path, self.revision)
+            self._located = locate(self.model_id, self.path, self.revision, self.folder_problem)
         return self._located
+
+    def folder_problem(self, folder: Path) -> str | None:
+        """Why ``folder`` cannot hold this family's model (see :mod:`bench.systems.checkpoints`)."""
+        return folder_problem(folder, self.tokenizer_files, self.model_types)
 
     def check(self, pairs: list[tuple[str, str]]) -> None:
         for src, tgt in pairs:
             self.check_pair(src, tgt)
         self.located()
-        self.device_and_dtype()
+        self.numerics()
 
     @abstractmethod
     def check_pair(self, src_lang: str, tgt_lang: str) -> None:
@@ -241,19 +265,38 @@ class HFSystem(System):
         return True
 
     def device_and_dtype(self) -> tuple[str, torch.dtype]:
+        import torch
+
+        return self.device(), getattr(torch, self.dtype())
+
+    def device(self) -> str:
         if self._device is None:
             self._device = pick_device(self.device_setting, "model.device")
-            self._dtype = pick_dtype(self.dtype_setting, self._device)
-        return self._device, self._dtype  # type: ignore[return-value]
+        return self._device
+
+    def dtype(self) -> str:
+        """The dtype's name, without importing torch unless ``auto`` meets a possible GPU."""
+        if self._dtype_name is None:
+            known_cpu = self.device_setting == "cpu" or not accelerator_possible()
+            self._dtype_name = dtype_name(self.dtype_setting, "cpu" if known_cpu else self.device())
+        return self._dtype_name
+
+    def numerics(self) -> dict[str, str]:
+        """How the numbers are computed, for the identity (and checked in preflight)."""
+        self.device()  # an absent device is a preflight error, not a load-time one
+        return {"dtype": self.dtype()}
+
+    def weights_id(self) -> str:
+        if self._weights_id is None:
+            located = self.located()
+            self._weights_id = located.commit or folder_digest(located.folder)  # type: ignore[arg-type]
+        return self._weights_id
 
     def identity(self) -> dict[str, Any]:
-        located = self.located()
-        if self._weights_id is None:
-            self._weights_id = located.commit or folder_digest(located.folder)  # type: ignore[arg-type]
         return {
-            "model": located.repo_id,
-            "weights": self._weights_id,
-            "dtype": str(self.device_and_dtype()[1]).removeprefix("torch."),
+            "model": self.located().repo_id,
+            "weights": self.weights_id(),
+            **self.numerics(),
             "num_beams": self.num_beams,
             "max_new_tokens": self.max_new_tokens,
         }
@@ -261,34 +304,50 @@ class HFSystem(System):
     # -- loading -----------------------------------------------------------------------------
     def load(self) -> None:
         """Load tokenizer and weights once, on the first translate (a fully cached run never does)."""
-        if self.model is not None:
+        if self.tokenizer is not None:
             return
         import transformers
 
         located = self.located()
-        device, dtype = self.device_and_dtype()
         source = str(located.folder) if located.folder else located.repo_id
-        options = {"trust_remote_code": self.trust_remote_code}
+        options: dict[str, Any] = {"trust_remote_code": self.trust_remote_code}
         if not located.folder:
             options["revision"] = located.commit
+        started = time.perf_counter()
+        # The folder passed the preflight's file checks; what fails now (a tensor of the wrong shape, a
+        # value transformers rejects) is still the folder's fault, said in one line.
+        try:
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, **options)
+            self.load_weights(source, options)
+        except Exception as exc:  # untrusted files meet a library: any failure is theirs
+            self.tokenizer = self.model = None
+            if isinstance(exc, BenchError):
+                raise
+            raise BenchError(f"model {self.name}: {located.source} could not be loaded "
+                             f"({type(exc).__name__}: {first_line(exc)}): re-download or re-save the model, "
+                             "or point model.path at another copy") from exc
+        self.load_seconds = round(time.perf_counter() - started, 2)
+
+    def load_weights(self, source: str, options: dict[str, Any]) -> None:
+        """The transformers model on its device (engines other than transformers override this)."""
+        import transformers
+
+        device, dtype = self.device_and_dtype()
         if device.startswith("cuda"):
             import torch
 
             torch.backends.cuda.enable_cudnn_sdp(False)  # see the module docstring
-        started = time.perf_counter()
-        log.info("loading %s on %s (%s)", located.source, device, dtype)
-        self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, **options)
+        log.info("loading %s on %s (%s)", self.located().source, device, self.dtype())
         auto = getattr(transformers, self.auto_model)
         self.model = auto.from_pretrained(source, dtype=dtype, **options).to(device).eval()
-        self.load_seconds = round(time.perf_counter() - started, 2)
         self.parameters = sum(p.numel() for p in self.model.parameters())
 
     def describe(self) -> dict[str, Any]:
         located = self.located()
         facts: dict[str, Any] = {"source": located.source, "batch_tokens": self.batch_tokens}
         if self.load_seconds is not None:  # loaded at some point (the run asks after close())
-            facts.update(device=self._device, dtype=str(self._dtype).removeprefix("torch."),
-                         load_seconds=self.load_seconds, parameters=self.parameters)
+            facts.update(device=self._device, dtype=self._dtype_name, load_seconds=self.load_seconds,
+                         parameters=self.parameters)
         return facts
 
     def close(self) -> None:
@@ -322,12 +381,34 @@ class HFSystem(System):
         self.load()
         ids = self.encode(sources, src_lang, tgt_lang)
         options = self.generate_options(tgt_lang)
-        outputs = map_batched(ids, [len(x) for x in ids], self.batch_tokens,
-                              lambda batch: self._generate(batch, options))
+        try:
+            outputs = map_batched(ids, [len(x) for x in ids], self.batch_tokens,
+                                  lambda batch: self._generate(batch, options))
+        except BatchTooLarge as exc:
+            raise BenchError(f"model {self.name}: out of memory on a single input of {exc} tokens: lower "
+                             f"model.max_new_tokens (now {self.max_new_tokens}) or model.num_beams (now "
+                             f"{self.num_beams}), or use a device with more memory") from None
         self._count("input_tokens", sum(map(len, ids)))
         return self.postprocess(outputs, sources, tgt_lang)
 
     def _generate(self, batch: list[list[int]], options: dict[str, Any]) -> list[str]:
+        try:
+            generated = self.generate_ids(batch, options)
+        except Exception as exc:
+            if not out_of_memory(exc):
+                raise
+            width = max(map(len, batch))
+            if len(batch) > 1:
+                log.warning("out of memory on a batch of %d inputs x %d tokens: splitting it in two",
+                            len(batch), width)
+                self._count("oom_splits", 1)
+            raise BatchTooLarge(width) from None
+        self._count("output_tokens", sum(map(len, generated)))
+        self._count("batches", 1)
+        return self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+
+    def generate_ids(self, batch: list[list[int]], options: dict[str, Any]) -> list[list[int]]:
+        """The generated token ids of each input, padding removed (end tokens kept)."""
         import torch
 
         width = max(map(len, batch))
@@ -341,21 +422,18 @@ class HFSystem(System):
             "input_ids": torch.tensor([padded(row, pad) for row in batch], device=self._device),
             "attention_mask": torch.tensor([padded([1] * len(row), 0) for row in batch], device=self._device),
         }
-        try:
-            with torch.inference_mode():
-                outputs = self.model.generate(
-                    **inputs, num_beams=self.num_beams, do_sample=False,
-                    max_new_tokens=self.max_new_tokens, **options,
-                )
-        except torch.OutOfMemoryError:
-            raise BenchError(
-                f"model {self.name}: out of memory on a batch of {len(batch)} inputs x {width} tokens: "
-                f"lower model.batch_tokens (now {self.batch_tokens}) or model.num_beams"
-            ) from None
-        generated = self.new_tokens(outputs, width)
-        self._count("output_tokens", int((generated != self.tokenizer.pad_token_id).sum()))
-        self._count("batches", 1)
-        return self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+        with torch.inference_mode():
+            outputs = self.model.generate(
+                **inputs, num_beams=self.num_beams, do_sample=False,
+                max_new_tokens=self.max_new_tokens, **options,
+            )
+        return [[t for t in row if t != pad] for row in self.new_tokens(outputs, width).tolist()]
 
     def _count(self, key: str, amount: int) -> None:
         self.stats[key] = self.stats.get(key, 0) + amount
+
+
+def first_line(exc: BaseException) -> str:
+    """The headline of a library error, short enough for one line."""
+    lines = str(exc).strip().splitlines()
+    return (lines[0].strip() if lines else type(exc).__name__)[:200]

@@ -8,38 +8,98 @@ They differ only in how the languages reach the model, so that is all each class
 - a Marian checkpoint translates one fixed pair, declared in its config (``pairs: [zh-vi]``).
 
 Loading, batching and generation live in :mod:`bench.systems.hf`; language codes in
-:mod:`bench.systems.langcodes`.
+:mod:`bench.systems.langcodes`. ``model.backend=ctranslate2`` runs the same families on CTranslate2
+(:mod:`bench.systems.ct2`): the tokenizer and the batches stay, only generation changes engine.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from bench.errors import BenchError
 from bench.pair import Pair
 from bench.systems import langcodes
+from bench.systems.base import string_map
+from bench.systems.ct2 import CT2Engine
 from bench.systems.hf import HFSystem
+
+BACKENDS = ("hf", "ctranslate2")
 
 
 class Seq2Seq(HFSystem):
-    """An encoder-decoder model whose inputs are the plain source sentences."""
+    """An encoder-decoder model whose inputs are the plain source sentences.
+
+    ``backend`` picks the engine that generates: transformers (``hf``, the default) or CTranslate2,
+    which takes ``compute_type``, ``inter_threads``, ``intra_threads`` and ``convert_dir`` (where
+    converted models are kept).
+    """
 
     auto_model = "AutoModelForSeq2SeqLM"
 
+    def __init__(self, name: str, backend: str = "hf", compute_type: str = "auto", inter_threads: int = 1,
+                 intra_threads: int = 0, convert_dir: str = "results/cache/ctranslate2",
+                 **options: Any) -> None:
+        super().__init__(name, **options)
+        if backend not in BACKENDS:
+            raise BenchError(f"model.backend={backend!r} is not a backend; use {' or '.join(BACKENDS)}")
+        engine = CT2Engine(compute_type, self.device_setting, inter_threads, intra_threads, convert_dir)
+        self.engine = engine if backend == "ctranslate2" else None
+
     def encode(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[list[int]]:
         return self.tokenizer(sources)["input_ids"]
+
+    # -- the CTranslate2 engine, where chosen --------------------------------------------------
+    def check(self, pairs: list[tuple[str, str]]) -> None:
+        super().check(pairs)
+        if self.engine:
+            folder = self.located().folder
+            config = json.loads((folder / "config.json").read_bytes()) if folder else None
+            self.engine.check(config)
+
+    def numerics(self) -> dict[str, str]:
+        return self.engine.numerics() if self.engine else super().numerics()
+
+    def load_weights(self, source: str, options: dict[str, Any]) -> None:
+        if not self.engine:
+            return super().load_weights(source, options)
+        located = self.located()
+        self.engine.load(source, options.get("revision"), located.repo_id, self.weights_id(), self.tokenizer,
+                         self.trust_remote_code)
+
+    def generate_ids(self, batch: list[list[int]], options: dict[str, Any]) -> list[list[int]]:
+        if not self.engine:
+            return super().generate_ids(batch, options)
+        return self.engine.generate(batch, options.get("forced_bos_token_id"), self.num_beams,
+                                    self.max_new_tokens)
+
+    def describe(self) -> dict[str, Any]:
+        if not self.engine:
+            return super().describe()
+        facts = {"source": self.located().source, "batch_tokens": self.batch_tokens, **self.engine.describe()}
+        if self.load_seconds is not None:
+            facts["load_seconds"] = self.load_seconds
+        return facts
+
+    def close(self) -> None:
+        super().close()
+        if self.engine:
+            self.engine.close()
 
 
 class Marian(Seq2Seq):
     """An OPUS-MT/Marian checkpoint: one model per language pair, so the config lists its pair(s)."""
 
+    tokenizer_files = (("source.spm",), ("target.spm",), ("vocab.json",))
+    model_types = frozenset({"marian"})
+
     def __init__(self, name: str, pairs: list[str], **options: Any) -> None:
         super().__init__(name, **options)
-        self.pairs = [str(p) for p in pairs]
-        if not self.pairs:
-            raise BenchError(f"model {name}: set model.pairs to the pair(s) the checkpoint translates, "
+        if not isinstance(pairs, list) or not pairs:
+            raise BenchError(f"model.pairs={pairs!r}: set it to the pair(s) the checkpoint translates, "
                              "e.g. [zh-vi]")
+        self.pairs = [Pair(p, "model.pairs") for p in pairs]
 
     def check_pair(self, src_lang: str, tgt_lang: str) -> None:
         pair = Pair.of(src_lang, tgt_lang)
@@ -51,12 +111,12 @@ class Marian(Seq2Seq):
 class Coded(Seq2Seq):
     """A multilingual model told the languages through codes from its own column of the table."""
 
-    column: str  # column of bench.systems.langcodes.LANGUAGES
+    column: str  # column of bench.languages.LANGUAGES
     needs_source_code = True
 
     def __init__(self, name: str, lang_codes: Mapping[str, str] | None = None, **options: Any) -> None:
         super().__init__(name, **options)
-        self.lang_codes = {str(k): str(v) for k, v in (lang_codes or {}).items()}
+        self.lang_codes = string_map(lang_codes, "model.lang_codes")
 
     def code(self, lang: str) -> str:
         return langcodes.lookup(self.column, lang, self.lang_codes)
@@ -81,6 +141,8 @@ class Coded(Seq2Seq):
 class _LanguageTokens(Coded):
     """NLLB-200 / M2M-100: source language token from the tokenizer, target token forced first."""
 
+    model_types = frozenset({"m2m_100", "nllb-moe"})
+
     def lang_token(self, code: str) -> str:
         return code
 
@@ -99,12 +161,14 @@ class NLLB(_LanguageTokens):
     """NLLB-200 (codes such as ``zho_Hans``, ``kaz_Cyrl``, ``vie_Latn``)."""
 
     column = "nllb"
+    tokenizer_files = (("tokenizer.json", "sentencepiece.bpe.model"),)
 
 
 class M2M100(_LanguageTokens):
     """M2M-100 (codes ``zh``, ``kk``, ``vi``; tokens ``__zh__``, ...)."""
 
     column = "m2m100"
+    tokenizer_files = (("vocab.json",), ("sentencepiece.bpe.model",))
 
     def lang_token(self, code: str) -> str:
         return f"__{code}__"
@@ -115,6 +179,8 @@ class MADLAD(Coded):
 
     column = "madlad"
     needs_source_code = False
+    tokenizer_files = (("tokenizer.json", "spiece.model"),)
+    model_types = frozenset({"t5", "mt5"})
 
     def encode(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[list[int]]:
         tag = f"<2{self.code(tgt_lang)}>"

@@ -32,6 +32,8 @@ Corpus = list[tuple[str, str, str]]
 
 SOURCE_LANG = "zh"
 BUILDER_VERSION = 2  # bump when a builder changes what it writes
+#: versions of single kinds, bumped instead when one builder changes (the others keep their folders)
+KIND_VERSIONS = {"marian": 3, "m2m100": 3}
 
 # (Chinese, Kazakh, Vietnamese), written for these tests.
 _ROWS = [
@@ -133,8 +135,9 @@ def _m2m100(corpus: Corpus, spm: Path, folder: Path) -> tuple[Any, Any, Callable
     from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
     from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES
 
-    vocab = folder / "vocab.json"
-    vocab.write_text(json.dumps(_spm_vocab(spm), ensure_ascii=False), encoding="utf-8")
+    # fairseq's id layout, as in the published checkpoints: its positions start after <pad>'s id (1).
+    pieces = [p for p in _spm_pieces(spm) if p not in FAIRSEQ_SPECIALS]
+    vocab = _write_vocab(folder, FAIRSEQ_SPECIALS + pieces)
     # The real checkpoints list the language tokens as special (so decoding drops them); the
     # constructor alone does not.
     codes = FAIRSEQ_LANGUAGE_CODES["m2m100"]
@@ -151,16 +154,21 @@ def _m2m100(corpus: Corpus, spm: Path, folder: Path) -> tuple[Any, Any, Callable
 def _marian(corpus: Corpus, spm: Path, folder: Path) -> tuple[Any, Any, Callable]:
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
-    vocab = folder / "vocab.json"
-    vocab.write_text(json.dumps(_spm_vocab(spm), ensure_ascii=False), encoding="utf-8")
+    # As in OPUS-MT checkpoints (converted from Marian, which has no <pad>): <pad> is the last id, its
+    # embedding row is zeros and never trained (decoding starts from it), and it is never generated.
+    vocab = _write_vocab(folder, [p for p in _spm_pieces(spm) if p != "<pad>"] + ["<pad>"])
     tokenizer = MarianTokenizer(source_spm=str(spm), target_spm=str(spm), vocab=str(vocab))
     config = _seq2seq_config(MarianConfig, tokenizer, decoder_start_token_id=tokenizer.pad_token_id,
+                             forced_eos_token_id=tokenizer.eos_token_id,
                              share_encoder_decoder_embeddings=True)
+    model = MarianMTModel(config)
+    _zero_row(model.get_input_embeddings().weight, tokenizer.pad_token_id)
+    model.generation_config.bad_words_ids = [[tokenizer.pad_token_id]]
 
     def encode(sources: list[str], targets: list[str], tgt_lang: str) -> dict:
         return tokenizer(sources, text_target=targets)
 
-    return tokenizer, MarianMTModel(config), encode
+    return tokenizer, model, encode
 
 
 def _madlad(corpus: Corpus, spm: Path, folder: Path) -> tuple[Any, Any, Callable]:
@@ -236,11 +244,31 @@ TARGETS = {"marian": {"vi"}}
 DEFAULT_STEPS = {"causal": 200}
 
 
-def _spm_vocab(spm: Path) -> dict[str, int]:
+FAIRSEQ_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
+
+
+def _spm_pieces(spm: Path) -> list[str]:
     import sentencepiece
 
     processor = sentencepiece.SentencePieceProcessor(model_file=str(spm))
-    return {processor.id_to_piece(i): i for i in range(processor.get_piece_size())}
+    return [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+
+
+def _write_vocab(folder: Path, pieces: list[str]) -> Path:
+    """``vocab.json`` giving each piece its position in ``pieces`` as its id."""
+    vocab = folder / "vocab.json"
+    vocab.write_text(json.dumps({piece: i for i, piece in enumerate(pieces)}, ensure_ascii=False),
+                     encoding="utf-8")
+    return vocab
+
+
+def _zero_row(weight: Any, row: int) -> None:
+    """Zero one embedding row and keep it zero through training (its gradient is dropped)."""
+    import torch
+
+    with torch.no_grad():
+        weight[row] = 0
+    weight.register_hook(lambda grad: grad.index_fill(0, torch.tensor([row]), 0.0))
 
 
 def _examples(kind: str, corpus: Corpus) -> list[tuple[str, str, str]]:
@@ -326,8 +354,9 @@ def build(kind: str, root: str | os.PathLike, corpus: Corpus | None = None, step
         raise ValueError(f"unknown tiny model kind {kind!r}; choose from {', '.join(BUILDERS)}")
     corpus = [tuple(row) for row in (corpus or default_corpus())]  # type: ignore[misc]
     steps = steps or DEFAULT_STEPS.get(kind, 150)
-    key = json.dumps([BUILDER_VERSION, kind, corpus, steps, seed, transformers.__version__,
-                      torch.__version__], ensure_ascii=False)
+    version = KIND_VERSIONS.get(kind, BUILDER_VERSION)
+    key = json.dumps([version, kind, corpus, steps, seed, transformers.__version__, torch.__version__],
+                     ensure_ascii=False)
     root = Path(root)
     folder = root / f"{kind}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
     if (folder / "config.json").is_file():
