@@ -19,6 +19,7 @@ from bench.metrics.bootstrap import (
     with_confidence_interval,
 )
 from bench.metrics.significance import approximate_randomization, paired_bootstrap, rank_clusters
+from bench.runs import parse_score
 
 
 def synthetic(n: int, seed: int, noise: float) -> tuple[list[str], list[str]]:
@@ -89,7 +90,7 @@ def test_interval_narrows_with_more_data():
 def test_interval_survives_scores_json():
     refs, hyps = synthetic(30, 3, 0.2)
     score = with_confidence_interval(scored("bleu", refs, hyps), load_metric("bleu"), Bootstrap())
-    assert Score.from_json(json.loads(json.dumps(score.to_json()))) == score
+    assert parse_score(json.loads(json.dumps(score.to_json())), "bleu", 30, "scores.json") == score
 
 
 def sacrebleu_p_value(test_type: str, samples: int, base: list[str], system: list[str], refs: list[str]):
