@@ -4,6 +4,9 @@ Hydra cannot parse a bare word, so the command is taken off ``argv`` here and th
 Hydra's own flags such as ``-m``) is handed to the command's Hydra application. Command modules are
 imported only when chosen, so ``--help`` and the commands that do not need torch stay fast.
 
+Hydra's flags (``--cfg job``, ``-m``) may come anywhere after ``python -m bench``; they are checked
+and put first for Hydra (:func:`bench.cli.hydra_argv`).
+
 Hydra reports its own errors (an override of a key that does not exist, override syntax it cannot
 parse) in several lines and exits 1. Setting ``HYDRA_FULL_ERROR`` makes it raise them instead, and they
 are printed here as the same one line with status 2 that every other user mistake gets. A user who sets
@@ -41,9 +44,22 @@ def usage() -> str:
     return USAGE.format(commands=lines)
 
 
+#: Hydra's flags that take a value, which is not the command (``python -m bench --cfg job run ...``)
+VALUE_FLAGS = frozenset({"-c", "--cfg", "-p", "--package", "-cp", "--config-path", "-cn", "--config-name",
+                         "-cd", "--config-dir", "--experimental-rerun"})
+
+
+def command_position(args: list[str]) -> int | None:
+    """Where the command is: the first word that is neither a flag nor a flag's value."""
+    for i, arg in enumerate(args):
+        if not arg.startswith("-") and (i == 0 or args[i - 1] not in VALUE_FLAGS):
+            return i
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    position = next((i for i, arg in enumerate(args) if not arg.startswith("-")), None)
+    position = command_position(args)
     if position is None:
         if any(arg in ("-h", "--help") for arg in args) or not args:
             print(usage(), end="")
@@ -55,8 +71,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: unknown command '{name}'; valid commands: {', '.join(COMMANDS)}",
               file=sys.stderr)
         return 2
+    from bench.cli import hydra_argv
+    from bench.errors import BenchError
     from bench.overrides import check_overrides
 
+    try:
+        args = hydra_argv(name, args)
+    except BenchError as exc:
+        print(f"bench {name}: error: {exc}", file=sys.stderr)
+        return 2
     check_overrides(name, args)
     module = importlib.import_module(f"bench.{name}")
     sys.argv = [f"bench {name}", *args]

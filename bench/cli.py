@@ -89,6 +89,52 @@ def hydra_error_line(exc: CompactHydraException | OmegaConfBaseException) -> str
     return flat(str(exc)) + cause
 
 
+class _FlagError(Exception):
+    """argparse's complaint about Hydra's flags, raised instead of printing usage and exiting."""
+
+
+def hydra_argv(command: str, args: list[str]) -> list[str]:
+    """``args`` (overrides and Hydra's flags, in any order) as Hydra's parser takes them: flags first.
+
+    Hydra parses its flags with argparse, which rejects overrides after a flag (``--cfg job
+    pairs=[zh-kk]``), prints a usage block for a bad flag, and raises a bare ``ValueError`` (a traceback)
+    for flags that exclude each other (``-m ... --cfg job``). Parsing them here first, with Hydra's own
+    parser, lets any order work and turns every refusal into one line naming the flags.
+    """
+    from hydra._internal.utils import get_args_parser  # the parser hydra.main itself uses
+
+    parser = get_args_parser()
+
+    def refuse(message: str) -> None:
+        raise _FlagError(message)
+
+    parser.error = refuse
+    try:
+        parsed = parser.parse_intermixed_args(args)
+    except _FlagError as exc:
+        raise BenchError(f"{exc}; see `python -m bench {command} --help`") from None
+    modes = [flag for flag, chosen in [("-m", parsed.multirun), ("--cfg", parsed.cfg is not None),
+                                       ("--info", parsed.info is not None), ("--run", parsed.run),
+                                       ("--shell-completion", parsed.shell_completion)] if chosen]
+    if modes[:2] == ["-m", "--cfg"]:
+        raise BenchError("-m (a sweep) and --cfg cannot be combined: to see one job's configuration, drop -m "
+                         f"and give each key one value, e.g. python -m bench {command} model=copy --cfg job")
+    if len(modes) > 1:
+        raise BenchError(f"{' and '.join(modes)} cannot be combined; choose one")
+    if parsed.resolve and parsed.cfg is None:
+        raise BenchError(f"--resolve works only with --cfg: python -m bench {command} ... --cfg job "
+                         "--resolve")
+    overrides = iter(parsed.overrides)
+    pending = next(overrides, None)
+    flags = []
+    for arg in args:  # what is not an override, in order: the flags and their values
+        if arg == pending:
+            pending = next(overrides, None)
+        else:
+            flags.append(arg)
+    return [*flags, *parsed.overrides]
+
+
 def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], Any]]:
     """Make ``fn(cfg)`` a Hydra application reading ``configs/<name>.yaml``."""
 

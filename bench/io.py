@@ -3,6 +3,8 @@
 Every file ``bench`` produces is a contract between two stages, so a crash must never leave a
 half-written one behind: writes go to a temporary file in the same folder and are renamed into place
 (``os.replace`` is atomic on POSIX and Windows). Readers raise :class:`BenchError` naming the file.
+A writer killed with ``kill -9`` leaves its temporary file behind; the next write to that folder
+removes it (:func:`sweep_stale_temp`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 import logging
 import os
 import re
+import shutil
+import socket
 import sqlite3
 import tempfile
 import time
@@ -31,18 +35,77 @@ def _umask() -> int:
 
 
 _FILE_MODE = 0o666 & ~_umask()
+#: this machine, in temporary names: a process id means something only on the machine that made it
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+#: bench's temporary files and folders, ``.<name>.<pid>-<host>.<random>.tmp`` (see :func:`temp_prefix`)
+_TEMP = re.compile(r"\..+\.(?P<pid>[0-9]+)-(?P<host>[0-9a-f]{8})\.[a-z0-9_]+\.tmp")
+#: a temporary file this old is stale whoever made it: no write of bench's takes an hour
+STALE_TEMP_S = 3600.0
+_swept: set[Path] = set()
+
+
+def temp_prefix(name: str) -> str:
+    """How a temporary name for ``name`` starts (``mkstemp(prefix=..., suffix=".tmp")``): it names its
+    owner, so that the next command can tell a writer that was killed from one still at work."""
+    return f".{name}.{os.getpid()}-{_HOST}."
+
+
+def sweep_stale_temp(folder: str | os.PathLike) -> list[Path]:
+    """Remove what killed bench processes left in ``folder``; return what was removed.
+
+    Only names of bench's own pattern are touched, and only when the process that made them is gone
+    (on this machine) or they are older than :data:`STALE_TEMP_S` (from any machine sharing the
+    folder). Anything else, a live writer's file included, is never touched. Errors are ignored:
+    sweeping must not make a write fail.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _TEMP.fullmatch(entry.name)
+        try:
+            if not match or entry.is_symlink():
+                continue
+            dead = match["host"] == _HOST and not _alive(int(match["pid"]))
+            if not dead and now - entry.stat(follow_symlinks=False).st_mtime < STALE_TEMP_S:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, and is someone else's
+        pass
+    return True
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the new one, never a mix.
 
     ``mkstemp`` creates files readable by the owner only; they get the usual mode (0666 less the
-    umask) so exported datasets and leaderboards can be shared like any other file.
+    umask) so exported datasets and leaderboards can be shared like any other file. The first write
+    of a process to a folder sweeps it of stale temporary files.
     """
     path = Path(path)
+    if path.parent not in _swept:
+        _swept.add(path.parent)
+        sweep_stale_temp(path.parent)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise BenchError(f"{path}: cannot write ({exc.strerror}); make its folder writable or choose "
                          "another place") from None

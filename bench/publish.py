@@ -6,11 +6,16 @@ upload sends. An upload checks everything that can fail fast (offline mode, miss
 Hub, rejected token) before building anything, and answers within seconds with one line instead of
 the libraries' retries. The token is handed to ``HfApi`` and nowhere else: never printed, logged or
 written.
+
+A local export never leaves ``export_dir`` empty or half-written: the new export is built in a sibling
+folder and swapped in only when complete, and everything that can be refused (a file, a symbolic link,
+a folder holding other files, read-only places) is refused before anything is touched.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -21,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from bench.cli import command
 from bench.errors import BenchError
-from bench.io import atomic_write_text, read_text
+from bench.io import atomic_write_text, inside, read_text, sweep_stale_temp, temp_prefix
 from bench.refset import card
 from bench.refset.hub import REPO_ID, SPLIT, hub_failure, hub_unreachable, write_pair
 from bench.refset.store import LocalReferences
@@ -73,7 +78,7 @@ def export(refs: LocalReferences, folder: Path, options: card.CardOptions) -> di
         pairs.append(card.PairData(pair, segments, write_pair(segments, pair, folder)))
     if not pairs:
         raise BenchError(f"{refs.path}: the manifest lists no pairs; nothing to publish")
-    report = refs.path / card.REPORT_FILE
+    report = inside(refs.path, card.REPORT_FILE)  # a link out would publish whatever it points to
     build = card.BuildRecord(refs.manifest().record, read_text(report) if report.is_file() else None)
     atomic_write_text(folder / CARD, card.render(options, pairs, build))
     if build.report is not None:
@@ -84,41 +89,90 @@ def export(refs: LocalReferences, folder: Path, options: card.CardOptions) -> di
 
 
 def check_replaceable(target: Path) -> None:
+    """Refuse, before anything is written, every ``export_dir`` an export cannot safely replace."""
+    if target.is_symlink():
+        raise BenchError(f"export_dir={target} is a symbolic link; name the folder itself "
+                         "(bench does not replace a link, nor write where it points)")
+    parent = next(p for p in target.absolute().parents if p.exists())
+    if not parent.is_dir():
+        raise BenchError(f"export_dir={target}: {parent} is a file, not a folder; choose another place")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise BenchError(f"export_dir={target}: {parent} is not writable; make it writable or choose "
+                         "another place")
     if not target.exists():
         return
     if not target.is_dir():
-        raise BenchError(f"{target} is a file; export_dir must be a folder")
-    held = (p.relative_to(target).as_posix() for p in target.rglob("*") if not p.is_dir())
-    foreign = sorted(name for name in held if not EXPORT_FILE.match(name))
+        raise BenchError(f"export_dir={target} is a file; export_dir must be a folder")
+    foreign = foreign_entries(target)
     if foreign:
         raise BenchError(
-            f"{target} holds {foreign[0]}, which is not part of a dataset export; "
+            f"export_dir={target} holds {foreign[0]}, which is not part of a dataset export; "
             "choose a new or empty folder for export_dir"
         )
+    folders = [target, *(p for p in target.rglob("*") if p.is_dir() and not p.is_symlink())]
+    locked = [p for p in folders if not os.access(p, os.W_OK | os.X_OK)]
+    if locked:
+        raise BenchError(f"export_dir={target}: {locked[0]} is read-only, so the previous export cannot "
+                         "be replaced; make it writable or choose another folder")
+
+
+def foreign_entries(target: Path) -> list[str]:
+    """What in ``target`` an export never writes: other files, and symbolic links of any name."""
+    found = []
+    for path in sorted(target.rglob("*")):  # rglob does not descend into linked folders
+        name = path.relative_to(target).as_posix()
+        if path.is_symlink():
+            found.append(f"{name} (a symbolic link)")
+        elif not path.is_dir() and not EXPORT_FILE.match(name):
+            found.append(name)
+    return found
 
 
 def export_to(refs: LocalReferences, target: Path, options: card.CardOptions) -> dict[str, int]:
-    """Export into a fresh sibling folder, then swap it in: ``target`` never holds a mix of two exports."""
+    """Export into a fresh sibling folder, then swap it in: ``target`` never holds a mix of two exports,
+    and holds the previous one whenever the new one fails."""
     check_replaceable(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale_temp(target.parent)  # staging folders of a publish that was killed
+        staged = Path(tempfile.mkdtemp(prefix=temp_prefix(target.name), suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise BenchError(f"export_dir={target}: cannot write in {target.parent} ({exc.strerror}); "
+                         "choose another place") from None
     try:
         staged.chmod(0o755)
         rows = export(refs, staged, options)
-        if target.exists():  # two renames: folders cannot be swapped atomically
-            retired = staged.with_name(staged.name + ".old")
-            target.rename(retired)
-            try:
-                staged.rename(target)
-            except OSError:
-                retired.rename(target)  # put the previous export back
-                raise
-            shutil.rmtree(retired)
-        else:
-            staged.rename(target)
+        swap_in(staged, target)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
     return rows
+
+
+def swap_in(staged: Path, target: Path) -> None:
+    """Rename ``staged`` to ``target``, moving a previous export aside first and removing it after.
+
+    Folders cannot be swapped atomically, so there are two renames; if the second fails the previous
+    export is put back. Its removal comes last, once the new export is in place.
+    """
+    try:
+        if not target.exists():
+            staged.rename(target)
+            return
+        retired = staged.with_name(staged.name.removesuffix(".tmp") + "_old.tmp")
+        target.rename(retired)
+        try:
+            staged.rename(target)
+        except OSError:
+            retired.rename(target)
+            raise
+    except OSError as exc:
+        raise BenchError(f"export_dir={target}: cannot move the new export into place ({exc.strerror}); "
+                         "export_dir is as it was; make it writable or choose another folder") from None
+    try:
+        shutil.rmtree(retired)
+    except OSError as exc:
+        log.warning("exported to %s, but the previous export could not be removed from %s (%s); "
+                    "remove it by hand", target, retired, exc.strerror)
 
 
 def connect() -> HfApi:

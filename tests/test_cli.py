@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+import yaml
+
 from tests.helpers import ROOT, bench
 
 
@@ -41,3 +44,28 @@ def test_help_does_not_import_torch():
                          capture_output=True, text=True, check=True)
     imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if "|" in line}
     assert "torch" not in imported and "hydra" not in imported
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["-m", "run", "model=copy,reference", "--cfg", "job"], "-m (a sweep) and --cfg cannot be combined"),
+    (["run", "model=copy", "--cfg", "job", "--info"], "--cfg and --info cannot be combined"),
+    (["run", "model=copy", "--resolve"], "--resolve works only with --cfg"),
+    (["run", "model=copy", "--cfg", "bogus"], "argument --cfg/-c: invalid choice: 'bogus'"),
+    (["run", "model=copy", "--cfg"], "argument --cfg/-c: expected one argument"),
+])
+def test_hydra_flags_that_cannot_work_are_one_line(args: list[str], needle: str):
+    result = bench(*args)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("bench run: error: ") and needle in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "model=copy", "--cfg", "job", "pairs=[zh-kk]"],  # an override after a flag
+    ["--cfg", "job", "run", "model=copy", "pairs=[zh-kk]"],  # a flag before the command
+])
+def test_cfg_job_prints_the_configuration_wherever_it_is(args: list[str]):
+    result = bench(*args)
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load(result.stdout)
+    assert config["pairs"] == ["zh-kk"] and config["model"]["name"] == "copy"

@@ -19,7 +19,7 @@ import yaml
 from bench.errors import BenchError
 from bench.refset import card, hub
 from bench.refset.store import MANIFEST, LocalReferences, Segment, canonical_sha256
-from tests.helpers import ROOT, bench, closed_port_url, write_reference_set
+from tests.helpers import ROOT, bench, closed_port_url, stored_scores, write_reference_set
 
 REAL = ROOT / "references"
 REPO_ID = "acme/zh-news-mt"
@@ -254,7 +254,7 @@ def test_run_on_the_export_records_the_same_test_set_as_on_the_local_folder(refs
         assert out.returncode == 0, out.stderr
         [run] = (results / "runs" / "reference").iterdir()
         info = json.loads((run / "run.json").read_text())
-        recorded[name] = (info["testset"]["pairs"], json.loads((run / "scores.json").read_text()))
+        recorded[name] = (info["testset"]["pairs"], stored_scores(run))
     assert recorded["hub"][0] == recorded["local"][0]
     assert {p: s["chrf"]["score"] for p, s in recorded["hub"][1].items()} == \
         {p: s["chrf"]["score"] for p, s in recorded["local"][1].items()}

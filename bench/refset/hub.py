@@ -7,8 +7,13 @@ as is; the other :class:`Segment` fields are plain columns. Converting a segment
 is lossless, so a set loaded from the Hub hashes exactly like the local file it was exported from,
 and the leaderboard sees runs on either as runs on the same test set.
 
-``datasets`` is imported inside functions: ``python -m bench run`` with the default local test set
-never pays for it.
+A downloaded dataset is someone else's files, and its config names become file names. So
+:class:`HubReferences` reads only the layout ``publish`` writes: the card's ``configs`` must list valid
+pairs, each with its one parquet file; the files must stay inside the dataset folder; every row is
+checked field by field. Anything else is one line naming the file, never a traceback.
+
+``datasets`` and ``pyarrow`` are imported inside functions: ``python -m bench run`` with the default
+local test set never pays for them.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
+
 from bench.errors import BenchError
+from bench.io import inside, read_text
 from bench.pair import Pair
 from bench.refset.store import Segment, canonical_sha256
 
@@ -30,6 +38,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SPLIT = "test"
+CARD = "README.md"
+#: the YAML block at the top of a dataset card
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 # Columns after ``translation``, in Segment field order; src/ref/src_lang/tgt_lang live in translation.
 PLAIN_COLUMNS = ("kind", "date", "source", "bead")
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -66,13 +77,58 @@ def to_record(segment: Segment) -> dict:
     }
 
 
-def to_segment(record: dict, pair: str) -> Segment:
+def to_segment(record: dict, pair: str, where: str = "record") -> Segment:
+    """The segment of a record, checked field by field (records come from other people's files)."""
     src, tgt = Pair(pair).langs
-    text = record["translation"]
-    return Segment(
-        id=record["id"], doc_id=record["doc_id"], seg=record["seg"], src_lang=src, tgt_lang=tgt,
-        src=text[src], ref=text[tgt], **{name: record[name] for name in PLAIN_COLUMNS},
-    )
+    text = record.get("translation")
+    if not isinstance(text, dict) or src not in text or tgt not in text:
+        raise BenchError(f"{where}: no translation column with {src} and {tgt}; {REFETCH}")
+    row = {name: record[name] for name in ("id", "doc_id", "seg", *PLAIN_COLUMNS) if name in record}
+    return Segment.from_row({**row, "src_lang": src, "tgt_lang": tgt, "src": text[src], "ref": text[tgt]},
+                            where)
+
+
+REFETCH = "download the dataset again, or re-export it with `python -m bench publish ... export_dir=DIR`"
+
+
+def card_pairs(folder: Path) -> list[Pair]:
+    """The pairs a dataset card lists, refused unless each is a valid pair stored where ``publish``
+    stores it (so no config name or data path from the card can point anywhere else)."""
+    file = inside(folder, CARD)
+    if not file.is_file():
+        raise BenchError(f"{file}: no dataset card; {REFETCH}")
+    match = FRONT_MATTER.match(read_text(file))
+    try:
+        meta = yaml.safe_load(match.group(1)) if match else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 2}" if mark else ""
+        raise BenchError(f"{file}: the card's metadata is not valid YAML{at}; {REFETCH}") from None
+    configs = meta.get("configs") if isinstance(meta, dict) else None
+    if not isinstance(configs, list) or not configs:
+        raise BenchError(f"{file}: the card lists no configs (one per language pair); {REFETCH}")
+    pairs = []
+    for config in configs:
+        name = config.get("config_name") if isinstance(config, dict) else None
+        pair = Pair(name, f"{file}: config_name")
+        if config.get("data_files") != [{"split": SPLIT, "path": data_file(pair)}]:
+            raise BenchError(f"{file}: config {pair} must have one {SPLIT} split at {data_file(pair)}; "
+                             f"{REFETCH}")
+        pairs.append(pair)
+    return sorted(pairs)
+
+
+def read_records(file: Path) -> list[dict]:
+    """The rows of one parquet file, or one line saying it is not one."""
+    import pyarrow.parquet as pq
+
+    if not file.is_file():
+        raise BenchError(f"{file}: listed in the dataset card but missing; {REFETCH}")
+    try:
+        return pq.read_table(file).to_pylist()
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BenchError(f"{file}: not a readable parquet file ({reason}); {REFETCH}") from None
 
 
 @contextlib.contextmanager
@@ -108,7 +164,7 @@ def write_pair(segments: list[Segment], pair: str, folder: Path) -> DatasetInfo:
     from datasets import DatasetInfo, SplitDict, SplitInfo
 
     dataset = to_dataset(segments, pair)
-    path = folder / data_file(pair)
+    path = inside(folder, data_file(Pair(pair)))
     path.parent.mkdir(parents=True, exist_ok=True)
     with quiet_progress():
         dataset.to_parquet(str(path))
@@ -149,10 +205,12 @@ def hub_failure(exc: OSError) -> str:
 class HubReferences:
     """A published reference set: a Hub dataset ``ORG/NAME`` (at ``revision``) or a local export folder.
 
-    The repository is fetched whole (a few small files) with ``snapshot_download`` and then read with
-    ``datasets.load_dataset`` from that folder, so the Hub, the Hub cache and an export folder all go
-    through one code path, and the offline case is decided up front (cache or one clear error) instead
-    of after the libraries' retries.
+    The repository is fetched whole (a few small files) with ``snapshot_download`` and then read from
+    that folder, so the Hub, the Hub cache and an export folder all go through one code path, and the
+    offline case is decided up front (cache or one clear error) instead of after the libraries'
+    retries. The parquet files are read with ``pyarrow`` directly, not ``datasets.load_dataset``: what
+    is read is exactly the file :func:`card_pairs` checked, with no data path from the card and no
+    stale copy from the ``datasets`` cache.
     """
 
     def __init__(self, repo_id: str, revision: str | None = None) -> None:
@@ -214,10 +272,8 @@ class HubReferences:
         log.info("reference set %s: %s", self.name, path)
         return Path(path)
 
-    def pairs(self) -> list[str]:
-        from datasets import get_dataset_config_names
-
-        return sorted(get_dataset_config_names(str(self.folder())))
+    def pairs(self) -> list[Pair]:
+        return card_pairs(self.folder())
 
     def load(self, pair: str) -> list[Segment]:
         if pair not in self._segments:
@@ -225,14 +281,11 @@ class HubReferences:
         return self._segments[pair]
 
     def _read(self, pair: str) -> list[Segment]:
-        from datasets import load_dataset
-
         known = self.pairs()
         if pair not in known:
             raise BenchError(f"{self.name}: no pair '{pair}'; available: {', '.join(known)}")
-        with quiet_progress():
-            dataset = load_dataset(str(self.folder()), pair, split=SPLIT)
-        return [to_segment(record, pair) for record in dataset]
+        file = inside(self.folder(), data_file(Pair(pair)))
+        return [to_segment(record, pair, f"{file} row {i}") for i, record in enumerate(read_records(file))]
 
     def sha256(self, pair: str) -> str:
         """Hash of the rows in the builder's JSONL form: equal to the local file's when the data is."""
