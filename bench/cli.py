@@ -23,7 +23,8 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from bench.errors import BenchError
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+#: inside the package, so an installed wheel has them too (in a checkout, links to the top-level folders)
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 log = logging.getLogger("bench")
 

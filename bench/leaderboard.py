@@ -12,6 +12,7 @@ import functools
 import logging
 from pathlib import Path
 
+from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig
 
 from bench.board import html, markdown, tidy
@@ -21,7 +22,7 @@ from bench.errors import BenchError
 from bench.io import atomic_write_text
 from bench.metrics import load_metric
 from bench.metrics.significance import METHODS, rank_clusters
-from bench.refset.store import LocalReferences
+from bench.refset.store import TestSet
 from bench.runs import discover_runs, runs_root
 
 log = logging.getLogger("bench.leaderboard")
@@ -47,7 +48,7 @@ def build(cfg: DictConfig) -> tuple[Board, dict[Path, str]]:
     if not runs:
         raise BenchError(f"no complete runs under {runs_root(cfg.results_dir)}; "
                          "run `python -m bench run model=copy` first")
-    references = LocalReferences(cfg.references)
+    references: TestSet = instantiate(cfg.dataset)  # the current test set: only runs on it are ranked
     current = {pair: references.sha256(pair) for pair in references.pairs()}
     chosen = policy(cfg)
     rank = functools.partial(rank_clusters, alpha=chosen.significance.alpha,

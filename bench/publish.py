@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from bench.cli import command
@@ -227,7 +228,10 @@ def describe(rows: dict[str, int]) -> str:
 @command("publish")
 def main(cfg: DictConfig) -> None:
     options = card_options(cfg)
-    refs = LocalReferences(cfg.references)
+    refs = instantiate(cfg.dataset)
+    if not isinstance(refs, LocalReferences):
+        raise BenchError("publish exports a local reference set (dataset=local, dataset.path=DIR), "
+                         "not one read from the Hub")
     target = cfg.export_dir or (cfg.dry_run_dir if cfg.dry_run else None)
     if target is not None:
         rows = export_to(refs, Path(target), options)

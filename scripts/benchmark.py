@@ -72,7 +72,7 @@ def startup_cases(work: Path, repeat: int) -> list[dict]:
     rows = []
     for label, args in [("--help", ["--help"]),
                         ("build", ["build", f"out_dir={work / 'built'}"]),
-                        ("leaderboard", ["leaderboard", f"results_dir={results}", f"references={refs}"])]:
+                        ("leaderboard", ["leaderboard", f"results_dir={results}", f"dataset.path={refs}"])]:
         seconds = timed(bench_cmd(*args), repeat)
         rows.append({"case": f"start-up: {label} vs `python -c 'import hydra'`",
                      "baseline_s": baseline, "bench_s": seconds, "ratio": seconds / baseline,

@@ -184,7 +184,7 @@ def test_truncated_run_json_is_skipped_by_leaderboard_and_score(world: World):
     shutil.copytree(good, broken)
     text = (broken / "run.json").read_text()
     (broken / "run.json").write_text(text[: len(text) // 2])
-    board = bench("leaderboard", f"results_dir={world.results}", f"references={world.refs}")
+    board = bench("leaderboard", f"results_dir={world.results}", f"dataset.path={world.refs}")
     assert board.returncode == 0, board.stderr
     assert "Traceback" not in board.stderr and "run.json" in board.stderr
     scored = bench("score", f"results_dir={world.results}", f"dataset.path={world.refs}", "metric=[bleu]")
@@ -211,7 +211,7 @@ def test_runs_from_an_older_test_set_are_not_scored_or_ranked(world: World):
     assert out.returncode == 0, out.stderr
     assert "skipped" in out.stdout + out.stderr
     assert "ter" not in stored_scores(run)["zh-kk"]
-    board = bench("leaderboard", f"results_dir={world.results}", f"references={world.refs}")
+    board = bench("leaderboard", f"results_dir={world.results}", f"dataset.path={world.refs}")
     assert board.returncode == 0, board.stderr
     assert "older" in (world.results / "leaderboard.md").read_text().lower()
 

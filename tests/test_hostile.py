@@ -295,7 +295,7 @@ def shared_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
 def test_leaderboard_skips_each_damaged_run_and_ranks_the_rest(shared_results):
     home, _ = shared_results
     before = snapshot(home / "mine")
-    out = bench("leaderboard", f"results_dir={home / 'results'}", f"references={home / 'references'}")
+    out = bench("leaderboard", f"results_dir={home / 'results'}", f"dataset.path={home / 'references'}")
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
     md = (home / "results" / "leaderboard.md").read_text()
@@ -350,7 +350,7 @@ def test_edited_numbers_are_never_published(shared_results, tmp_path: Path, case
           lambda d: d["system"].__setitem__("name", "tampered"))
     damage, needle = TAMPERED[case]
     damage(results / "runs" / "tampered" / good.name)
-    out = bench("leaderboard", f"results_dir={results}", f"references={home / 'references'}")
+    out = bench("leaderboard", f"results_dir={results}", f"dataset.path={home / 'references'}")
     assert out.returncode == 0, out.stderr
     md = (results / "leaderboard.md").read_text()
     assert needle in md

@@ -97,7 +97,7 @@ def previous(refs: Path, tmp_path: Path) -> Path:
 
 def refused_export(tmp_path: Path, refs: Path, target: Path, *needles: str) -> str:
     before = snapshot(tmp_path)
-    result = publish(f"references={refs}", f"export_dir={target}", cwd=tmp_path)
+    result = publish(f"dataset.path={refs}", f"export_dir={target}", cwd=tmp_path)
     line = one_line(result, "publish", *needles)
     assert snapshot(tmp_path) == before  # the target included: nothing at all changed
     return line
@@ -302,7 +302,7 @@ def hostile_board(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpr
     record["versions"]["sacrebleu"] = "<img src=x onerror=alert(1)> [click](http://evil.example)"
     atomic_write_json(run / "run.json", record)
     (results / f".leaderboard.md.{dead_pid()}-{HOST}.k1lled00.tmp").write_text("half a leaderboard")
-    out = bench("leaderboard", f"results_dir={results}", f"references={refs}", cwd=root)
+    out = bench("leaderboard", f"results_dir={results}", f"dataset.path={refs}", cwd=root)
     return results, out
 
 

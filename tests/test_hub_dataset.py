@@ -105,7 +105,7 @@ def publish(*overrides: str, env: dict[str, str] | None = None, cwd: Path = ROOT
 
 
 def export(refs: Path, out: Path, *overrides: str) -> Path:
-    result = publish(f"references={refs}", f"export_dir={out}", *overrides)
+    result = publish(f"dataset.path={refs}", f"export_dir={out}", *overrides)
     assert result.returncode == 0, result.stderr
     return out
 

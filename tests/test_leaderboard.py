@@ -139,7 +139,7 @@ def scenario(tmp_path: Path) -> Scenario:
 
 
 def leaderboard(s: Scenario, *overrides: str) -> subprocess.CompletedProcess:
-    return bench("leaderboard", f"results_dir={s.results}", f"references={s.references}", *overrides)
+    return bench("leaderboard", f"results_dir={s.results}", f"dataset.path={s.references}", *overrides)
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +251,7 @@ def test_no_runs_is_one_line_and_writes_nothing(tmp_path: Path):
     refs = tmp_path / "references"
     write_references(refs, ROWS)
     results = tmp_path / "results"
-    out = bench("leaderboard", f"results_dir={results}", f"references={refs}")
+    out = bench("leaderboard", f"results_dir={results}", f"dataset.path={refs}")
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0
     assert "no complete runs under" in out.stderr and "python -m bench run model=copy" in out.stderr
@@ -288,7 +288,7 @@ def test_two_configurations_under_one_name_are_noted(tmp_path: Path):
 def test_does_not_import_torch(built):
     s, _, _ = built
     out = subprocess.run([sys.executable, "-X", "importtime", "-m", "bench", "leaderboard",
-                          f"results_dir={s.results}", f"references={s.references}"],
+                          f"results_dir={s.results}", f"dataset.path={s.references}"],
                          cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if "|" in line}

@@ -61,14 +61,14 @@ def test_export_refuses_a_folder_holding_other_files(refs: Path, tmp_path: Path)
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    result = publish(f"references={refs}", f"export_dir={out}")
+    result = publish(f"dataset.path={refs}", f"export_dir={out}")
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "notes.txt" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
 def test_dry_run_writes_the_repository_under_dist(refs: Path, tmp_path: Path):
-    result = publish(f"references={refs}", "dry_run=true", cwd=tmp_path)
+    result = publish(f"dataset.path={refs}", "dry_run=true", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "dist" / "hub" / REPO_ID
     assert (folder / "README.md").is_file() and (folder / "zh-kk" / "test-00000-of-00001.parquet").is_file()
@@ -93,7 +93,7 @@ def test_license_override_drops_the_custom_terms(refs: Path, tmp_path: Path):
     ([f"repo_id={REPO_ID}", "license_name=null"], "license_name"),
 ])
 def test_bad_settings_are_one_line(overrides: list[str], expected: str, refs: Path, tmp_path: Path):
-    args = [*overrides, f"references={refs}", f"export_dir={tmp_path / 'x'}"]
+    args = [*overrides, f"dataset.path={refs}", f"export_dir={tmp_path / 'x'}"]
     result = subprocess.run([sys.executable, "-m", "bench", "publish", *args], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
@@ -101,7 +101,7 @@ def test_bad_settings_are_one_line(overrides: list[str], expected: str, refs: Pa
 
 
 def test_publish_does_not_import_torch(refs: Path, tmp_path: Path):
-    args = [f"repo_id={REPO_ID}", f"references={refs}", f"export_dir={tmp_path / 'repo'}"]
+    args = [f"repo_id={REPO_ID}", f"dataset.path={refs}", f"export_dir={tmp_path / 'repo'}"]
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "bench", "publish", *args], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -129,7 +129,7 @@ def test_upload_without_the_hub_fails_in_one_line_within_seconds(case: str, refs
     }[case]
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "publish", f"repo_id={REPO_ID}", f"references={refs}"],
+        [sys.executable, "-m", "bench", "publish", f"repo_id={REPO_ID}", f"dataset.path={refs}"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )
     assert time.monotonic() - started < 15
@@ -209,7 +209,7 @@ def test_upload_sends_the_export_to_a_dataset_repository(private: bool, refs: Pa
                                                          capfd: pytest.CaptureFixture):
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     monkeypatch.chdir(tmp_path)
-    publish_in_process(monkeypatch, f"references={refs}", f"private={str(private).lower()}")
+    publish_in_process(monkeypatch, f"dataset.path={refs}", f"private={str(private).lower()}")
     out, err = capfd.readouterr()
 
     names = [name for name, _ in recorded]
@@ -250,7 +250,7 @@ def test_a_rejected_token_is_one_line_without_the_token(refs: Path, hub_endpoint
     monkeypatch.setattr(HfApi, "whoami", whoami)
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     with pytest.raises(SystemExit) as exit_:
-        publish_in_process(monkeypatch, f"references={refs}")
+        publish_in_process(monkeypatch, f"dataset.path={refs}")
     out, err = capfd.readouterr()
     assert exit_.value.code == 2
     assert err.strip().splitlines() == [err.strip()] and "HTTP 401" in err

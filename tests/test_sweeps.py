@@ -29,7 +29,7 @@ def test_four_parallel_jobs_lose_nothing_and_all_reach_the_leaderboard(tiny_mode
     assert all(len(o) == len(ROWS) for o in outputs)
     assert outputs.count(outputs[0]) == 4  # same model, same fingerprint: shared cache, same output
 
-    board = bench("leaderboard", f"results_dir={results}", f"references={refs}")
+    board = bench("leaderboard", f"results_dir={results}", f"dataset.path={refs}")
     assert board.returncode == 0, board.stderr
     table = (results / "leaderboard.md").read_text()
     assert all(f"| {name} |" in table for name in names)

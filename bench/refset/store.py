@@ -126,11 +126,22 @@ class TestSet(Protocol):
     def sha256(self, pair: str) -> str: ...
 
 
-class LocalReferences:
-    """``references/`` as written by ``python -m bench build``."""
+#: the seed reference set shipped inside the package (in a checkout, a link to ``references/``)
+PACKAGED = Path(__file__).resolve().parent.parent / "references"
 
-    def __init__(self, path: str | Path = "references") -> None:
-        self.path = Path(path)
+
+def default_references() -> Path:
+    """``./references`` when the working directory has a built set, else the set bench ships with,
+    so an installed ``bench`` runs from any folder."""
+    here = Path("references")
+    return here if (here / MANIFEST).is_file() else PACKAGED
+
+
+class LocalReferences:
+    """``references/`` as written by ``python -m bench build``; ``path=None`` is :func:`default_references`."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_references()
         self.name = f"local:{self.path}"
 
     def manifest(self) -> Manifest:
