@@ -138,19 +138,15 @@ class _HTTPSConnection(_Watched, http.client.HTTPSConnection):
     pass
 
 
-class _HTTPHandler(urllib.request.HTTPHandler):
+class _WatchedHandler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+    """Opens both schemes through watched connections (and so replaces both default handlers)."""
+
     def __init__(self, watchdog: _Watchdog) -> None:
         super().__init__()
         self.watchdog = watchdog
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(_HTTPConnection, req, watchdog=self.watchdog)
-
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, watchdog: _Watchdog) -> None:
-        super().__init__()
-        self.watchdog = watchdog
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(_HTTPSConnection, req, watchdog=self.watchdog)
@@ -191,8 +187,7 @@ def exchange(request: urllib.request.Request, timeout: float, max_bytes: int) ->
     """
     url = request.full_url
     with _Watchdog(timeout) as watchdog:
-        opener = urllib.request.build_opener(_HTTPHandler(watchdog), _HTTPSHandler(watchdog),
-                                             _SameOriginRedirects())
+        opener = urllib.request.build_opener(_WatchedHandler(watchdog), _SameOriginRedirects())
         try:
             try:
                 response = opener.open(request, timeout=timeout)
