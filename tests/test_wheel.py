@@ -46,10 +46,11 @@ def test_the_wheel_carries_configs_and_references(installed: Path):
 def test_installed_bench_runs_the_main_job_from_an_empty_folder(installed: Path, tmp_path: Path):
     env = {**os.environ, **TEST_ENV}
     env.pop("PYTHONPATH", None)
-    where = subprocess.run([str(installed / "venv" / "bin" / "python"), "-c", "import bench; print(bench.__file__)"],
+    bin_dir = installed / "venv" / "bin"
+    where = subprocess.run([str(bin_dir / "python"), "-c", "import bench; print(bench.__file__)"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     assert where.stdout.startswith(str(installed / "venv"))
-    out = subprocess.run([str(installed / "venv" / "bin" / "bench"), "run", "model=copy", "metric=[bleu,chrf]"],
+    out = subprocess.run([str(bin_dir / "bench"), "run", "model=copy", "metric=[bleu,chrf]"],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     [run] = (tmp_path / "results" / "runs" / "copy").iterdir()
