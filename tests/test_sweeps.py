@@ -35,6 +35,26 @@ def test_four_parallel_jobs_lose_nothing_and_all_reach_the_leaderboard(tiny_mode
     assert all(f"| {name} |" in table for name in names)
 
 
+def test_a_submitit_sweep_lands_in_one_results_folder_and_one_leaderboard(tmp_path: Path):
+    """``hydra/launcher=submitit_local`` runs each job as its own process through submitit, the machinery
+    behind ``hydra/launcher=slurm``: the jobs share the results folder, and one leaderboard ranks both."""
+    refs, results = tmp_path / "references", tmp_path / "results"
+    write_references(refs, {"zh-kk": ROWS[:5]})
+    out = bench("-m", "run", "model=copy", "model.name=copy-a,copy-b", "hydra/launcher=submitit_local",
+                f"dataset.path={refs}", f"results_dir={results}", "metric=[bleu,chrf]")
+    assert out.returncode == 0, out.stderr
+    jobs = sorted((results / "runs" / ".submitit").glob("*/*_0_log.err"))
+    assert len(jobs) == 2  # two submitit jobs, each with its own log
+    for name in ("copy-a", "copy-b"):
+        [run] = list((results / "runs" / name).iterdir())
+        assert json.loads((run / "run.json").read_text())["status"] == "complete"
+        assert set(stored_scores(run)["zh-kk"]) == {"bleu", "chrf"}
+    board = bench("leaderboard", f"results_dir={results}", f"dataset.path={refs}")
+    assert board.returncode == 0, board.stderr
+    table = (results / "leaderboard.md").read_text()
+    assert "| copy-a |" in table and "| copy-b |" in table
+
+
 def test_the_official_sweep_composes_every_job():
     """``+experiment=leaderboard`` pins models x pairs x metrics; every job composes and instantiates."""
     from hydra import compose, initialize_config_dir
