@@ -238,7 +238,8 @@ def main(cfg: DictConfig) -> None:
         print(f"wrote {target}: {describe(rows)}; nothing uploaded")
         return
     api = connect()
-    with tempfile.TemporaryDirectory(prefix="bench-publish-") as folder:
+    sweep_stale_temp(tempfile.gettempdir())  # the upload folders of a publish that was killed
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("bench-publish"), suffix=".tmp") as folder:
         rows = export(refs, Path(folder), options)
         url, oid = upload(api, Path(folder), options.repo_id, bool(cfg.private), rows)
     print(f"published {describe(rows)} to {url}")
