@@ -51,7 +51,7 @@ def checkpoint_digest(path: Path) -> str:
     return _DIGESTS[key]
 
 
-def _hub_cached(repo_id: str) -> Path | None:
+def hub_snapshot(repo_id: str) -> Path | None:
     """The local snapshot folder of a Hub repository, or None; never touches the network."""
     from huggingface_hub import snapshot_download
 
@@ -171,7 +171,7 @@ class Comet(AdditiveMetric):
                 raise BenchError(f"metric.{self.name}.checkpoint={self.checkpoint}: no such file; "
                                  "point it at a COMET checkpoint (.../checkpoints/model.ckpt)")
         else:
-            snapshot = _hub_cached(self.model)
+            snapshot = hub_snapshot(self.model)
             path = snapshot / "checkpoints" / "model.ckpt" if snapshot else None
             if path is None or not path.is_file():
                 raise BenchError(
