@@ -10,8 +10,9 @@ keeps what it finished.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bench.errors import BenchError
@@ -24,6 +25,15 @@ from bench.runs import RUN_JSON, PairRecord, PairScores, Run, RunScores
 
 log = logging.getLogger(__name__)
 
+#: appended to the signature of every score the Scorer computes (and to its cache key): the lines were
+#: NFC-normalised first, so scores from before (raw lines) and after never share a signature or a cache row
+NFC = "|nfc:yes"
+
+
+def nfc(lines: list[str]) -> list[str]:
+    """Unicode NFC: ``hoà`` typed as ``a`` + a combining grave and as one code point must score the
+    same, or a system is rewarded or punished for its keyboard rather than its translation."""
+    return [unicodedata.normalize("NFC", line) for line in lines]
 
 
 @dataclass
@@ -55,14 +65,20 @@ class Scorer:
 
     def score_pair(self, metric: Metric, sources: list[str], hypotheses: list[str],
                    references: list[str], *, src_lang: str, tgt_lang: str) -> tuple[Score, bool]:
-        """One metric on one pair, with its interval; also says whether the cache answered."""
+        """One metric on one pair, with its interval; also says whether the cache answered.
+
+        The one place every metric's inputs pass: sources, hypotheses and references are NFC-normalised
+        here, and the signature says so (:data:`NFC`)."""
         check_lengths(sources, hypotheses, references, f"{metric.name} on {src_lang}-{tgt_lang}")
-        signature = metric.expected_signature(src_lang, tgt_lang) if self.cache else None
+        sources, hypotheses, references = nfc(sources), nfc(hypotheses), nfc(references)
+        expected = metric.expected_signature(src_lang, tgt_lang) if self.cache else None
+        signature = expected + NFC if expected else None
         contents = contents_key(sources, hypotheses, references) if signature else ""
         score = self.cache.get(signature, contents, rows=len(sources)) if signature else None
         hit = score is not None
         if score is None:
             score = metric.score(sources, hypotheses, references, src_lang=src_lang, tgt_lang=tgt_lang)
+            score = replace(score, signature=score.signature + NFC)
             if signature:
                 self.cache.put(signature, contents, score)
         return with_confidence_interval(score, metric, self.bootstrap), hit
