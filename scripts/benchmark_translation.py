@@ -1,10 +1,16 @@
-"""Translation speed: the bench batched path vs a naive one-sentence-at-a-time transformers loop.
+"""Translation speed: the engines against each other, and batching against a naive loop.
 
-    .venv/bin/python scripts/benchmark_translation.py            # NLLB-200-distilled-600M shape
-    .venv/bin/python scripts/benchmark_translation.py --quick    # 2+2 layers, fewer sentences
+    .venv/bin/python scripts/benchmark_translation.py                  # engines, 2 threads
+    .venv/bin/python scripts/benchmark_translation.py --threads 1      # engines, 1 thread (CPU time)
+    .venv/bin/python scripts/benchmark_translation.py --naive          # bench batched vs a naive loop
+    .venv/bin/python scripts/benchmark_translation.py --quick          # 2+2 layers, fewer sentences
 
-Both paths run the same model object in the same process on the same sentences, greedy, so the ratio
-means something even where absolute times do not travel between machines. The model has the real
+**Engines** (``model.backend``): transformers batched, as bench runs it, against CTranslate2 float32
+and int8, on the same converted weights, sentences and batches, greedy; each row gives wall and CPU
+time (the process's, all threads), the ratio to transformers, and the share of outputs identical to
+it. **Batching**: the bench batched path against a one-sentence-at-a-time transformers loop, both on
+the same model object. In both, every path does the same work in the same process, so the ratios
+mean something even where absolute times do not travel between machines. The model has the real
 NLLB-200-distilled-600M shape (M2M-100 architecture, d_model 1024, 12+12 layers, 16 heads, FFN 4096,
 vocabulary 256,206: about 615M parameters), built from a config with random weights, since nothing can
 be downloaded here.
@@ -93,6 +99,63 @@ def naive_loop(model, tokenizer, sentences: list[str], max_new_tokens: int) -> l
     return outputs
 
 
+def timed(fn) -> tuple[object, float, float]:
+    """``fn()``, its wall time and the CPU time of this process (every thread) it took."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+#: engine rows: (label, model options, what it should reach against transformers batched)
+ENGINES = [
+    ("transformers batched (`model.backend=hf`)", {}, None),
+    ("CTranslate2 float32 (`model.backend=ctranslate2`)",
+     {"backend": "ctranslate2", "compute_type": "float32"}, "wall >= 1.2x"),
+    ("CTranslate2 int8 (`model.compute_type=int8`)", {"backend": "ctranslate2", "compute_type": "int8"},
+     "wall >= 2.5x, CPU >= 3x"),
+]
+
+
+def engine_cases(quick: bool, threads: int) -> list[dict]:
+    """One row per engine: the NLLB system translating the same segments, equal work checked."""
+    import torch
+
+    from bench.systems.seq2seq import NLLB
+
+    count, new_tokens = (16, 16) if quick else (64, 64)
+    sentences = sample_sentences(count)
+    torch.set_num_threads(threads)
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="bench-engines-") as work:
+        folder = realistic_nllb(Path(work) / "model", quick)
+        for label, options, target in ENGINES:
+            system = NLLB("nllb", path=str(folder), num_beams=1, max_new_tokens=new_tokens,
+                          intra_threads=threads, convert_dir=str(Path(work) / "ct2"), **options)
+            system.load()  # loading and converting are not timed
+            system.translate(sentences[:2], "zh", "kk")  # warm-up: first-call allocations
+            system.stats.clear()
+            outputs, wall, cpu = timed(lambda s=system: s.translate(sentences, "zh", "kk"))
+            produced = system.stats["output_tokens"]
+            if produced != count * new_tokens:  # the docstring's claim of equal work
+                raise RuntimeError(f"{label}: expected {count * new_tokens} output tokens, got {produced}")
+            system.close()
+            base = rows[0] if rows else None
+            rows.append({
+                "case": label, "wall_s": wall, "cpu_s": cpu, "segments_per_s": count / wall,
+                "wall_ratio": base["wall_s"] / wall if base else 1.0,
+                "cpu_ratio": base["cpu_s"] / cpu if base else 1.0,
+                "identical": sum(a == b for a, b in zip(outputs, base["outputs"])) / count if base else None,
+                "target": target, "outputs": outputs, "batches": system.stats["batches"],
+            })
+    shape = "NLLB-600M shape, 2+2 layers" if quick else "NLLB-600M shape (615M parameters)"
+    setup = (f"{shape}, {count} segments x {new_tokens} new tokens, greedy, CPU, {threads} thread(s), "
+             f"batch_tokens=4096 ({rows[0]['batches']} batches)")
+    for row in rows:
+        row["setup"] = setup
+        del row["outputs"]
+    return rows
+
+
 def translation_cases(quick: bool) -> list[dict]:
     """Rows for scripts/benchmark.py: the NLLB system (default token budget) vs the naive loop."""
     from bench.systems.seq2seq import NLLB
@@ -130,20 +193,34 @@ def translation_cases(quick: bool) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2+2 layers, 16 segments x 16 tokens")
+    parser.add_argument("--threads", type=int, default=2, help="threads per engine (torch, CTranslate2)")
+    parser.add_argument("--naive", action="store_true",
+                        help="batched vs a one-at-a-time loop instead (slow: 12-19 minutes on 2 cores)")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args()
-    rows = translation_cases(args.quick)
+    rows = translation_cases(args.quick) if args.naive else engine_cases(args.quick, args.threads)
     if args.json:
         print(json.dumps(rows, indent=2))
-        return
-    for row in rows:
-        print(f"{row['setup']}\n")
-        print("| path | segments/s | seconds | speed-up | identical outputs |")
-        print("| --- | ---: | ---: | ---: | ---: |")
-        print(f"| naive loop, one sentence per `generate` | {row['baseline_segments_per_s']:.2f} | "
-              f"{row['baseline_s']:.1f} | 1.00x | - |")
-        print(f"| bench, batched ({row['batches']}) | {row['segments_per_s']:.2f} | {row['bench_s']:.1f} | "
-              f"{row['ratio']:.2f}x | {row['identical']:.0%} |")
+    elif args.naive:
+        for row in rows:
+            print(f"{row['setup']}\n")
+            print("| path | segments/s | seconds | speed-up | identical outputs |")
+            print("| --- | ---: | ---: | ---: | ---: |")
+            print(f"| naive loop, one sentence per `generate` | {row['baseline_segments_per_s']:.2f} | "
+                  f"{row['baseline_s']:.1f} | 1.00x | - |")
+            print(f"| bench, batched ({row['batches']}) | {row['segments_per_s']:.2f} | "
+                  f"{row['bench_s']:.1f} | {row['ratio']:.2f}x | {row['identical']:.0%} |")
+    else:
+        print(f"{rows[0]['setup']}\n")
+        print("| engine | segments/s | wall s | CPU s | wall speed-up | CPU speed-up | identical outputs "
+              "| target |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        for row in rows:
+            same = "-" if row["identical"] is None else f"{row['identical']:.0%}"
+            print(f"| {row['case']} | {row['segments_per_s']:.2f} | {row['wall_s']:.1f} | "
+                  f"{row['cpu_s']:.1f} | {row['wall_ratio']:.2f}x | {row['cpu_ratio']:.2f}x | {same} | "
+                  f"{row['target'] or '-'} |")
+
 
 if __name__ == "__main__":
     main()
