@@ -89,10 +89,17 @@ def refs(tmp_path: Path) -> Path:
     return write_references(tmp_path / "references")
 
 
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One export of :data:`SEGMENTS`, made once: tests copy it."""
+    refs = write_references(tmp_path_factory.mktemp("refs"), report=REPORT)
+    return export(refs, tmp_path_factory.mktemp("published") / "repo")
+
+
 @pytest.fixture
-def previous(refs: Path, tmp_path: Path) -> Path:
-    """A previous export in ``tmp_path/out/repo``."""
-    return export(refs, tmp_path / "out" / "repo")
+def previous(published: Path, tmp_path: Path) -> Path:
+    """A previous export (of the same references as ``refs``) in ``tmp_path/out/repo``."""
+    return Path(shutil.copytree(published, tmp_path / "out" / "repo"))
 
 
 def refused_export(tmp_path: Path, refs: Path, target: Path, *needles: str) -> str:
@@ -188,12 +195,6 @@ def test_a_killed_publish_leaves_nothing_the_next_one_does_not_remove(refs: Path
 
 
 # --- a Hub dataset with damaged files -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    refs = write_references(tmp_path_factory.mktemp("refs"), report=REPORT)
-    return export(refs, tmp_path_factory.mktemp("published") / "repo")
 
 
 def damaged(published: Path, tmp_path: Path) -> Path:
