@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -86,6 +87,14 @@ def hydra_error_line(exc: CompactHydraException | OmegaConfBaseException) -> str
     if isinstance(exc, OverrideParseException):
         return (f"cannot parse an override ({first_line(exc)}): check its brackets and quotes, e.g. "
                 "'pairs=[zh-kk,zh-vi]'; syntax: https://hydra.cc/docs/1.3/advanced/override_grammar/basic/")
+    struct = re.match(r"Could not override '([\w.]+)'", str(exc))
+    if struct and "not in struct" in str(exc.__cause__):
+        from bench.settings import not_in_struct
+
+        command = sys.argv[0].removeprefix("bench ")
+        line = not_in_struct(command, struct[1], sys.argv[1:])
+        if line:
+            return line
     cause = f" ({first_line(exc.__cause__)})" if isinstance(exc.__cause__, OmegaConfBaseException) else ""
     return flat(str(exc)) + cause
 
@@ -142,8 +151,16 @@ def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], A
     def decorate(fn: Callable[[DictConfig], Any]) -> Callable[[], Any]:
         @functools.wraps(fn)
         def guarded(cfg: DictConfig) -> Any:
+            from bench.runs import discard_unstarted
+            from bench.settings import check_config
+
             try:
-                return fn(cfg)
+                try:
+                    check_config(CONFIG_DIR, name, cfg)
+                    return fn(cfg)
+                except BaseException:  # a run that never started leaves nothing behind
+                    discard_unstarted(Path(HydraConfig.get().runtime.output_dir))
+                    raise
             except BenchError as exc:
                 fail(name, str(exc))
             except (OmegaConfBaseException, InstantiationException) as exc:

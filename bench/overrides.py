@@ -36,6 +36,10 @@ def check_overrides(command: str, args: list[str]) -> None:
         print("bench run: error: an experiment is a sweep over models; run it with -m: "
               "python -m bench -m run +experiment=NAME", file=sys.stderr)
         sys.exit(2)
+    if any(a.startswith("metric=") for a in args) and any(a.startswith("+metric=") for a in args):
+        print(f"bench {command}: error: metric=[...] replaces the metric list and +metric= adds to the "
+              "default one; choose all metrics in one list, e.g. 'metric=[bleu,ter]'", file=sys.stderr)
+        sys.exit(2)
     chooses_model = any(a.startswith(("model=", "+model=", "+experiment=")) for a in args)
     if command == "run" and not chooses_model:
         print(f"bench run: error: choose a system with model=NAME; valid: {', '.join(choices('model'))}",

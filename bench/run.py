@@ -33,7 +33,7 @@ from bench.metrics.cache import ScoreCache
 from bench.pair import Pair
 from bench.provenance import git_commit, machine, now_iso, package_versions
 from bench.refset.store import Segment, TestSet
-from bench.runs import COMPLETE, PairRecord, Run, RunRecord, RunScores, discard_unstarted, write_hypotheses
+from bench.runs import COMPLETE, PairRecord, Run, RunRecord, RunScores, write_hypotheses
 from bench.systems.base import System
 from bench.systems.cache import TranslationCache
 
@@ -186,11 +186,7 @@ def summary(run: Run, work: dict[str, PairWork], scores: RunScores, confidence: 
 @command("run")
 def main(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    try:
-        job = prepare(cfg, run_dir)
-    except BaseException:
-        discard_unstarted(run_dir)
-        raise
+    job = prepare(cfg, run_dir)  # a failure here leaves nothing behind (bench.cli.command)
     run, system = job.run, job.system
     work: dict[str, PairWork] = {}
     try:
