@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "leaderboard": "write results/leaderboard.{md,csv,html} from every stored run",
     "publish": "export the reference set as a Hugging Face dataset and upload it to the Hub",
 }
+#: commands that are not Hydra applications: they take plain words
+PLAIN: dict[str, str] = {"list": "describe what can be chosen: bench list models|metrics|pairs"}
 
 USAGE = """usage: python -m bench [-m] <command> [key=value ...]
 
@@ -34,14 +36,51 @@ commands:
 
 Options are Hydra overrides, e.g. `python -m bench run model=copy pairs=[zh-kk]`.
 `-m` (multirun) sweeps over comma-separated values: `python -m bench -m run model=copy,reference`.
-`python -m bench <command> --help` shows a command's configuration.
+`python -m bench <command> --help` says what a command does and lists its options.
+Shell completion (bash): eval "$(bench -sc install=bash)"
 """
 
 
 def usage() -> str:
-    width = max(map(len, COMMANDS))
-    lines = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items())
+    listed = {**COMMANDS, **PLAIN}
+    width = max(map(len, listed))
+    lines = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in listed.items())
     return USAGE.format(commands=lines)
+
+
+#: flags that only show something; ``run`` needs no model for them
+SHOW_FLAGS = ("--cfg", "-c", "--hydra-help", "--info", "-i", "--shell-completion", "-sc", "--version")
+
+
+def completion(args: list[str]) -> int | None:
+    """Shell completion for the one ``bench`` program (Hydra's completion is per application).
+
+    The script Hydra installs calls ``bench -sc query=bash`` with the line typed so far in
+    ``COMP_LINE``: the command word is completed here, and what follows it is handed to that command's
+    Hydra application as if the command word were not there. None if ``args`` is not completion.
+    """
+    if len(args) != 2 or args[0] not in ("-sc", "--shell-completion"):
+        return None
+    action = args[1].partition("=")[0]
+    if action in ("install", "uninstall"):
+        sys.argv = ["bench", *args]
+        importlib.import_module("bench.run").main()
+        return 0
+    line = os.environ.get("COMP_LINE", "")
+    words = line.split()
+    if len(words) < 2 or (len(words) == 2 and not line.endswith(" ")):
+        typed = words[1] if len(words) == 2 else ""
+        print("\n".join(n for n in [*COMMANDS, *PLAIN] if n.startswith(typed)))
+        return 0
+    if words[1] not in COMMANDS:
+        return 0
+    start = line.index(words[1])
+    rest = line[:start] + line[start + len(words[1]) + 1:]
+    point = int(os.environ.get("COMP_POINT", len(line))) - (len(line) - len(rest))
+    os.environ.update(COMP_LINE=rest, COMP_POINT=str(max(point, 0)))
+    sys.argv = ["bench", *args]
+    importlib.import_module(f"bench.{words[1]}").main()
+    return 0
 
 
 #: Hydra's flags that take a value, which is not the command (``python -m bench --cfg job run ...``)
@@ -59,6 +98,9 @@ def command_position(args: list[str]) -> int | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    completed = completion(args)
+    if completed is not None:
+        return completed
     position = command_position(args)
     if position is None:
         if any(arg in ("-h", "--help") for arg in args) or not args:
@@ -67,10 +109,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: no command given; choose one of: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     name = args.pop(position)
+    if name in PLAIN:
+        from bench.help import list_command
+
+        return list_command(args)
     if name not in COMMANDS:
-        print(f"bench: unknown command '{name}'; valid commands: {', '.join(COMMANDS)}",
+        print(f"bench: unknown command '{name}'; valid commands: {', '.join([*COMMANDS, *PLAIN])}",
               file=sys.stderr)
         return 2
+    if any(arg in ("-h", "--help") for arg in args):
+        from bench.help import command_help
+
+        print(command_help(name, COMMANDS[name]), end="")
+        return 0
+    showing = any(a in SHOW_FLAGS for a in args)
+    if name == "run" and any(a in ("--cfg", "-c") for a in args) \
+            and not any(a.startswith(("model=", "+experiment=")) for a in args):
+        args.append("model=copy")  # a configuration to show; the real run needs model=NAME
     from bench.cli import hydra_argv
     from bench.errors import BenchError
     from bench.overrides import check_overrides
@@ -80,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as exc:
         print(f"bench {name}: error: {exc}", file=sys.stderr)
         return 2
-    check_overrides(name, args)
+    check_overrides(name, args, needs_model=not showing)
     module = importlib.import_module(f"bench.{name}")
     sys.argv = [f"bench {name}", *args]
     if os.environ.get("HYDRA_FULL_ERROR"):

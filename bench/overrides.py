@@ -29,8 +29,9 @@ def _values(raw: str) -> list[str]:
     return [v.strip().strip("'\"") for v in raw.split(",") if v.strip()]
 
 
-def check_overrides(command: str, args: list[str]) -> None:
-    """Exit with one line if an override names a config file that does not exist."""
+def check_overrides(command: str, args: list[str], needs_model: bool = True) -> None:
+    """Exit with one line if an override names a config file that does not exist (or ``run`` has no
+    model to run, unless it only shows something: ``--hydra-help``, ``--info``)."""
     sweep = any(a in ("-m", "--multirun") for a in args)
     if command == "run" and any(a.startswith("+experiment=") for a in args) and not sweep:
         print("bench run: error: an experiment is a sweep over models; run it with -m: "
@@ -41,7 +42,7 @@ def check_overrides(command: str, args: list[str]) -> None:
               "default one; choose all metrics in one list, e.g. 'metric=[bleu,ter]'", file=sys.stderr)
         sys.exit(2)
     chooses_model = any(a.startswith(("model=", "+model=", "+experiment=")) for a in args)
-    if command == "run" and not chooses_model:
+    if command == "run" and not chooses_model and needs_model:
         print(f"bench run: error: choose a system with model=NAME; valid: {', '.join(choices('model'))}",
               file=sys.stderr)
         sys.exit(2)

@@ -238,8 +238,8 @@ class Job:
 def prepare(cfg: DictConfig, run_dir: Path) -> Job:
     """Compose the run's parts and check every resource before any work starts."""
     positive_int(cfg, "chunk_size")
-    if cfg.cache.enabled:
-        check_cache_file(cfg.cache.path, "cache.path")
+    if cfg.translation_cache.enabled:
+        check_cache_file(cfg.translation_cache.path, "translation_cache.path")
     Bootstrap.from_cfg(cfg.bootstrap)  # checks the settings before anything is translated
     testset: TestSet = instantiate(cfg.dataset)
     system: System = instantiate(cfg.model)
@@ -261,8 +261,8 @@ def prepare(cfg: DictConfig, run_dir: Path) -> Job:
 
     if cfg.score_cache.enabled:  # opened once now, so a path that is no cache fails before translating
         ScoreCache(cfg.score_cache.path, setting="score_cache.path").close()
-    cache = TranslationCache(cfg.cache.path if cfg.cache.enabled and system.cacheable else None,
-                             setting="cache.path")
+    cache = TranslationCache(cfg.translation_cache.path if cfg.translation_cache.enabled and system.cacheable
+                             else None)
     run = Run(run_dir, run_record(run_dir, cfg, system, testset, pairs, list(metrics)))
     try:
         run.save_record()

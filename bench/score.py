@@ -59,7 +59,7 @@ def score_all(cfg: DictConfig, runs: list[Run], testset: TestSet
     if not metrics:
         raise BenchError("metric=[]: nothing to score; choose metrics, e.g. metric=[bleu,chrf]")
     testset.pairs()  # a missing reference set fails here, in one line
-    cache = ScoreCache(cfg.cache.path, setting="cache.path") if cfg.cache.enabled else None
+    cache = ScoreCache(cfg.score_cache.path, setting="score_cache.path") if cfg.score_cache.enabled else None
     scorer = Scorer(metrics, Bootstrap.from_cfg(cfg.bootstrap), cache, bool(cfg.force))
     notes: list[str] = []
     needed: list[tuple[Run, set[str]]] = []

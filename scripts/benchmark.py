@@ -97,7 +97,7 @@ def run_cases(work: Path, quick: bool) -> list[dict]:
     for factor in (1, 10):
         refs = synthetic_references(work / f"refs-{factor}x", base * factor)
         timings[factor] = timed(bench_cmd("run", "model=nllb-200-distilled-600M", f"model.path={tiny}",
-                                          f"dataset.path={refs}", "metric=[bleu,chrf]", "cache.enabled=false",
+                                          f"dataset.path={refs}", "metric=[bleu,chrf]", "translation_cache.enabled=false",
                                           f"results_dir={work / 'scale'}"))
     rows.append({"case": f"scaling: {base * 10} vs {base} segments (tiny NLLB, no cache)",
                  "baseline_s": timings[1], "bench_s": timings[10], "ratio": timings[10] / timings[1],

@@ -119,7 +119,7 @@ def comet_cases(work: Path, quick: bool) -> list[dict]:
             "--quiet", "--only_system"]
     commands = {"bench": [sys.executable, "-m", "bench", "score", f"results_dir={results}",
                           f"dataset.path={references}", "metric=[comet]",
-                          f"metric.comet.checkpoint={checkpoint}", "cache.enabled=false", "force=true",
+                          f"metric.comet.checkpoint={checkpoint}", "score_cache.enabled=false", "force=true",
                           "metric.comet.progress=false"]}
     commands.update({f"comet-score {k}": [*base, "-t", str(h)] for k, h in enumerate(hyps)})
     if not quick:

@@ -95,8 +95,8 @@ RUN_CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "system name too long": (lambda h: ["model=copy", f"model.name={'x' * 101}", "metric=[bleu]"],
                              ("model.name",)),
     "cache path is the user's folder": (
-        lambda h: ["model=file", f"model.path={h / 'hyps'}", f"cache.path={h / 'mine'}", "metric=[bleu]"],
-        ("cache.path", "folder")),
+        lambda h: ["model=file", f"model.path={h / 'hyps'}", f"translation_cache.path={h / 'mine'}",
+                   "metric=[bleu]"], ("translation_cache.path", "folder")),
     "score cache path is the user's folder": (
         lambda h: ["model=copy", f"score_cache.path={h / 'mine'}", "metric=[bleu]"], ("score_cache.path",)),
     "cache path is the user's text file": (

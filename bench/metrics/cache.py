@@ -29,7 +29,7 @@ def contents_key(sources: list[str], hypotheses: list[str], references: list[str
 class ScoreCache:
     """``${results_dir}/cache/scores.sqlite``; safe for several processes (SQLite locking, WAL)."""
 
-    def __init__(self, path: str | Path, setting: str = "cache.path") -> None:
+    def __init__(self, path: str | Path, setting: str = "score_cache.path") -> None:
         self.path = Path(path)
         self._db = open_sqlite(self.path, SCHEMA, setting)
 

@@ -35,7 +35,7 @@ def cache_key(fingerprint: str, src_lang: str, tgt_lang: str, source: str) -> st
 class TranslationCache:
     """``get_many``/``put_many`` over one SQLite file; ``path=None`` disables caching."""
 
-    def __init__(self, path: str | Path | None, setting: str = "cache.path") -> None:
+    def __init__(self, path: str | Path | None, setting: str = "translation_cache.path") -> None:
         self.path = Path(path) if path is not None else None
         self._db: sqlite3.Connection | None = None
         if self.path is not None:
