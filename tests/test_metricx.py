@@ -16,20 +16,15 @@ from bench.metrics import metricx as metricx_module
 from bench.metrics.metricx import PREDICTION_ID, MetricX, metricx_input
 from bench.tiny.metricx import build_tiny_metricx
 from tests.conftest import TINY_MODELS_DIR
+from tests.fixtures_metrics import tiny_metricx  # noqa: F401
 from tests.helpers import bench, write_references
 
 DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-@pytest.fixture(scope="session")
-def tiny_metricx() -> Path:
-    """A MetricX-24-shaped folder (mT5 vocabulary, width 16) holding model and tokenizer."""
-    return build_tiny_metricx(TINY_MODELS_DIR)
-
-
 @pytest.fixture
-def metric(tiny_metricx: Path) -> MetricX:
+def metric(tiny_metricx: Path) -> MetricX:  # noqa: F811
     metricx_module._LOADED.clear()  # every test starts with nothing loaded (and no edited weights)
     yield MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), progress=False)
     metricx_module._LOADED.clear()
@@ -103,7 +98,7 @@ def test_lower_is_better_and_the_mean_resamples(metric: MetricX):
 
 
 def test_signature_names_checkpoint_hash_tokenizer_mode_dtype_and_version(metric: MetricX,
-                                                                          tiny_metricx: Path):
+                                                                          tiny_metricx: Path):  # noqa: F811
     name = tiny_metricx.name
     expected = (rf"model:{name}\|sha:[0-9a-f]{{12}}\|tok:{name}\|sha:[0-9a-f]{{12}}\|mode:ref\|dtype:fp32"
                 r"\|maxlen:1536\|bs:8\|bench:\d+\.\d+\.\d+")
@@ -113,7 +108,7 @@ def test_signature_names_checkpoint_hash_tokenizer_mode_dtype_and_version(metric
     assert metric.expected_signature("zh", "kk") == signature.replace("mode:ref", "mode:qe")
 
 
-def test_checkpoint_is_loaded_once_per_process(metric: MetricX, tiny_metricx: Path, monkeypatch):
+def test_checkpoint_is_loaded_once_per_process(metric: MetricX, tiny_metricx: Path, monkeypatch):  # noqa: F811
     loads = []
     real_load = metricx_module._load
     monkeypatch.setattr(metricx_module, "_load", lambda *a: (loads.append(a), real_load(*a))[1])
@@ -132,7 +127,7 @@ def copy_of(folder: Path, to: Path) -> Path:
     return to
 
 
-def test_preflight_errors_are_one_line_and_fast(tiny_metricx: Path, tmp_path: Path):
+def test_preflight_errors_are_one_line_and_fast(tiny_metricx: Path, tmp_path: Path):  # noqa: F811
     start = time.monotonic()
     tok = str(tiny_metricx)
     with pytest.raises(BenchError, match=r"^metric\.metricx\.checkpoint=/nowhere/mx: no such folder"):
@@ -150,7 +145,7 @@ def test_preflight_errors_are_one_line_and_fast(tiny_metricx: Path, tmp_path: Pa
     assert time.monotonic() - start < 5
 
 
-def test_damaged_or_foreign_checkpoints_fail_in_preflight(tiny_metricx: Path, tmp_path: Path):
+def test_damaged_or_foreign_checkpoints_fail_in_preflight(tiny_metricx: Path, tmp_path: Path):  # noqa: F811
     cut = copy_of(tiny_metricx, tmp_path / "cut")
     weights = cut / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
@@ -166,7 +161,7 @@ def test_damaged_or_foreign_checkpoints_fail_in_preflight(tiny_metricx: Path, tm
         MetricX(checkpoint=str(small), tokenizer=str(small)).check([("zh", "kk")])
 
 
-def test_tiny_checkpoint_is_cached_by_content(tiny_metricx: Path):
+def test_tiny_checkpoint_is_cached_by_content(tiny_metricx: Path):  # noqa: F811
     before = (tiny_metricx / "model.safetensors").stat().st_mtime_ns
     assert build_tiny_metricx(TINY_MODELS_DIR) == tiny_metricx
     assert (tiny_metricx / "model.safetensors").stat().st_mtime_ns == before
@@ -187,7 +182,7 @@ def test_bench_run_without_the_checkpoint_stops_in_one_line(tmp_path: Path):
 
 
 @pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a GPU")
-def test_gpu_in_bf16_by_default_close_to_cpu(tiny_metricx: Path):
+def test_gpu_in_bf16_by_default_close_to_cpu(tiny_metricx: Path):  # noqa: F811
     data = DATA["zh-kk"]
     cpu = MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), device="cpu", progress=False)
     gpu = MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), progress=False)

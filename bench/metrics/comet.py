@@ -134,12 +134,18 @@ class LoadedComet:
     def predict_scores(self, sources: list[str], hypotheses: list[str], references: list[str],
                        progress: bool) -> list[float]:
         """COMET's own ``predict`` for models whose embeddings cannot be shared."""
-        with_refs = self.model.requires_references()
-        samples = [{"src": s, "mt": h, **({"ref": r} if with_refs else {})}
-                   for s, h, r in zip(sources, hypotheses, references)]
+        refs = references if self.model.requires_references() else None
+        return list(self.predict(sources, hypotheses, refs, progress).scores)
+
+    def predict(self, sources: list[str], hypotheses: list[str], references: list[str] | None,
+                progress: bool) -> Any:
+        """COMET's ``predict`` (its ``Prediction``, metadata too); ``references=None`` leaves them out."""
+        samples = [{"src": s, "mt": h} for s, h in zip(sources, hypotheses)]
+        if references is not None:
+            for sample, ref in zip(samples, references):
+                sample["ref"] = ref
         gpus = 1 if self.device.type == "cuda" else 0
-        return list(self.model.predict(samples, batch_size=self.batch_size, gpus=gpus,
-                                       progress_bar=progress).scores)
+        return self.model.predict(samples, batch_size=self.batch_size, gpus=gpus, progress_bar=progress)
 
 
 class Comet(AdditiveMetric):
@@ -237,6 +243,8 @@ def _load(path: Path, device: Any, precision: str) -> Any:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # torchmetrics 0.10 (pinned by COMET) warns about pkg_resources on import: noise for users.
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    # pytorch-lightning 2.6 warns on every predict (CometKiwi, xCOMET) about its own tree helpers
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)")
     from comet import load_from_checkpoint
 
     log.info("loading COMET checkpoint %s on %s (%s)", path, device, precision)
