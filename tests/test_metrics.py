@@ -13,7 +13,7 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 
 from bench.cli import CONFIG_DIR
 from bench.metrics import load_metric
-from bench.metrics.sacre import Bleu, Chrf, Ter
+from bench.metrics.sacre import REFERENCES, Bleu, Chrf, ReferenceCache, Ter
 
 DATA = Path(__file__).parent / "data" / "metrics"
 PARALLEL = json.loads((DATA / "parallel.json").read_text(encoding="utf-8"))
@@ -131,3 +131,70 @@ def test_light_paths_never_import_torch():
             "heavy = [m for m in ('torch', 'comet', 'lingua', 'transformers') if m in sys.modules]\n"
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def counting_reference_preparation(monkeypatch: pytest.MonkeyPatch, cls: type) -> list[int]:
+    """Count calls of sacrebleu's reference preparation on ``cls``; one entry per call."""
+    calls: list[int] = []
+    original = cls._cache_references
+
+    def counted(self, references):
+        calls.append(len(references[0]))
+        return original(self, references)
+
+    monkeypatch.setattr(cls, "_cache_references", counted)
+    return calls
+
+
+@pytest.mark.parametrize("name,cls", [("bleu", BLEU), ("chrf", CHRF), ("chrfpp", CHRF), ("ter", TER)])
+def test_shared_references_give_sacrebleus_own_statistics(name: str, cls: type, monkeypatch):
+    """Systems scored one after another against one reference set: the references are prepared once per
+    pair (by fresh metric objects too, as each job of a sweep makes its own), and every system's
+    statistics and signature are exactly what sacrebleu gives when it prepares them each time."""
+    REFERENCES.clear()
+    expected = {}
+    for pair, data in sorted(PARALLEL.items()):
+        sacre = load_metric(name)._sacrebleu(pair.split("-")[1])
+        for system in ("hyp_a", "hyp_b", "ref"):
+            rows = sacre._extract_corpus_statistics(data[system], [data["ref"]])
+            expected[pair, system] = (rows, sacre.get_signature().format())
+    calls = counting_reference_preparation(monkeypatch, cls)
+    for pair, data in sorted(PARALLEL.items()):
+        src_lang, tgt_lang = pair.split("-")
+        for system in ("hyp_a", "hyp_b", "ref", "hyp_a"):
+            score = load_metric(name).score(data["src"], data[system], data["ref"], src_lang=src_lang,
+                                            tgt_lang=tgt_lang)
+            assert (score.stats, score.signature) == expected[pair, system], (pair, system)
+    assert calls == [len(PARALLEL[pair]["ref"]) for pair in sorted(PARALLEL)]
+
+
+def test_shared_references_are_kept_apart_by_settings_and_lines(monkeypatch):
+    """Another setting of the reference side (case) or other lines never reuse prepared references."""
+    REFERENCES.clear()
+    data = PARALLEL["zh-vi"]
+    hyps = [line.upper() for line in data["hyp_a"]]  # matches only when case is ignored
+    mixed, lower = Bleu(), Bleu(lowercase=True)
+    cases = [(mixed, data["ref"]), (lower, data["ref"]), (mixed, data["ref"][::-1])]
+    expected = [BLEU(tokenize=metric.tokenizer_for("vi"), lowercase=metric.lowercase)
+                ._extract_corpus_statistics(hyps, [refs]) for metric, refs in cases]
+    assert expected[0] != expected[1] and expected[0] != expected[2]
+    calls = counting_reference_preparation(monkeypatch, BLEU)
+    for (metric, refs), rows in zip(cases, expected):
+        score = metric.score(data["src"], hyps, refs, src_lang="zh", tgt_lang="vi")
+        assert score.stats == rows
+    assert len(calls) == 3
+
+
+def test_shared_references_are_bounded_by_segments(monkeypatch):
+    """The least recently used reference sets go once the bound is passed; a set above it is never kept."""
+    calls = counting_reference_preparation(monkeypatch, CHRF)
+    cache, metric = ReferenceCache(max_segments=10), CHRF()
+    sets = {name: [f"{name} line {i}" for i in range(4)] for name in "abc"}
+    for name in "abcab":
+        cache.prepared(metric, sets[name])
+    assert len(calls) == 5  # c pushed a out, then a pushed b out
+    cache.prepared(metric, sets["a"])
+    big = [f"long line {i}" for i in range(11)]
+    cache.prepared(metric, big)
+    cache.prepared(metric, big)
+    assert len(calls) == 7

@@ -9,13 +9,17 @@ import pytest
 from sacrebleu.metrics import BLEU
 from sacrebleu.significance import PairedTest
 
+from bench.metrics import bootstrap as bootstrap_module
 from bench.metrics import load_metric
 from bench.metrics.base import Metric, Score
 from bench.metrics.bootstrap import (
     Bootstrap,
+    _shared_counts,
     bootstrap_indices,
+    bootstrap_scores,
     confidence_interval,
-    resampled_scores,
+    index_counts,
+    resample_counts,
     with_confidence_interval,
 )
 from bench.metrics.significance import approximate_randomization, paired_bootstrap, rank_clusters
@@ -52,15 +56,14 @@ def test_vectorised_resampling_equals_aggregating_each_resample(name: str):
     refs, hyps = synthetic(60, 0, 0.3)
     metric = load_metric(name)
     stats = np.asarray(scored(name, refs, hyps).stats, dtype=np.float64)
-    idx = bootstrap_indices(len(stats), 50, 7)
-    expected = [metric.aggregate(stats[row]) for row in idx]
-    assert resampled_scores(metric, stats, idx) == pytest.approx(expected, abs=1e-9)
+    expected = [metric.aggregate(stats[row]) for row in bootstrap_indices(len(stats), 50, 7)]
+    assert bootstrap_scores(metric, stats, 50, 7) == pytest.approx(expected, abs=1e-9)
 
 
 def test_generic_resampling_path_for_metrics_that_are_not_additive():
     stats = np.random.default_rng(0).random((40, 1))
-    idx = bootstrap_indices(40, 30, 1)
-    assert resampled_scores(Median(), stats, idx) == pytest.approx([np.median(stats[r, 0]) for r in idx])
+    expected = [np.median(stats[r, 0]) for r in bootstrap_indices(40, 30, 1)]
+    assert bootstrap_scores(Median(), stats, 30, 1) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("name", ["bleu", "chrf", "chrfpp", "ter", "length_ratio"])
@@ -139,3 +142,36 @@ def test_length_ratio_ranks_by_distance_to_one():
     stats = {sys: scored("length_ratio", refs, hyps).stats for sys, hyps in systems.items()}
     assert rank_clusters(stats, metric) == {"right": 1, "long": 2, "short": 3}
 
+
+
+def test_shared_resample_counts_give_the_intervals_of_fresh_draws():
+    """Every system's interval is bit for bit the one its own fresh draws give, and the draws of one
+    (segments, samples, seed) are counted once however many systems and metrics use them."""
+    refs, _ = synthetic(120, 8, 0.0)
+    bootstrap = Bootstrap(samples=500, seed=11)
+    _shared_counts.cache_clear()
+    for name in ("bleu", "chrf", "ter"):
+        metric = load_metric(name)
+        for noise in (0.1, 0.3, 0.5):
+            stats = np.asarray(scored(name, refs, synthetic(120, 8, noise)[1]).stats, dtype=np.float64)
+            fresh = index_counts(bootstrap_indices(120, 500, 11), 120)
+            scores = metric.aggregate_weighted(stats, fresh)
+            tail = (1.0 - bootstrap.confidence) / 2.0
+            low, high = np.quantile(scores, [tail, 1.0 - tail])
+            assert confidence_interval(metric, stats, bootstrap) == (float(low), float(high))
+    assert _shared_counts.cache_info().misses == 1
+    with pytest.raises(ValueError, match="read-only"):
+        next(resample_counts(120, 500, 11))[0, 0] = 7.0
+
+
+def test_resamples_beyond_one_chunk_are_drawn_afresh_not_kept(monkeypatch):
+    """A test set too long for one count matrix is counted chunk by chunk and nothing is kept."""
+    monkeypatch.setattr(bootstrap_module, "CHUNK_ELEMENTS", 600)  # 10 resamples of 60 segments a chunk
+    refs, hyps = synthetic(60, 9, 0.3)
+    metric = load_metric("chrf")
+    stats = np.asarray(scored("chrf", refs, hyps).stats, dtype=np.float64)
+    _shared_counts.cache_clear()
+    assert [len(c) for c in resample_counts(60, 25, 2)] == [10, 10, 5]
+    expected = [metric.aggregate(stats[row]) for row in bootstrap_indices(60, 25, 2)]
+    assert bootstrap_scores(metric, stats, 25, 2) == pytest.approx(expected, abs=1e-9)
+    assert _shared_counts.cache_info().currsize == 0

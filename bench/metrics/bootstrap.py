@@ -5,12 +5,19 @@ draw :mod:`sacrebleu.significance` makes, so results line up with it), turns the
 counts and hands those to :meth:`Metric.aggregate_weighted`. Only stored per-segment statistics are
 resampled: nothing is re-tokenized and no model runs again, which is why 1000 resamples of BLEU cost
 less than scoring once. The interval is the percentile interval of the resampled corpus scores.
+
+The draws depend only on the segment count, the number of resamples and the seed, never on the
+system or the metric; counting them (a ``bincount`` over samples x segments) costs ten times the
+resampling itself. So the count matrices are made once per process and shared by every system,
+pair and metric of that size: a ``score`` batch of 50 systems, and the leaderboard, which re-derives
+every interval and runs a paired bootstrap per ranked system, count once per test-set size.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,20 +73,42 @@ def index_counts(idx: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(flat, minlength=k * n).reshape(k, n).astype(np.float64)
 
 
-def resampled_scores(metric: Metric, stats: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Corpus score of every resample (one per row of ``idx``), in chunks of bounded memory."""
-    stats = np.asarray(stats, dtype=np.float64)
-    n = len(stats)
+def resample_counts(n: int, samples: int, seed: int) -> Iterator[np.ndarray]:
+    """The draw counts of the bootstrap of ``n`` segments, ``(k, n)`` chunks of at most
+    :data:`CHUNK_ELEMENTS` elements; row ``i`` says how often each segment is in resample ``i``.
+
+    When all resamples fit in one chunk (1000 of up to 4,000 segments), the matrix is shared; a
+    longer test set gets its chunks made afresh each time, so memory stays bounded.
+    """
     step = max(1, CHUNK_ELEMENTS // max(n, 1))
-    parts = [metric.aggregate_weighted(stats, index_counts(idx[i:i + step], n))
-             for i in range(0, len(idx), step)]
+    if samples <= step:
+        yield _shared_counts(n, samples, seed)
+        return
+    idx = bootstrap_indices(n, samples, seed)
+    for start in range(0, samples, step):
+        yield index_counts(idx[start:start + step], n)
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_counts(n: int, samples: int, seed: int) -> np.ndarray:
+    """One test-set size's count matrix (at most 32 MB), read-only because every caller shares it;
+    four sizes cover the pairs of one test set and a second bootstrap setting."""
+    counts = index_counts(bootstrap_indices(n, samples, seed), n)
+    counts.flags.writeable = False
+    return counts
+
+
+def bootstrap_scores(metric: Metric, stats: np.ndarray, samples: int, seed: int) -> np.ndarray:
+    """Corpus score of each of ``samples`` resamples of ``stats`` drawn with ``seed``."""
+    stats = np.asarray(stats, dtype=np.float64)
+    parts = [metric.aggregate_weighted(stats, counts)
+             for counts in resample_counts(len(stats), samples, seed)]
     return np.concatenate(parts) if parts else np.empty(0)
 
 
 def confidence_interval(metric: Metric, stats: np.ndarray, bootstrap: Bootstrap) -> tuple[float, float]:
     """Percentile bootstrap interval of the corpus score at ``bootstrap.confidence``."""
-    idx = bootstrap_indices(len(stats), bootstrap.samples, bootstrap.seed)
-    scores = resampled_scores(metric, stats, idx)
+    scores = bootstrap_scores(metric, stats, bootstrap.samples, bootstrap.seed)
     tail = (1.0 - bootstrap.confidence) / 2.0
     low, high = np.quantile(scores, [tail, 1.0 - tail])
     return float(low), float(high)

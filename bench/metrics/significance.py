@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bench.metrics.base import Metric
-from bench.metrics.bootstrap import CHUNK_ELEMENTS, bootstrap_indices, resampled_scores
+from bench.metrics.bootstrap import CHUNK_ELEMENTS, bootstrap_scores
 
 METHODS = ("bootstrap", "ar")
 
@@ -55,9 +55,8 @@ def paired_bootstrap(metric: Metric, stats_a: np.ndarray, stats_b: np.ndarray, s
                      seed: int = 12345) -> float:
     """p-value of the paired bootstrap test that systems A and B differ on ``metric``."""
     a, b = _pair(stats_a, stats_b)
-    idx = bootstrap_indices(len(a), samples, seed)
-    diffs = np.abs(metric.goodness(resampled_scores(metric, a, idx))
-                   - metric.goodness(resampled_scores(metric, b, idx)))
+    diffs = np.abs(metric.goodness(bootstrap_scores(metric, a, samples, seed))
+                   - metric.goodness(bootstrap_scores(metric, b, samples, seed)))
     return _p_value(diffs - diffs.mean(), _observed(metric, a, b))
 
 
