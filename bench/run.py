@@ -180,6 +180,9 @@ def summary(run: Run, work: dict[str, PairWork], scores: RunScores, confidence: 
     if metric_names:
         notes.append(f"{confidence:.0%} bootstrap confidence intervals in brackets")
     tail = f"({'; '.join(notes)})\n" if notes else ""
+    # what a metric wants the reader to know (the judge's unparsable answers, MetricX's cut inputs)
+    tail += "".join(f"note: {pair} {name}: {s.extra['note']}\n" for pair in work
+                    for name, s in sorted(scores.get(pair).items()) if s.extra.get("note"))
     return f"\nrun {run.system} -> {run.path}\n{table(lines)}\n{tail}"
 
 

@@ -44,6 +44,10 @@ def summary(outcomes: list[tuple[Run, RunOutcome]], metrics: list[str], notes: l
     computed = sum(o.computed for _, o in outcomes)
     cached = sum(o.from_cache for _, o in outcomes)
     kept = sum(o.kept for _, o in outcomes)
+    # what a metric added now wants the reader to know (the judge's unparsable answers)
+    notes = notes + [f"{run.path} {pair} {name}: {s.extra['note']}" for run, o in outcomes
+                     for pair, held in sorted(o.scores.pairs.items()) for name, s in held.metrics.items()
+                     if (pair, name) in o.added and s.extra.get("note")]
     shown = notes[:MAX_NOTES] + ([f"... and {len(notes) - MAX_NOTES} more"] if len(notes) > MAX_NOTES else [])
     return (f"\n{table(rows)}\n"
             f"{len(outcomes)} runs: {computed} scores computed, {cached} from the score cache, "
