@@ -265,3 +265,5 @@ def test_bench_run_with_the_judge_end_to_end(server, tmp_path: Path):
     assert rescored.returncode == 0, rescored.stderr
     assert "zh-kk judge: 1 of 4 judge answers unparsable" in rescored.stdout
     assert len(s.prompts) == 4  # without the score cache, the answer cache still knows every segment
+    board = bench("leaderboard", f"dataset.path={refs}", f"results_dir={results}")  # reads judge scores
+    assert board.returncode == 0, board.stderr
