@@ -135,7 +135,7 @@ def test_preflight_errors_are_one_line_and_fast(tiny_metricx: Path, tmp_path: Pa
     with pytest.raises(BenchError, match=r"^MetricX model bench-tests/not-downloaded is not available "
                                          r"offline: download it on a connected machine \(huggingface-cli "
                                          r"download bench-tests/not-downloaded\) or pass "
-                                         r"metric\.metricx\.model=DIR$"):
+                                         r"metric\.metricx\.checkpoint=DIR$"):
         MetricX(model="bench-tests/not-downloaded", tokenizer=tok).check([("zh", "kk")])
     with pytest.raises(BenchError, match=r"^tokenizer bench-tests/no-tokenizer is not available offline.*"
                                          r"metric\.metricx\.tokenizer=DIR$"):

@@ -66,31 +66,38 @@ class Located:
 
     folder: Path
     label: str
-    #: ``rev:<Hub commit>`` for a Hub snapshot, ``sha:<content hash>`` for a local folder
-    version: str
+    #: the Hub commit of a snapshot; None for a local folder, which is known by its ``files``
+    revision: str | None = None
+    files: tuple[Path, ...] = ()
+
+    def version(self) -> str:
+        """``rev:<Hub commit>``, or ``sha:<hash of the files>`` (hashed when asked: the preflight
+        does not wait for gigabytes of weights; each file is hashed once per process and version)."""
+        if self.revision:
+            return f"rev:{self.revision[:12]}"
+        return "sha:" + sha256_text("".join(f"{p.name}:{checkpoint_digest(p)}\n" for p in self.files))[:12]
 
 
 def locate(value: str, setting: str, wanted: tuple[str, ...], what: str,
-           content: Callable[[Path], list[Path]]) -> Located:
+           content: Callable[[Path], list[Path]], local: str | None = None) -> Located:
     """A local folder or a Hub id already in the local cache; BenchError in a second otherwise.
 
-    A local folder is named by the hash of its ``content`` files (weights are hashed once per process
-    and file version), a Hub snapshot by its commit.
+    ``content`` lists the files that make a local folder what it is; ``local`` is the setting that
+    takes a folder instead of a Hub id (default: ``setting`` itself).
     """
     folder = Path(value).expanduser()
     if folder.is_dir():
         if not any((folder / name).is_file() for name in wanted):
             raise BenchError(f"{setting}={value}: no {' or '.join(wanted)} in that folder; point it at a "
                              f"{what} saved with save_pretrained")
-        digest = sha256_text("".join(f"{p.name}:{checkpoint_digest(p)}\n" for p in content(folder)))
-        return Located(folder.resolve(), folder.resolve().name, f"sha:{digest[:12]}")
+        return Located(folder.resolve(), folder.resolve().name, files=tuple(content(folder)))
     if value.startswith((".", "/", "~")) or value.count("/") != 1:
         raise BenchError(f"{setting}={value}: no such folder; give a {what} folder or a Hub id")
     snapshot = hub_snapshot(value)
     if snapshot is None or not any((snapshot / name).is_file() for name in wanted):
         raise BenchError(f"{what} {value} is not available offline: download it on a connected machine "
-                         f"(huggingface-cli download {value}) or pass {setting}=DIR")
-    return Located(snapshot, value, f"rev:{snapshot.name[:12]}")
+                         f"(huggingface-cli download {value}) or pass {local or setting}=DIR")
+    return Located(snapshot, value, revision=snapshot.name)
 
 
 def check_model_folder(folder: Path, setting: str) -> None:
@@ -230,7 +237,8 @@ class MetricX(AdditiveMetric):
         """The model and tokenizer folders; BenchError in a second if either is not on this machine."""
         setting = f"metric.{self.name}.{'checkpoint' if self.checkpoint else 'model'}"
         model = locate(self.checkpoint or self.model, setting, WEIGHT_FILES, "MetricX model",
-                       lambda folder: [folder / "config.json", *_weight_files(folder)])
+                       lambda folder: [folder / "config.json", *_weight_files(folder)],
+                       local=f"metric.{self.name}.checkpoint")
         check_model_folder(model.folder, setting)
         tokenizer = locate(self.tokenizer, f"metric.{self.name}.tokenizer", TOKENIZER_FILES, "tokenizer",
                            _tokenizer_files)
@@ -255,7 +263,7 @@ class MetricX(AdditiveMetric):
     def expected_signature(self, src_lang: str, tgt_lang: str) -> str:
         model, tokenizer = self.located()
         _, dtype = self.placement()
-        return (f"model:{model.label}|{model.version}|tok:{tokenizer.label}|{tokenizer.version}"
+        return (f"model:{model.label}|{model.version()}|tok:{tokenizer.label}|{tokenizer.version()}"
                 f"|mode:{self.mode}|dtype:{dtype}|maxlen:{self.max_input_length}|bs:{self.batch_size}"
                 f"|bench:{__version__}")
 
