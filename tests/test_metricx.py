@@ -121,7 +121,7 @@ def test_checkpoint_is_loaded_once_per_process(metric: MetricX, tiny_metricx: Pa
 
 
 def copy_of(folder: Path, to: Path) -> Path:
-    to.mkdir()
+    to.mkdir(parents=True)
     for file in folder.iterdir():
         (to / file.name).write_bytes(file.read_bytes())
     return to
@@ -190,3 +190,23 @@ def test_gpu_in_bf16_by_default_close_to_cpu(tiny_metricx: Path):  # noqa: F811
     a = cpu.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="kk")
     b = gpu.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="kk")
     assert np.abs(np.array(a.segments) - np.array(b.segments)).max() < 0.5  # bf16 keeps 8 bits
+
+
+def test_hub_ids_resolve_from_the_local_cache_by_revision(tiny_metricx: Path, tmp_path: Path,  # noqa: F811
+                                                          monkeypatch):
+    from huggingface_hub import constants
+
+    revision = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--bench-tests--tiny-metricx"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(revision)
+    copy_of(tiny_metricx, repo / "snapshots" / revision)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    metric = MetricX(model="bench-tests/tiny-metricx", tokenizer="bench-tests/tiny-metricx", progress=False)
+    metric.check([("zh", "kk")])
+    assert metric.expected_signature("zh", "kk").startswith(
+        "model:bench-tests/tiny-metricx|rev:0123456789ab|tok:bench-tests/tiny-metricx|rev:0123456789ab|")
+    data = DATA["zh-kk"]
+    local = MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), progress=False)
+    assert metric.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="kk").segments == \
+        local.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="kk").segments
