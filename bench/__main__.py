@@ -151,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         module.main()
     except (CompactHydraException, OmegaConfBaseException) as exc:
+        from bench.sweeps import ENV, summary
+
+        print(summary(os.environ.get(ENV)), end="", flush=True)  # a sweep with a failed job: its table
         print(f"bench {name}: error: {hydra_error_line(exc)}", file=sys.stderr)
         return 2
     finally:

@@ -69,7 +69,7 @@ def sweep_stale_temp(folder: str | os.PathLike) -> list[Path]:
         try:
             if not match or entry.is_symlink():
                 continue
-            dead = match["host"] == _HOST and not _alive(int(match["pid"]))
+            dead = match["host"] == _HOST and not alive(int(match["pid"]))
             if not dead and now - entry.stat(follow_symlinks=False).st_mtime < STALE_TEMP_S:
                 continue
             if entry.is_dir(follow_symlinks=False):
@@ -82,7 +82,8 @@ def sweep_stale_temp(folder: str | os.PathLike) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine."""
     try:
         os.kill(pid, 0)  # signal 0 only asks whether the process exists
     except ProcessLookupError:

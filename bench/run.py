@@ -9,6 +9,8 @@ A killed run started again finds its finished chunks in the cache and translates
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 from tqdm import tqdm
 
 from bench import __version__
@@ -34,7 +36,7 @@ from bench.pair import Pair
 from bench.provenance import git_commit, machine, now_iso, package_versions
 from bench.refset.store import Segment, TestSet
 from bench.runs import COMPLETE, PairRecord, Run, RunRecord, RunScores, write_hypotheses
-from bench.systems.base import System
+from bench.systems.base import System, flag
 from bench.systems.cache import TranslationCache
 
 log = logging.getLogger("bench.run")
@@ -121,11 +123,15 @@ def run_record(run_dir: Path, cfg: DictConfig, system: System, testset: TestSet,
         system=system.name,
         fingerprint=system.fingerprint(),
         system_class=cfg.model._target_,
+        baseline=system.baseline,
         identity=system.identity(),
         testset=testset.name,
         pairs={Pair(p): PairRecord(testset.sha256(p), len(rows)) for p, rows in pairs.items()},
         metrics=metrics,
         created=now_iso(),
+        limit=cfg.limit,
+        pid=os.getpid(),
+        host=socket.gethostname(),
         overrides=overrides,
         bench_version=__version__,
         git_commit=git_commit(),
@@ -241,11 +247,17 @@ class Job:
 def prepare(cfg: DictConfig, run_dir: Path) -> Job:
     """Compose the run's parts and check every resource before any work starts."""
     positive_int(cfg, "chunk_size")
+    if cfg.limit is not None:
+        positive_int(cfg, "limit")
     if cfg.translation_cache.enabled:
         check_cache_file(cfg.translation_cache.path, "translation_cache.path")
     Bootstrap.from_cfg(cfg.bootstrap)  # checks the settings before anything is translated
     testset: TestSet = instantiate(cfg.dataset)
+    with open_dict(cfg.model):  # model.baseline is for the board, not a constructor argument
+        baseline = cfg.model.pop("baseline", None)
     system: System = instantiate(cfg.model)
+    if baseline is not None:
+        system.baseline = flag(baseline, "model.baseline")
     chosen = select_pairs(cfg.pairs if not isinstance(cfg.pairs, ListConfig) else list(cfg.pairs),
                           testset.pairs(), system)
     metrics = instantiate_metrics(cfg.get("metric") or {})
@@ -255,7 +267,7 @@ def prepare(cfg: DictConfig, run_dir: Path) -> Job:
     system.check(langs)
     for metric in metrics.values():
         metric.check(langs)
-    pairs = {p: testset.load(p) for p in chosen}
+    pairs = {p: testset.load(p)[:cfg.limit] for p in chosen}
     empty = [p for p, rows in pairs.items() if not rows]
     if empty:
         raise BenchError(f"{testset.name}: pair(s) {', '.join(empty)} have no rows; rebuild the references")

@@ -7,9 +7,12 @@
         hypotheses/<pair>.txt     one line per reference row, in reference order
         run.json                  :class:`RunRecord`: system, test set hashes, versions, timings
         scores.json               :class:`RunScores`: per pair, the hypotheses' hash and every Score
+        samples.jsonl             one line per segment: id, pair, source, reference, hypothesis, and
+                                  every metric's segment score (for scripts: ``pandas.read_json(lines=True)``)
 
 A run is written in that order; ``run.json`` is rewritten with ``"status": "complete"`` last, so a
-run killed half-way is recognisable and never ranked.
+run killed half-way is recognisable and never ranked. The next command that finds such a run with its
+process gone (same machine) marks it ``"interrupted"``.
 
 Results folders are shared between people, so both files are untrusted input. They are parsed into
 the types below where they are read (:func:`load_run`, :meth:`Run.scores`), and everything that
@@ -21,11 +24,14 @@ note about that one run.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import math
 import os
 import re
 import secrets
+import socket
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,7 +40,17 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from bench.errors import BenchError
-from bench.io import atomic_write_json, atomic_write_text, inside, read_json, read_text, sha256_text
+from bench.io import (
+    alive,
+    atomic_write_json,
+    atomic_write_text,
+    inside,
+    jsonl_text,
+    read_json,
+    read_text,
+    sha256_text,
+    sweep_stale_temp,
+)
 from bench.metrics.base import Score
 from bench.pair import Pair
 
@@ -43,10 +59,12 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 RUN_JSON = "run.json"
 SCORES_JSON = "scores.json"
+SAMPLES_JSONL = "samples.jsonl"
 HYPOTHESES = "hypotheses"
 RUNNING = "running"
 COMPLETE = "complete"
-STATUSES = (RUNNING, COMPLETE)
+INTERRUPTED = "interrupted"
+STATUSES = (RUNNING, COMPLETE, INTERRUPTED)
 
 #: a system name is one folder name under ``runs/``: no separators, no leading dot, no spaces
 _SYSTEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
@@ -106,13 +124,19 @@ def new_run_folder(runs: str, system: str) -> str:
     return str(path)
 
 
-def new_run_subdir(sweep_dir: str, system: str) -> str:
-    """The same for a sweep job, relative to the sweep folder (``hydra.sweep.subdir``)."""
-    return str(Path(new_run_folder(sweep_dir, system)).relative_to(Path(sweep_dir).absolute()))
+@functools.cache
+def sweep_id() -> str:
+    """One id per launching process: Hydra resolves ``hydra.sweep.dir`` more than once."""
+    return new_run_id()
+
+
+def new_sweep_folder(results_dir: str) -> str:
+    """``<results>/sweeps/<sweep-id>``: each sweep's own record (``multirun.yaml``, :mod:`bench.sweeps`)."""
+    return str(Path(results_dir, "sweeps", sweep_id()))
 
 
 OmegaConf.register_new_resolver("run_dir", new_run_folder, replace=True)
-OmegaConf.register_new_resolver("run_subdir", new_run_subdir, replace=True)
+OmegaConf.register_new_resolver("sweep_dir", new_sweep_folder, replace=True)
 
 #: what Hydra writes into a run folder before the command starts
 _HYDRA_FILES = (".hydra/config.yaml", ".hydra/hydra.yaml", ".hydra/overrides.yaml")
@@ -239,6 +263,13 @@ class RunRecord:
     created: str
     status: str = RUNNING
     finished: str | None = None
+    #: a baseline (``copy``, ``reference``, ``model.baseline=true``): drawn on the board, never ranked
+    baseline: bool = False
+    #: a smoke run (``limit=N``): only the first N segments of each pair; never ranked
+    limit: int | None = None
+    #: the process that wrote the record, so a later command can tell a killed run from a live one
+    pid: int | None = None
+    host: str | None = None
     overrides: list[str] = field(default_factory=list)
     bench_version: str = ""
     git_commit: str | None = None
@@ -259,9 +290,12 @@ class RunRecord:
             "run_id": self.run_id,
             "created": self.created,
             **({"finished": self.finished} if self.finished else {}),
+            **({"limit": self.limit} if self.limit else {}),
+            "pid": self.pid,
+            "host": self.host,
             "overrides": self.overrides,
             "system": {"name": self.system, "class": self.system_class, "fingerprint": self.fingerprint,
-                       "identity": self.identity},
+                       "identity": self.identity, "baseline": self.baseline},
             "testset": {"name": self.testset,
                         "pairs": {p: {"sha256": r.sha256, "rows": r.rows} for p, r in self.pairs.items()}},
             "pairs": list(self.pairs),
@@ -300,13 +334,17 @@ class RunRecord:
         versions = top.obj("versions", optional=True).data
         if not all(isinstance(v, str | None) for v in versions.values()):
             top.fail("versions", "an object of version strings")
+        limit = top.get("limit", int, "a whole number of at least 1", optional=True)
+        if limit is not None and limit < 1:
+            top.fail("limit", "a whole number of at least 1")
         known = {"schema_version", "bench_version", "status", "run_id", "created", "finished", "overrides",
-                 "system", "testset", "pairs", "metrics", "versions", "git_commit"}
+                 "system", "testset", "pairs", "metrics", "versions", "git_commit", "limit", "pid", "host"}
         return cls(
             run_id=top.text("run_id"),
             system=check_system_name(system.text("name"), f"{where}: system.name"),
             fingerprint=system.text("fingerprint"),
             system_class=system.text("class"),
+            baseline=bool(system.get("baseline", bool, "true or false", optional=True)),
             identity=system.obj("identity", optional=True).data,
             testset=testset.text("name"),
             pairs=pairs,
@@ -314,6 +352,9 @@ class RunRecord:
             created=top.text("created"),
             status=status,
             finished=top.text("finished", optional=True),
+            limit=limit,
+            pid=top.get("pid", int, "a process id", optional=True),
+            host=top.text("host", optional=True),
             overrides=top.strings("overrides"),
             bench_version=top.text("bench_version", optional=True) or "",
             git_commit=top.text("git_commit", optional=True),
@@ -448,6 +489,14 @@ class Run:
     def save_record(self) -> None:
         atomic_write_json(inside(self.path, RUN_JSON), self.record.to_json())
 
+    def save_samples(self, rows: list[dict[str, Any]]) -> None:
+        atomic_write_text(inside(self.path, SAMPLES_JSONL), jsonl_text(rows))
+
+    def orphaned(self) -> bool:
+        """A run still marked running whose process on this machine is gone (killed, crashed)."""
+        return (self.record.status == RUNNING and self.record.host == socket.gethostname()
+                and bool(self.record.pid) and not alive(self.record.pid))
+
     def with_record(self, **changes: Any) -> Run:
         return Run(self.path, replace(self.record, **changes))
 
@@ -469,17 +518,26 @@ def discover_runs(results_dir: str | Path) -> tuple[list[Run], list[str]]:
     skipped: list[str] = []
     root = runs_root(results_dir)
     for file in sorted(root.glob(f"*/*/{RUN_JSON}")):
+        where = f"{file.parent.parent.name}/{file.parent.name}"  # the same on every machine
         if file.is_symlink() or file.parent.is_symlink() or file.parent.parent.is_symlink():
-            skipped.append(f"{file.parent}: a symlink; runs must be real folders under {root}")
+            skipped.append(f"{where}: a symlink; runs must be real folders under {root}")
             continue
         try:
             run = load_run(file.parent)
         except BenchError as exc:
-            skipped.append(str(exc))
+            skipped.append(str(exc).replace(f"{root}/", ""))
             continue
+        for folder in (run.path, run.path / HYPOTHESES):  # what a killed writer left half-written
+            sweep_stale_temp(folder)
         if run.complete:
             runs.append(run)
-        else:
-            skipped.append(f"{file.parent}: incomplete run (interrupted?); run the same command again")
+            continue
+        if run.orphaned():
+            run.record.status = INTERRUPTED
+            with contextlib.suppress(BenchError):  # a read-only results folder: say so all the same
+                run.save_record()
+        state = ("interrupted (not finished, and its process is gone)" if run.record.status == INTERRUPTED
+                 else "not finished (still running, or stopped on another machine)")
+        skipped.append(f"{where}: {state}; run the same command again to resume it")
     return runs, skipped
 

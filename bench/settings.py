@@ -20,6 +20,8 @@ from bench.errors import BenchError
 
 #: groups whose chosen node(s) are ``_target_`` nodes; ``metric`` holds one node per chosen metric
 TARGET_GROUPS = ("model", "dataset")
+#: keys of a group's node that ``run`` reads itself instead of passing them to the target
+RUN_READS = {"model": ("baseline",)}
 MANY = ("metric",)
 
 
@@ -94,7 +96,8 @@ def check_config(config_dir: Any, command: str, cfg: DictConfig) -> None:
     choices = _choices()
     for group in TARGET_GROUPS:
         if group in cfg:
-            check_node(cfg[group], f"{group}.", f"{group}={choices.get(group, group)}")
+            check_node(cfg[group], f"{group}.", f"{group}={choices.get(group, group)}",
+                       extra=RUN_READS.get(group, ()))
     for group in MANY:
         for name, node in (cfg.get(group) or {}).items():
             check_node(node, f"{group}.{name}.", f"{group}={name}", extra={"name"})

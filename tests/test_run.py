@@ -105,3 +105,56 @@ def test_summary_and_scores_use_the_configured_confidence(refs: Path, tmp_path: 
     chrf = stored_scores(run)["zh-kk"]["chrf"]
     assert chrf["extra"]["bootstrap"]["confidence"] == 0.9 and chrf["extra"]["bootstrap"]["samples"] == 200
     assert chrf["ci_low"] <= chrf["score"] <= chrf["ci_high"]
+
+
+def test_samples_file_has_one_row_per_segment_with_every_segment_score(refs: Path, tmp_path: Path):
+    import pandas as pd
+
+    results = tmp_path / "results"
+    out = bench("run", "model=reference", f"dataset.path={refs}", f"results_dir={results}",
+                "metric=[bleu,chrf,ter]")
+    assert out.returncode == 0, out.stderr
+    [run] = run_dirs(results, "reference")
+    samples = pd.read_json(run / "samples.jsonl", lines=True)
+    assert len(samples) == sum(map(len, ROWS.values()))
+    assert {"id", "pair", "source", "reference", "hypothesis", "chrf", "ter"} <= set(samples.columns)
+    assert "bleu" not in samples.columns  # no segment-level BLEU
+    assert (samples["hypothesis"] == samples["reference"]).all() and (samples["chrf"] == 100).all()
+
+
+def test_limit_translates_the_first_segments_and_marks_the_run(refs: Path, tmp_path: Path):
+    results = tmp_path / "results"
+    out = bench("run", "model=copy", f"dataset.path={refs}", f"results_dir={results}", "metric=[chrf]",
+                "limit=1")
+    assert out.returncode == 0, out.stderr
+    [run] = run_dirs(results, "copy")
+    record = json.loads((run / "run.json").read_text())
+    assert record["limit"] == 1 and {p["rows"] for p in record["testset"]["pairs"].values()} == {1}
+    assert (run / "hypotheses" / "zh-kk.txt").read_text().count("\n") == 1
+    board = bench("leaderboard", f"dataset.path={refs}", f"results_dir={results}", "rank_by=[chrf]")
+    assert board.returncode == 0, board.stderr
+    md = (results / "leaderboard.md").read_text()
+    assert "a smoke run (limit=1), never ranked" in md and "| 1 | copy |" not in md
+    assert "limit=0" in bench("run", "model=copy", f"dataset.path={refs}", f"results_dir={results}",
+                              "limit=0").stderr
+
+
+def test_a_killed_run_is_marked_interrupted_by_the_next_command(refs: Path, tmp_path: Path):
+    import socket
+    import subprocess
+
+    results = tmp_path / "results"
+    for model in ("copy", "reference"):
+        assert bench("run", f"model={model}", f"dataset.path={refs}", f"results_dir={results}",
+                     "metric=[chrf]").returncode == 0
+    [run] = run_dirs(results, "copy")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    record = json.loads((run / "run.json").read_text())
+    record.update(status="running", pid=gone.pid, host=socket.gethostname())
+    (run / "run.json").write_text(json.dumps(record))
+    bench("score", f"dataset.path={refs}", f"results_dir={results}", "metric=[chrf]")
+    assert json.loads((run / "run.json").read_text())["status"] == "interrupted"
+    board = bench("leaderboard", f"dataset.path={refs}", f"results_dir={results}", "include_reference=true")
+    assert "interrupted (not finished, and its process is gone)" in board.stderr
+    assert "interrupted" in (results / "leaderboard.md").read_text().split("## Runs left out")[1]

@@ -66,7 +66,7 @@ def test_score_adds_missing_metrics_skips_stored_ones_and_force_recomputes(setup
             assert s["ci_low"] <= s["score"] <= s["ci_high"] and len(s["stats"]) == len(PAIRS[pair])
             assert s["extra"]["bootstrap"]["samples"] == 1000
     assert scores(good)["zh-kk"]["chrf"]["score"] > scores(poor)["zh-kk"]["chrf"]["score"]
-    assert "8 scores computed" in out.stdout and "incomplete run" in out.stdout
+    assert "8 scores computed" in out.stdout and "not finished" in out.stdout
 
     # stored scores are kept (a sentinel survives), missing metrics are added
     stored = json.loads((good / "scores.json").read_text())

@@ -43,7 +43,7 @@ def test_a_submitit_sweep_lands_in_one_results_folder_and_one_leaderboard(tmp_pa
     out = bench("-m", "run", "model=copy", "model.name=copy-a,copy-b", "hydra/launcher=submitit_local",
                 f"dataset.path={refs}", f"results_dir={results}", "metric=[bleu,chrf]")
     assert out.returncode == 0, out.stderr
-    jobs = sorted((results / "runs" / ".submitit").glob("*/*_0_log.err"))
+    jobs = sorted((results / "sweeps").glob("*/.submitit/*/*_0_log.err"))  # the sweep's own folder
     assert len(jobs) == 2  # two submitit jobs, each with its own log
     for name in ("copy-a", "copy-b"):
         [run] = list((results / "runs" / name).iterdir())

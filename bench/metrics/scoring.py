@@ -90,7 +90,7 @@ class Scorer:
             if stale and not self.force:
                 outcome.notes.append(f"{run.path}: {pair} skipped: {stale} (force=true scores it anyway)")
                 continue
-            segments = testset.load(pair)
+            segments = testset.load(pair)[:run.record.limit]
             if recorded.rows != len(segments):
                 raise BenchError(f"{run.path / RUN_JSON}: records {recorded.rows} rows for {pair}, the test "
                                  f"set has {len(segments)}; rerun the system")
@@ -114,6 +114,8 @@ class Scorer:
                 outcome.from_cache += hit
                 outcome.computed += not hit
             outcome.scores = _save_merged(run, pair, digest, new, self.force)
+        if outcome.added:
+            run.save_samples(samples(run, testset, outcome.scores))
         return outcome
 
     def _stored(self, run: Run) -> RunScores:
@@ -140,6 +142,23 @@ class Scorer:
         scores = self._stored(run)
         return {name for pair in run.record.pairs for name in self.metrics
                 if self.force or name not in scores.get(pair)}
+
+
+def samples(run: Run, testset: TestSet, scores: RunScores) -> list[dict[str, Any]]:
+    """``samples.jsonl``: one flat row per segment of every pair scored on the current test set and the
+    current hypotheses, each metric's segment score as a column (BLEU, without one, has none)."""
+    rows: list[dict[str, Any]] = []
+    for pair, held in sorted(scores.pairs.items()):
+        if (run.record.pairs[pair].sha256 != testset.sha256(pair)
+                or held.hypotheses_sha256 != run.hypotheses_sha256(pair)):
+            continue
+        segments = testset.load(pair)[:run.record.limit]
+        per_segment = {name: s.segments for name, s in sorted(held.metrics.items()) if s.segments}
+        for i, (segment, hypothesis) in enumerate(zip(segments, run.hypotheses(pair))):
+            rows.append({"id": segment.id, "pair": pair, "source": segment.src, "reference": segment.ref,
+                         "hypothesis": hypothesis,
+                         **{name: values[i] for name, values in per_segment.items()}})
+    return rows
 
 
 def _save_merged(run: Run, pair: Pair, digest: str, new: dict[str, Score], force: bool) -> RunScores:

@@ -64,6 +64,9 @@ class System(ABC):
     """
 
     cacheable: bool = True
+    #: a floor or a check rather than a contender (``copy``, ``reference``; a config sets it with
+    #: ``baseline: true``): the board draws it as a reference line and never ranks it
+    baseline: bool = False
 
     def __init__(self, name: str) -> None:
         self.name = name

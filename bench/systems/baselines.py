@@ -18,6 +18,7 @@ class Copy(System):
     """Output = source. Cheap and test-set independent, but not worth caching."""
 
     cacheable = False
+    baseline = True
 
     def identity(self) -> dict[str, Any]:
         return {}
@@ -30,6 +31,7 @@ class Reference(System):
     """Output = the human reference of each row (a pipeline sanity check)."""
 
     cacheable = False
+    baseline = True
 
     def __init__(self, name: str) -> None:
         super().__init__(name)

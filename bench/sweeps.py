@@ -1,0 +1,79 @@
+"""Sweeps as Hydra users know them: each sweep keeps its own record, and ends with one table of its jobs.
+
+``hydra.sweep.dir`` is ``results/sweeps/<sweep-id>/`` (Hydra's ``multirun.yaml`` lands there, one per
+sweep, never overwritten), while each job's folder stays ``results/runs/<model>/<run-id>/``: the
+``run_subdir`` resolver (:mod:`bench.runs`) gives an absolute path, which Hydra joins to the sweep
+folder as it is.
+
+:class:`SweepRecord` is a Hydra callback. Every job, in whatever process the launcher runs it,
+appends one line to ``<sweep>/jobs.jsonl``; at the end the table of all jobs is printed, also when
+some failed (``bench/__main__.py`` prints it before the error line).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from bench.console import table
+from bench.errors import BenchError
+
+#: the sweep folder, set by the launching process for the jobs it starts (and their processes)
+ENV = "BENCH_SWEEP_DIR"
+JOBS = "jobs.jsonl"
+
+
+class SweepRecord(Callback):
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        os.environ[ENV] = str(Path(str(config.hydra.sweep.dir)).absolute())
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        folder = os.environ.get(ENV)
+        if not folder:
+            return
+        hydra = job_return.hydra_cfg.hydra
+        error = job_return._return_value if job_return.status.name == "FAILED" else None
+        line = json.dumps({"job": int(hydra.job.num), "overrides": list(job_return.overrides),
+                           "status": job_return.status.name.lower(), "run_dir": str(hydra.runtime.output_dir),
+                           **({"error": str(error)} if error is not None else {})}, ensure_ascii=False)
+        with open(Path(folder) / JOBS, "a", encoding="utf-8") as handle:  # one short line: one write
+            handle.write(line + "\n")
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        print(summary(os.environ.get(ENV)), end="", flush=True)
+
+
+def summary(folder: str | None) -> str:
+    """The table of a sweep's jobs (number, overrides, status, run folder, scores), or ''."""
+    file = Path(folder) / JOBS if folder else None
+    if file is None or not file.is_file():
+        return ""
+    jobs = sorted((json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line),
+                  key=lambda j: j["job"])
+    rows = [["#", "overrides", "status", "run", "scores"]]
+    for job in jobs:
+        scores = _scores(Path(job["run_dir"])) if job["status"] != "failed" else ""
+        rows.append([str(job["job"]), " ".join(job["overrides"]), job["status"], _relative(job["run_dir"]),
+                     scores])
+    return f"\nsweep {folder}: {len(jobs)} jobs\n{table(rows)}\n"
+
+
+def _relative(run_dir: str) -> str:
+    path = Path(run_dir)
+    return f"{path.parent.name}/{path.name}"
+
+
+def _scores(run_dir: Path) -> str:
+    from bench.runs import load_run
+
+    try:
+        scores = load_run(run_dir).scores()
+    except BenchError:
+        return "-"
+    return ", ".join(f"{pair} {name} {s.score:.2f}" for pair, held in sorted(scores.pairs.items())
+                     for name, s in sorted(held.metrics.items())) or "-"
