@@ -121,9 +121,10 @@ def test_titles_pair_with_titles_and_never_with_body():
     assert shapes(src, out) == [((0,), (0,)), ((1,), (1,)), ((2,), (2,))]
     cost = BeadCost(src, out, CAL, None)
     blocked = align_module.INF
-    assert cost(2, 2, 0, np.array([0]))[0] == blocked  # a title and a body sentence together
-    assert cost(1, 1, 0, np.array([1]))[0] == blocked  # a title with a body sentence
-    assert cost(1, 1, 0, np.array([0]))[0] < blocked
+    first, second = np.array([0]), np.array([1])
+    assert cost(2, 2, first, first)[0] == blocked  # a title and a body sentence together
+    assert cost(1, 1, first, second)[0] == blocked  # a title with a body sentence
+    assert cost(1, 1, first, first)[0] < blocked
 
 
 def test_numbers_decide_between_equally_long_alignments():
@@ -193,7 +194,7 @@ def test_embedding_noise_below_the_grid_changes_nothing():
 
     def scores(encoder: embed.Encoder) -> list[np.ndarray]:
         sim = similarity_of(src, out, encoder)
-        return [sim.score(a, i, b, np.arange(len(out) - b + 1))
+        return [sim.score(a, np.full(len(out) - b + 1, i), b, np.arange(len(out) - b + 1))
                 for a in (1, 2, 3) for b in (1, 2, 3) for i in range(len(src) - a + 1)]
 
     clean, noisy = scores(Meanings()), scores(Noisy())
@@ -273,7 +274,7 @@ def test_similarity_prefers_the_translation():
                "Бір-біріне қарайласу, қиыншылығы барларға көмектесу–Чжунхуа ұлтының дәстүрлі мөрәлі.",
                "Үшінші, мемлекет меншігіндегі кәсіпорындарды көп міндет алуға шабыттандыру."]
     similarity = similarity_of(zh_side, kk_side, encoder, "zh-kk")
-    scores = np.array([similarity.score(1, i, 1, np.arange(3)) for i in range(3)])
+    scores = np.array([similarity.score(1, np.full(3, i), 1, np.arange(3)) for i in range(3)])
     assert list(scores.argmax(axis=1)) == [1, 2, 0]
 
 

@@ -1,13 +1,13 @@
 """Sentence alignment of one document: the least-cost sequence of beads (Gale & Church, 1993).
 
 A bead pairs ``a`` consecutive source sentences with ``b`` consecutive target sentences, for every
-shape in :data:`BEAD_PRIORS` (1-1 up to 1-4/4-1 and 2-3/3-2, and 1-0/0-1 for a sentence without a
+shape in :data:`SHAPES` (1-1 up to 1-4/4-1 and 2-3/3-2, and 1-0/0-1 for a sentence without a
 counterpart). A bead's cost adds up independent pieces of evidence, each roughly a negative
 log-probability:
 
-* the prior of its shape: each sentence more than 1-1 costs the same, since literary translators
-  split and join sentences far more often than news translators (Gale & Church's 1-3 at 0.003 was
-  off by a factor of twenty on the development data);
+* the prior of its shape: each sentence beyond 1-1 multiplies it by :data:`SHAPE_STEP`, since
+  literary translators split and join sentences far more often than news translators (Gale &
+  Church's 1-3 at 0.003 was off by a factor of twenty on the development data);
 * the Gale-Church length cost, ``-log P(|delta|)`` with ``delta`` the standardised difference between
   the target length and ``ratio`` times the source length; both are estimated per document
   (:func:`estimate_variance`), so a document aligns the same whatever is built with it;
@@ -35,22 +35,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.errors import BenchError
-from bench.refset.anchors import Anchors
+from bench.refset.anchors import NO_ANCHORS, Anchors
 from bench.refset.embed import Similarity
 from bench.refset.search import INF, Band, Step, band_around, best_path
 
 SCALE = 1000  # cost units per nat
-SHAPE_STEP = 0.1  # prior odds of each sentence a bead has beyond 1-1
+# Prior odds of each sentence a bead has beyond 1-1: with embeddings to tell a 1-3 bead from a 1-1
+# bead and two dropped sentences; without them length alone must, and rarer big beads do better
+# (measured on the development data: scripts/benchmark_align.py).
+SHAPE_STEP, SHAPE_STEP_LENGTH_ONLY = 0.15, 0.05
 SKIP_PRIOR = 0.005  # prior of a 1-0 or 0-1 bead
-BEAD_PRIORS: dict[tuple[int, int], float] = {
-    (a, b): SHAPE_STEP ** (a + b - 2) for a in range(1, 5) for b in range(1, 5) if a + b <= 5
-} | {(1, 0): SKIP_PRIOR, (0, 1): SKIP_PRIOR}
-SHAPES = tuple(sorted(BEAD_PRIORS, key=lambda s: (s[0] + s[1] if s[0] and s[1] else 99, s)))
+MAX_BEAD = 5  # sentences in a bead, both sides together: 1-4, 2-3, 3-2, 4-1 at most
+SHAPES = tuple([(a, b) for size in range(2, MAX_BEAD + 1) for a in range(1, size) for b in [size - a]]
+               + [(1, 0), (0, 1)])
 DEFAULT_VARIANCE = 3.0  # target characters; prior for estimate_variance
 PRIOR_BEADS = 5  # how many beads' worth of weight DEFAULT_VARIANCE carries
 NUMBER_HIT, NUMBER_MISS, QUOTE_MISS = 2.0, 1.0, 0.5
 SIMILARITY_WEIGHT = 4.0  # cost per standard deviation of embedding margin
-SKIP_COST = 1.5  # added to a 1-0 or 0-1 bead's prior, in place of a length cost
+SKIP_COST = 3.0  # added to a 1-0 or 0-1 bead's prior, in place of a length cost
 FULL_CELLS = 250_000  # grids up to this size are searched exhaustively
 RADIUS = 8  # cells on each side of the coarse path searched at the finer level
 MAX_DELTA = 40.0  # length deltas beyond this cost as much as this (hopeless anyway)
@@ -146,51 +148,60 @@ class BeadCost:
         shared = sorted(set().union(*(u.anchors.numbers for u in src))
                         & set().union(*(u.anchors.numbers for u in tgt)))
         self._numbers = (_number_counts(src, shared), _number_counts(tgt, shared))
-        self._prior = {shape: round(SCALE * -math.log(p)) for shape, p in BEAD_PRIORS.items()}
+        step = SHAPE_STEP if similarity is not None else SHAPE_STEP_LENGTH_ONLY
+        self._prior = {(a, b): round(SCALE * -math.log(step ** (a + b - 2) if a and b else SKIP_PRIOR))
+                       for a, b in SHAPES}
         self._skip = round(SCALE * SKIP_COST)
 
-    def __call__(self, a: int, b: int, i: int, js: np.ndarray) -> np.ndarray:
-        """Costs of the beads ``src[i:i+a]`` / ``tgt[j:j+b]`` for every ``j`` in ``js``."""
-        return self.parts(a, b, i, js)[0]
+    def __call__(self, a: int, b: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Costs of the beads ``src[i:i+a]`` / ``tgt[j:j+b]`` for every pair of ``i`` and ``j``."""
+        return self.parts(a, b, i, j)[0]
 
-    def parts(self, a: int, b: int, i: int, js: np.ndarray
+    def parts(self, a: int, b: int, i: np.ndarray, j: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
         """(cost, delta, similarity in thousandths of a standard deviation, matched numbers)."""
-        zeros = np.zeros(len(js), np.int64)
-        titles = (self._titles[0][i + a] - self._titles[0][i]) + _span(self._titles[1], js, b)
-        cost = np.full(len(js), self._prior[a, b], np.int64)
+        zeros = np.zeros(len(j), np.int64)
+        cost = np.full(len(j), self._prior[a, b], np.int64)
         if not (a and b):
             # An untranslated sentence has no length to compare: long or short, it is just missing.
             # A title alone is fine; 1-0 and 0-1 beads have one sentence.
             return cost + self._skip, zeros.astype(float), None, zeros
+        titles = _span(self._titles[0], i, a) + _span(self._titles[1], j, b)
         blocked = (titles > 0) & ((titles != a + b) | (a > 1) | (b > 1))
-        src_len = self._length[0][i + a] - self._length[0][i]
-        tgt_len = _span(self._length[1], js, b)
-        delta = _delta(src_len, tgt_len, self.cal)
+        delta = _delta(_span(self._length[0], i, a), _span(self._length[1], j, b), self.cal)
         steps = np.rint(np.minimum(np.abs(delta), MAX_DELTA) * 100).astype(np.int64)
-        cost = cost + _length_costs()[steps]
-        matched = np.minimum(self._numbers[0][i + a] - self._numbers[0][i],
-                             self._numbers[1][js + b] - self._numbers[1][js]).sum(axis=1)
-        unmatched = (self._number_total[0][i + a] - self._number_total[0][i]
-                     + _span(self._number_total[1], js, b) - 2 * matched)
-        quotes = np.abs(self._quotes[0][i + a] - self._quotes[0][i] - _span(self._quotes[1], js, b))
-        cost = cost + np.rint(SCALE * (NUMBER_MISS * unmatched - NUMBER_HIT * matched
-                                       + QUOTE_MISS * quotes)).astype(np.int64)
+        cost += _length_costs()[steps]
+        src_numbers, tgt_numbers = _span(self._number_total[0], i, a), _span(self._number_total[1], j, b)
+        both = np.nonzero((src_numbers > 0) & (tgt_numbers > 0))[0]  # few beads have numbers
+        matched = zeros.copy()
+        matched[both] = np.minimum(self._numbers[0][i[both] + a] - self._numbers[0][i[both]],
+                                   self._numbers[1][j[both] + b] - self._numbers[1][j[both]]).sum(axis=1)
+        unmatched = src_numbers + tgt_numbers - 2 * matched
+        quotes = np.abs(_span(self._quotes[0], i, a) - _span(self._quotes[1], j, b))
+        cost += np.rint(SCALE * (NUMBER_MISS * unmatched - NUMBER_HIT * matched
+                                 + QUOTE_MISS * quotes)).astype(np.int64)
         similarity = None
         if self.similarity is not None:
-            similarity = self.similarity.score(a, i, b, js)
-            cost = cost - np.rint(SIMILARITY_WEIGHT * similarity).astype(np.int64)
+            similarity = self.similarity.score(a, i, b, j)
+            cost -= np.rint(SIMILARITY_WEIGHT * similarity).astype(np.int64)
         return np.where(blocked, INF, cost), delta, similarity, matched
 
-    def bead(self, step: Step) -> Bead:
-        """The bead of a path step, with what the report shows about it."""
-        cost, delta, similarity, matched = self.parts(step.a, step.b, step.i, np.array([step.j]))
-        return Bead(
-            tuple(range(step.i, step.i + step.a)), tuple(range(step.j, step.j + step.b)),
-            int(cost[0]) / SCALE, float(delta[0]),
-            None if similarity is None else int(similarity[0]) / 1000, int(matched[0]),
-            None if step.margin >= INF else step.margin / SCALE,
-        )
+    def beads(self, steps: list[Step]) -> list[Bead]:
+        """The beads of a path, with what the report shows about them (one call per shape)."""
+        out: dict[int, Bead] = {}
+        for shape in sorted({(s.a, s.b) for s in steps}):
+            group = [k for k, s in enumerate(steps) if (s.a, s.b) == shape]
+            i, j = np.array([steps[k].i for k in group]), np.array([steps[k].j for k in group])
+            cost, delta, similarity, matched = self.parts(shape[0], shape[1], i, j)
+            for row, k in enumerate(group):
+                step = steps[k]
+                out[k] = Bead(
+                    tuple(range(step.i, step.i + step.a)), tuple(range(step.j, step.j + step.b)),
+                    int(cost[row]) / SCALE, float(delta[row]),
+                    None if similarity is None else int(similarity[row]) / 1000, int(matched[row]),
+                    None if step.margin >= INF else step.margin / SCALE,
+                )
+        return [out[k] for k in range(len(steps))]
 
     def coarse(self) -> BeadCost:
         """The same document at half resolution: each pair of consecutive units merged into one."""
@@ -201,7 +212,7 @@ class BeadCost:
 def align(src: list[Unit], tgt: list[Unit], cal: Calibration, similarity: Similarity | None) -> list[Bead]:
     """The least-cost bead sequence covering ``src`` and ``tgt``."""
     cost = BeadCost(src, tgt, cal, similarity)
-    return [cost.bead(step) for step in _search(cost)]
+    return cost.beads(_search(cost))
 
 
 def _search(cost: BeadCost) -> list[Step]:
@@ -213,7 +224,16 @@ def _search(cost: BeadCost) -> list[Step]:
 
 
 def _merge(units: list[Unit]) -> list[Unit]:
-    return [Unit(" ".join(u.text for u in units[k:k + 2])) for k in range(0, len(units), 2)]
+    """Pairs of consecutive units as one (no titles at half resolution); lengths and anchors are
+    added up rather than counted again."""
+    merged = []
+    for k in range(0, len(units), 2):
+        pair = units[k:k + 2]
+        unit = Unit(" ".join(u.text for u in pair))
+        unit.__dict__.update(length=sum(u.length for u in pair),  # the cached properties' values
+                             anchors=sum((u.anchors for u in pair), NO_ANCHORS))
+        merged.append(unit)
+    return merged
 
 
 def _cumulative(values: list[int]) -> np.ndarray:
@@ -233,9 +253,9 @@ def _number_counts(units: list[Unit], keys: list[str]) -> np.ndarray:
     return np.cumsum(counts, axis=0)
 
 
-def _delta(src_len: np.ndarray | int, tgt_len: np.ndarray, cal: Calibration) -> np.ndarray:
+def _delta(src_len: np.ndarray, tgt_len: np.ndarray, cal: Calibration) -> np.ndarray:
     """Gale-Church's standardised length difference; only IEEE arithmetic, the same on every CPU."""
-    expected = cal.ratio * np.asarray(src_len, dtype=np.float64)
+    expected = cal.ratio * src_len.astype(np.float64)
     scale = np.sqrt(cal.variance * np.maximum((expected + tgt_len) / 2, 1.0))
     return (tgt_len - expected) / scale
 

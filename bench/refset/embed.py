@@ -46,6 +46,7 @@ JOINED = 3  # spans up to this many sentences are embedded as one text
 MAX_SPAN = 4  # the longest span a bead has on one side
 _MIN_SPREAD = 5.0  # thousandths: margins of a tiny document hardly vary; do not blow them up
 _BLOCK = 256  # rows per matrix product when looking for neighbours
+_PAIRS = 8192  # span pairs per product when scoring beads (bounds the memory it takes)
 
 
 class Encoder(Protocol):
@@ -194,16 +195,18 @@ class Similarity:
         spread = max((squares / count - (total / count) ** 2) ** 0.5 / 2, _MIN_SPREAD)
         self.mean, self.spread = round(mean, 2), round(spread, 2)  # on a grid too: they are averages
 
-    def score(self, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
-        """How far ``src[i:i+a]`` vs ``tgt[j:j+b]`` is above a typical pair, for every ``j`` in ``js``."""
-        margin = self.margins(a, i, b, js) / 2
+    def score(self, a: int, i: np.ndarray, b: int, j: np.ndarray) -> np.ndarray:
+        """How far ``src[i:i+a]`` vs ``tgt[j:j+b]`` is above a typical pair, for each pair of ``i``, ``j``."""
+        margin = self.margins(a, i, b, j) / 2
         return np.rint(1000 * (margin - self.mean) / self.spread).astype(np.int64)
 
-    def margins(self, a: int, i: int, b: int, js: np.ndarray) -> np.ndarray:
+    def margins(self, a: int, i: np.ndarray, b: int, j: np.ndarray) -> np.ndarray:
         """Twice the margin, in thousandths of a cosine: exact integers."""
-        # einsum, not BLAS: BLAS's threads cost more than they save on one row of a band
-        cosines = _quantise(np.einsum("jd,d->j", self.tgt.vectors[b][js], self.src.vectors[a][i]))
-        return 2 * cosines - self._near_src[a][i] - self._near_tgt[b][js]
+        cosines = np.concatenate([np.zeros(0, np.int64)] + [
+            _quantise(np.einsum("nd,nd->n", self.src.vectors[a][i[k:k + _PAIRS]],
+                                self.tgt.vectors[b][j[k:k + _PAIRS]]))
+            for k in range(0, len(i), _PAIRS)])
+        return 2 * cosines - self._near_src[a][i] - self._near_tgt[b][j]
 
     def coarse(self) -> Similarity:
         return Similarity(self.src.merged(), self.tgt.merged())
@@ -249,7 +252,7 @@ def _margin_moments(similarity: Similarity, n: int, m: int) -> tuple[int, int, i
     total = squares = count = 0
     for i in range(n):
         lo, hi = _window(i, 1, n, m)
-        margins = similarity.margins(1, i, 1, np.arange(lo, hi))
+        margins = similarity.margins(1, np.full(hi - lo, i), 1, np.arange(lo, hi))
         total, squares = total + int(margins.sum()), squares + int((margins ** 2).sum())
         count += hi - lo
     return total, squares, max(count, 1)

@@ -5,9 +5,10 @@ of shape ``(a, b)`` moves from ``(i, j)`` to ``(i + a, j + b)``. Only the cells 
 columns ``lo[i]..hi[i]`` per row, are visited, so time and memory grow with the band's area, not with
 the whole grid (see :func:`band_around`, which draws a band around the path found on a coarser grid).
 
-Rows are computed one at a time, each with numpy over all its cells at once: a bead with source
-sentences reads finished rows, and the 0-1 bead, which moves along the row itself, is a running
-minimum (``np.minimum.accumulate``) of the row's costs against their prefix sums. Costs are integers
+Bead costs are computed for the whole band at once; then rows are computed one at a time, each with
+numpy over all its cells at once: a bead with source sentences reads finished rows, and the 0-1
+bead, which moves along the row itself, is a running minimum (``np.minimum.accumulate``) of the
+row's costs against their prefix sums. Costs are integers
 (:data:`SCALE` units), so the same costs give the same path on every CPU, and ties go to the first
 shape in the given order, never to the 0-1 bead.
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 INF = 1 << 60  # an unreachable cell; sums of a few of these stay far inside int64
-CostFn = Callable[[int, int, int, np.ndarray], np.ndarray]  # (a, b, i, js) -> cost of each bead
+CostFn = Callable[[int, int, np.ndarray, np.ndarray], np.ndarray]  # (a, b, i, j) -> cost of each bead
 
 
 @dataclass(frozen=True)
@@ -52,65 +53,75 @@ class Band:
     def cells(self) -> int:
         return int((self.hi - self.lo + 1).sum())
 
+    def offsets(self) -> np.ndarray:
+        """Where each row starts in a flat array of the band's cells (one more: the end)."""
+        return np.concatenate([[0], np.cumsum(self.hi - self.lo + 1)]).astype(np.int64)
+
 
 def best_path(n: int, m: int, shapes: Sequence[tuple[int, int]], cost: CostFn, band: Band) -> list[Step]:
     """The least-cost bead path from ``(0, 0)`` to ``(n, m)`` inside ``band``.
 
-    ``shapes`` must contain ``(0, 1)`` and ``(1, 0)``, so that every cell of a band that is
-    connected row to row can be reached; ``cost(a, b, i, js)`` gives the integer cost of the beads
-    ``src[i:i+a]``/``tgt[j:j+b]`` for every ``j`` in ``js``.
+    ``shapes`` must contain ``(0, 1)`` and ``(1, 0)``, so that every cell of a band whose rows
+    overlap can be reached; ``cost(a, b, i, j)`` gives the integer cost of the beads
+    ``src[i:i+a]``/``tgt[j:j+b]`` for arrays ``i`` and ``j``. Every bead's cost is computed up front, a
+    few numpy operations per shape for the whole band; the rows then cost a few operations each.
     """
-    lo, hi = band.lo, band.hi
+    lo, hi, offsets = band.lo, band.hi, band.offsets()
+    cells = int(offsets[-1])
+    rows = np.repeat(np.arange(n + 1), hi - lo + 1)
+    cols = np.arange(cells) - offsets[rows] + lo[rows]
+    moves = [s for s, (a, _) in enumerate(shapes) if a]
     insert = list(shapes).index((0, 1))
-    totals: list[np.ndarray] = []
-    choices: list[np.ndarray] = []
-    runners: list[np.ndarray] = []
-    for i in range(n + 1):
-        cols = np.arange(lo[i], hi[i] + 1)
-        best = np.full(len(cols), INF, np.int64)
-        second = np.full(len(cols), INF, np.int64)
-        choice = np.full(len(cols), -1, np.int8)
-        if i == 0:
-            best[cols == 0] = 0
-        for s, (a, b) in enumerate(shapes):
-            if a == 0 or i < a:
-                continue
-            prev = i - a
-            starts = cols - b
-            ok = np.nonzero((starts >= lo[prev]) & (starts <= hi[prev]))[0]
-            if not len(ok):
-                continue
-            total = totals[prev][starts[ok] - lo[prev]] + cost(a, b, prev, starts[ok])
-            current = best[ok]
-            better = total < current
-            second[ok] = np.minimum(second[ok], np.where(better, current, total))
-            best[ok] = np.where(better, total, current)
-            choice[ok] = np.where(better, s, choice[ok])
+    previous, costs = [], []
+    for s in moves:  # the cell each bead starts from (``cells``: none) and its cost, for every end cell
+        a, b = shapes[s]
+        i, j = rows - a, cols - b
+        ok = (i >= 0) & (j >= lo[np.maximum(i, 0)]) & (j <= hi[np.maximum(i, 0)])
+        start = np.where(ok, offsets[np.maximum(i, 0)] + j - lo[np.maximum(i, 0)], cells)
+        bead = np.full(cells, INF, np.int64)
+        bead[ok] = cost(a, b, i[ok], j[ok])
+        previous.append(start)
+        costs.append(bead)
+    previous_all, costs_all = np.array(previous), np.array(costs)
+    steps = np.zeros(cells, np.int64)  # the 0-1 bead into each cell from its left neighbour
+    left = cols > lo[rows]
+    steps[left] = cost(0, 1, rows[left], cols[left] - 1)
+    total = np.full(cells + 1, INF, np.int64)  # the last entry stands for "no start cell"
+    choice = np.zeros(cells, np.int8)
+    runner = np.full(cells, INF, np.int64)
+    for row in range(n + 1):
+        here = slice(offsets[row], offsets[row + 1])
+        candidates = np.minimum(total[previous_all[:, here]] + costs_all[:, here], INF)
+        if row == 0:
+            candidates[:, 0] = np.where(lo[0] == 0, 0, INF)  # the origin costs nothing
+        best = candidates.min(axis=0)
+        chosen = np.array(moves)[candidates.argmin(axis=0)]  # ties: the first shape given
+        second = (np.partition(candidates, 1, axis=0)[1] if len(moves) > 1
+                  else np.full(len(best), INF, np.int64))
         # 0-1 beads along the row: total[k] = min(best[k], total[k-1] + step[k])
-        step = np.zeros(len(cols), np.int64)
-        if len(cols) > 1:
-            step[1:] = cost(0, 1, i, cols[:-1])
+        step = steps[here]
+        step[0] = 0
         prefix = np.cumsum(step)
-        total = np.minimum.accumulate(best - prefix) + prefix
-        via_insert = np.full(len(cols), INF, np.int64)
-        via_insert[1:] = total[:-1] + step[1:]
+        row_total = np.minimum.accumulate(best - prefix) + prefix
+        via_insert = np.full(len(best), INF, np.int64)
+        via_insert[1:] = row_total[:-1] + step[1:]
         take = via_insert < best
-        totals.append(np.minimum(np.where(take, via_insert, best), INF))
-        choices.append(np.where(take, insert, choice).astype(np.int8))
-        runners.append(np.minimum(np.where(take, best, np.minimum(second, via_insert)), INF))
-    return _trace(n, m, shapes, lo, totals, choices, runners)
+        total[here] = np.minimum(np.where(take, via_insert, best), INF)
+        choice[here] = np.where(take, insert, chosen)
+        runner[here] = np.minimum(np.where(take, best, np.minimum(second, via_insert)), INF)
+    return _trace(n, m, shapes, band, offsets, total, choice, runner)
 
 
-def _trace(n: int, m: int, shapes: Sequence[tuple[int, int]], lo: np.ndarray, totals: list[np.ndarray],
-           choices: list[np.ndarray], runners: list[np.ndarray]) -> list[Step]:
-    if not lo[n] <= m or totals[n][m - lo[n]] >= INF:
+def _trace(n: int, m: int, shapes: Sequence[tuple[int, int]], band: Band, offsets: np.ndarray,
+           total: np.ndarray, choice: np.ndarray, runner: np.ndarray) -> list[Step]:
+    if not band.lo[n] <= m <= band.hi[n] or total[offsets[n] + m - band.lo[n]] >= INF:
         raise ValueError("the band does not connect (0, 0) to the last cell")
     steps: list[Step] = []
     i, j = n, m
     while i or j:
-        k = j - lo[i]
-        a, b = shapes[choices[i][k]]
-        margin = int(runners[i][k] - totals[i][k]) if runners[i][k] < INF else INF
+        k = offsets[i] + j - band.lo[i]
+        a, b = shapes[choice[k]]
+        margin = int(runner[k] - total[k]) if runner[k] < INF else INF
         steps.append(Step(i - a, j - b, a, b, margin))
         i, j = i - a, j - b
     return steps[::-1]
