@@ -389,3 +389,14 @@ def test_stats_survive_the_round_trip_exactly(shared_results):
     for name, score in held.items():
         metric = load_metric(name)
         assert np.isclose(metric.aggregate(np.asarray(score.stats, dtype=np.float64)), score.score)
+
+
+@pytest.mark.parametrize(("setting", "needle"), [("rank_by=[nope]", "rank_by=nope"),
+                                                 ("rank_by=[../../mine/evil]", "rank_by="),
+                                                 ("+colour=red", "colour: not a setting")])
+def test_bad_leaderboard_settings_are_one_line(shared_results, setting: str, needle: str):
+    home, _ = shared_results
+    before = snapshot(home)
+    one_line(bench("leaderboard", f"results_dir={home / 'results'}", f"dataset.path={home / 'references'}",
+                   setting), needle)
+    assert snapshot(home) == before
