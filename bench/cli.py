@@ -80,8 +80,15 @@ def invalid_configuration(exc: OmegaConfBaseException) -> str:
     return f"invalid configuration: {first_line(exc)}" + (f" (at {key})" if key else "")
 
 
+#: how OmegaConf reports a BenchError raised by a resolver (it drops the exception chain)
+RESOLVER_REFUSAL = "BenchError raised while resolving interpolation: "
+
+
 def hydra_error_line(exc: CompactHydraException | OmegaConfBaseException) -> str:
     """One line for an error Hydra raises before or around a command (see ``bench/__main__.py``)."""
+    refused = first_line(exc).partition(RESOLVER_REFUSAL)[2]
+    if refused:  # one of our resolvers refused a value (``model.name``, ``results_dir``): its own line
+        return refused
     if isinstance(exc, OmegaConfBaseException):  # raised while Hydra resolves its own settings
         return invalid_configuration(exc)
     if isinstance(exc, OverrideParseException):

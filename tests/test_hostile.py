@@ -22,6 +22,7 @@ from bench.errors import BenchError
 from bench.metrics import load_metric
 from bench.metrics.scoring import Scorer
 from tests.helpers import bench, write_references
+from tests.test_hostile_outputs import read_only
 
 ROWS = {
     "zh-kk": [("今天天气很好。", "Бүгін ауа райы өте жақсы."),
@@ -145,14 +146,13 @@ def test_a_failed_run_removes_only_the_folders_it_created(home: Path):
     assert not any((home / "results" / "runs" / "nllb-200-distilled-600M").iterdir())
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_read_only_results_folder_is_one_line(home: Path):
     (home / "results").mkdir()
-    (home / "results").chmod(0o500)
-    try:
-        one_line(run(home, "model=copy", "metric=[bleu]"), "not writable")
-    finally:
-        (home / "results").chmod(0o700)
+    with read_only(home / "results"):
+        before = snapshot(home)
+        one_line(run(home, "model=copy", "metric=[bleu]"), "results: not writable")
+        one_line(bench("leaderboard", f"results_dir={home / 'results'}"), "no complete runs")
+        assert snapshot(home) == before
 
 
 # --- reference sets from elsewhere --------------------------------------------------------------
