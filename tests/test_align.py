@@ -227,6 +227,9 @@ def test_quote_count():
     assert quote_count("«Ең соңғы бір шақырым» мен «үшті біртұлғаландыру»") == 2
     assert quote_count('He said "go" and "stop"') == 2
     assert quote_count("《人民日报》报道") == 1
+    assert quote_count("‘你好’他说") == 1  # single quotes open dialogue too
+    assert quote_count("'I did not,' she said. 'You didn't.'") == 2  # apostrophes are not quotes
+    assert quote_count("the boys' toys") == 0
 
 
 def test_length_cost_grows_with_the_difference():

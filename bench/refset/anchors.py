@@ -15,8 +15,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_OPENING_QUOTES = re.compile("[“«「『《„‹]")
+_OPENING_QUOTES = re.compile("[“‘«「『《„‹]")
 _STRAIGHT_QUOTE = '"'
+# A straight single quote opens dialogue only before a word at the start of the text or after a space;
+# elsewhere it is an apostrophe (didn't, the boys' toys).
+_OPENING_APOSTROPHE = re.compile(r"(?:^|(?<=\s))'(?=\w)")
 
 
 def number_keys(text: str) -> Counter[str]:
@@ -29,8 +32,10 @@ def number_keys(text: str) -> Counter[str]:
 
 
 def quote_count(text: str) -> int:
-    """Number of quotations opened in ``text`` (typographic marks, or pairs of straight quotes)."""
-    return len(_OPENING_QUOTES.findall(text)) + text.count(_STRAIGHT_QUOTE) // 2
+    """Number of quotations opened in ``text``: typographic marks (double or single), pairs of
+    straight double quotes, straight single quotes that open a word."""
+    return (len(_OPENING_QUOTES.findall(text)) + text.count(_STRAIGHT_QUOTE) // 2
+            + len(_OPENING_APOSTROPHE.findall(text)))
 
 
 @dataclass(frozen=True)
