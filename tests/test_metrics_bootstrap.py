@@ -10,7 +10,7 @@ from sacrebleu.metrics import BLEU
 from sacrebleu.significance import PairedTest
 
 from bench.metrics import bootstrap as bootstrap_module
-from bench.metrics import load_metric
+from bench.metrics import load_metric, significance
 from bench.metrics.base import Metric, Score
 from bench.metrics.bootstrap import (
     Bootstrap,
@@ -175,3 +175,22 @@ def test_resamples_beyond_one_chunk_are_drawn_afresh_not_kept(monkeypatch):
     expected = [metric.aggregate(stats[row]) for row in bootstrap_indices(60, 25, 2)]
     assert bootstrap_scores(metric, stats, 25, 2) == pytest.approx(expected, abs=1e-9)
     assert _shared_counts.cache_info().currsize == 0
+
+
+def test_ranking_resamples_each_system_once_for_the_p_values_of_paired_bootstrap(monkeypatch):
+    """rank_clusters keeps each system's resampled scores: its p-values are paired_bootstrap's exactly,
+    with one resampling per system rather than two per test."""
+    refs, _ = synthetic(200, 10, 0.0)
+    metric = load_metric("chrf")
+    stats = {f"s{k}": np.asarray(scored("chrf", refs, synthetic(200, 10, 0.1 * k)[1]).stats)
+             for k in range(1, 6)}
+    compare = significance._comparer("bootstrap", metric, stats)
+    for a in stats:
+        for b in stats:
+            assert compare(a, b) == paired_bootstrap(metric, stats[a], stats[b])
+    resampled: list[int] = []
+    original = significance.bootstrap_scores
+    monkeypatch.setattr(significance, "bootstrap_scores",
+                        lambda *args: resampled.append(1) or original(*args))
+    assert rank_clusters(stats, metric) == {"s1": 1, "s2": 2, "s3": 3, "s4": 4, "s5": 5}
+    assert len(resampled) == len(stats)
