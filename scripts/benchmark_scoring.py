@@ -1,7 +1,8 @@
-"""Scoring performance: COMET across systems, and the cost of bootstrap confidence intervals.
+"""Scoring performance: COMET across systems, the cost of bootstrap intervals, and 50 systems at once.
 
     .venv/bin/python scripts/benchmark_scoring.py            # about 15 minutes on 2 CPU cores
     .venv/bin/python scripts/benchmark_scoring.py --quick    # smaller sizes, a smoke test
+    .venv/bin/python scripts/benchmark_scoring.py --systems 50 --segments 2000 [--baseline REV]
 
 (a) COMET for 5 systems on one test set: ``python -m bench score metric=[comet]`` (one process, one
     model load, source/reference embeddings shared) against ``comet-score`` run once per system on the
@@ -13,13 +14,26 @@
     ``comet-score`` call for all systems, and COMET's own ``predict`` in fp32, one process per system.
 (b) The cost of a 1000-sample bootstrap interval relative to scoring once, for BLEU, chrF and COMET.
 
-``scoring_cases(quick)`` returns the rows for ``scripts/benchmark.py``.
+(c) ``--systems N --segments M``: a synthetic zh-kk + zh-vi test set of M segments each and N ``file``
+    systems. In this process: BLEU and chrF of every system with the prepared references and the
+    bootstrap counts shared, against the same calls with both caches emptied before each (what every
+    call did before they existed), with a check that the statistics and intervals are identical.
+    With ``--baseline REV``, the same commands run from the tree of commit REV (``git archive``) and
+    from this working tree (or the tree of ``--candidate REV``), one after the other; with
+    ``--baseline-paths P ...`` the baseline is the candidate with only those files taken from REV,
+    so other work committed in between does not count. Commands: the sweep
+    ``bench -m run model=file`` over the N systems, ``bench score force=true`` over their runs,
+    ``bench leaderboard``, and the board's ``collect`` alone (re-derived scores and intervals,
+    paired-bootstrap ranks, no rendering).
+
+``scoring_cases(quick)`` and ``scale_cases(...)`` return the rows for ``scripts/benchmark.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -195,10 +209,222 @@ def scoring_cases(quick: bool) -> list[dict]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def pseudo_words(rng: np.random.Generator, letters: str, count: int) -> list[str]:
+    return ["".join(rng.choice(list(letters), size=rng.integers(2, 9))) for _ in range(count)]
+
+
+#: target-side letters of the two synthetic pairs; words are drawn Zipf-like from 6,000 of them
+LETTERS = {"zh-kk": "абвгдежзийклмнопрстуфхцчшыіэюяәғқңөұүһ",
+           "zh-vi": "abcdeghiklmnopqrstuvxyàáâãèéêìíòóôõùúýăđơưạảấầẩậắằẳặẹẻẽếềểễệỉịọỏốồổộớờởợụủứừửữựỳỷỹ"}
+
+
+def scale_corpus(systems: int, segments: int, seed: int = 0
+                 ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[list[str]]]]:
+    """``{pair: [(src, ref)]}`` and ``{pair: [hypotheses of system k]}``: 8 to 40 words a line, each
+    system swapping a larger share of words (5% to 60%) and dropping some, so scores differ."""
+    rng = np.random.default_rng(seed)
+    han = [ch for ch in "".join(SAMPLE_LINES[:3]) if ch.isalpha()]
+    rows, outputs = {}, {}
+    for pair, letters in LETTERS.items():
+        vocab = pseudo_words(rng, letters, 6000)
+        weights = 1.0 / np.arange(1, len(vocab) + 1)
+        weights /= weights.sum()
+        refs = [" ".join(rng.choice(vocab, size=rng.integers(8, 40), p=weights)) + "."
+                for _ in range(segments)]
+        srcs = ["".join(rng.choice(han, size=rng.integers(15, 60))) + f"{i}。" for i in range(segments)]
+        rows[pair] = list(zip(srcs, refs))
+        outputs[pair] = []
+        for k in range(systems):
+            swap = 0.05 + 0.55 * k / max(systems - 1, 1)
+            outputs[pair].append([noisy(rng, ref.split(), vocab, swap) for ref in refs])
+    return rows, outputs
+
+
+def noisy(rng: np.random.Generator, words: list[str], vocab: list[str], swap: float) -> str:
+    """``words`` with a share ``swap`` replaced by random ones and a fifth of that share dropped."""
+    draw, other = rng.random(len(words)), rng.integers(len(vocab), size=len(words))
+    kept = [vocab[o] if d < swap else w for w, d, o in zip(words, draw, other) if d < 1 - swap / 5]
+    return " ".join(kept) or "."
+
+
+def write_scale_inputs(work: Path, systems: int, segments: int) -> list[str]:
+    """``work/references`` and ``work/systems/sNN/<pair>.txt``; returns the system names."""
+    rows, outputs = scale_corpus(systems, segments)
+    write_references(work / "references", rows)
+    names = [f"s{k:02d}" for k in range(systems)]
+    for pair, per_system in outputs.items():
+        for name, lines in zip(names, per_system):
+            (work / "systems" / name).mkdir(parents=True, exist_ok=True)
+            write_lines(work / "systems" / name / f"{pair}.txt", lines)
+    return names
+
+
+def empty_caches() -> None:
+    """Forget prepared references and count matrices: every call then works as before they existed."""
+    from bench.metrics.bootstrap import _shared_counts
+    from bench.metrics.sacre import REFERENCES
+
+    REFERENCES.clear()
+    _shared_counts.cache_clear()
+
+
+def in_process_cases(work: Path, systems: int, segments: int) -> list[dict]:
+    """Every system's BLEU and chrF with interval, caches emptied before each call vs kept."""
+    refs = {pair: [s.ref for s in segs] for pair, segs in _read_references(work / "references").items()}
+    hyps = {pair: [(work / "systems" / f"s{k:02d}" / f"{pair}.txt").read_text(encoding="utf-8").splitlines()
+                   for k in range(systems)] for pair in refs}
+    bootstrap = Bootstrap()
+    out = []
+    for name in ("bleu", "chrf"):
+        metric = load_metric(name)
+
+        def one(pair: str, k: int, m=metric):
+            score = m.score([""] * len(refs[pair]), hyps[pair][k], refs[pair], src_lang="zh",
+                            tgt_lang=pair.split("-")[1])
+            return with_confidence_interval(score, m, bootstrap)
+
+        jobs = [(pair, k) for k in range(systems) for pair in sorted(refs)]  # the order of a sweep
+        before, start = [], time.perf_counter()
+        for job in jobs:
+            empty_caches()
+            before.append(one(*job))
+        before_s = time.perf_counter() - start
+        empty_caches()
+        start = time.perf_counter()
+        after = [one(*job) for job in jobs]
+        after_s = time.perf_counter() - start
+        same = all(a.to_json() == b.to_json() for a, b in zip(before, after))
+        out.append({"case": f"{name} + 1000-sample CI of {systems} systems x 2 pairs x {segments} segments, "
+                            f"one process: shared vs unshared references and counts "
+                            f"(identical: {'yes' if same else 'NO'})",
+                    "baseline_s": before_s, "bench_s": after_s, "ratio": before_s / after_s,
+                    "target": "informational", "better": "higher"})
+    return out
+
+
+def _read_references(folder: Path) -> dict:
+    from bench.refset.store import LocalReferences
+
+    references = LocalReferences(folder)
+    return {pair: references.load(pair) for pair in references.pairs()}
+
+
+#: times the board's collect (scores and intervals re-derived, ranks) in the tree it is run from
+COLLECT_ONCE = """
+import functools, sys, time
+from bench.board.collect import Policy, collect
+from bench.metrics import load_metric
+from bench.metrics.significance import rank_clusters
+from bench.refset.store import LocalReferences
+from bench.runs import discover_runs
+runs, _ = discover_runs(sys.argv[1])
+references = LocalReferences(sys.argv[2])
+current = {pair: references.sha256(pair) for pair in references.pairs()}
+wall, cpu = time.perf_counter(), time.process_time()
+board = collect(runs, current, Policy(), metric=functools.cache(load_metric), rank=rank_clusters)
+print(time.perf_counter() - wall, time.process_time() - cpu)
+"""
+
+
+def tree_of(rev: str, folder: Path, paths_from: tuple[str, list[str]] | None = None) -> Path:
+    """The files of commit ``rev`` (``git archive``), to run the same commands with; ``paths_from``
+    ``(other_rev, paths)`` replaces those files with ``other_rev``'s."""
+    folder.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    other, paths = paths_from or ("", [])
+    for path in paths:
+        old = subprocess.run(["git", "show", f"{other}:{path}"], cwd=ROOT, check=True, capture_output=True)
+        (folder / path).write_bytes(old.stdout)
+    return folder
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cli_seconds(tree: Path, work: Path, results: Path, names: list[str]) -> dict[str, tuple[float, float]]:
+    """``(wall, CPU)`` seconds of the sweep, the rescoring, the leaderboard and collect alone, with
+    ``tree``'s bench. CPU time is what a shared machine does not inflate much; wall time is what a
+    user waits.
+
+    Commands run in ``work`` (whose ``references/`` is the default test set of old and new configs)
+    with ``tree`` first on the path, so ``python -m bench`` is that tree's.
+    """
+    env = {**ENV, "PYTHONPATH": str(tree)}
+    bench = [sys.executable, "-m", "bench"]
+    common = [f"results_dir={results}", "metric=[bleu,chrf]"]
+    commands = {
+        "sweep": [*bench, "-m", "run", "model=file", f"model.name={','.join(names)}",
+                  f"model.path={work / 'systems'}/${{model.name}}", *common],
+        "score": [*bench, "score", *common, "force=true", "score_cache.enabled=false"],
+        "leaderboard": [*bench, "leaderboard", f"results_dir={results}"],
+    }
+    seconds = {}
+    for label, cmd in commands.items():
+        wall, cpu = time.perf_counter(), children_cpu()
+        done = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
+        seconds[label] = (time.perf_counter() - wall, children_cpu() - cpu)
+        if done.returncode:
+            raise SystemExit(f"{label} failed in {tree}:\n{done.stderr[-2000:]}")
+    done = subprocess.run([sys.executable, "-c", COLLECT_ONCE, str(results), str(work / "references")],
+                          cwd=work, env=env, check=True, capture_output=True, text=True)
+    wall, cpu = map(float, done.stdout.split())
+    seconds["collect"] = (wall, cpu)
+    return seconds
+
+
+def scale_cases(systems: int, segments: int, baseline: str | None, candidate: str | None = None,
+                baseline_paths: list[str] | None = None) -> list[dict]:
+    """Rows (c): in-process sharing, and with ``baseline`` the commands before and after."""
+    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    try:
+        names = write_scale_inputs(work, systems, segments)
+        rows = in_process_cases(work, systems, segments)
+        if baseline is None:
+            return rows
+        if baseline_paths:
+            old_tree = tree_of(candidate or "HEAD", work / "baseline-tree", (baseline, baseline_paths))
+            before = f"{candidate or 'HEAD'} with {', '.join(baseline_paths)} of {baseline}"
+        else:
+            old_tree, before = tree_of(baseline, work / "baseline-tree"), baseline
+        old = cli_seconds(old_tree, work, work / "results-baseline", names)
+        tree = tree_of(candidate, work / "candidate-tree") if candidate else ROOT
+        new = cli_seconds(tree, work, work / "results-bench", names)
+        size = f"{systems} systems x 2 pairs x {segments} segments, bleu+chrf"
+        print(f"baseline: {before}; bench: {candidate or 'the working tree'}", flush=True)
+        labels = {"sweep": f"`bench -m run model=file` sweep, per run ({size})",
+                  "score": f"`bench score force=true score_cache.enabled=false`, per run ({size})",
+                  "leaderboard": f"`bench leaderboard` ({size})",
+                  "collect": f"board collect alone: re-derived scores + CIs, ranks ({size})"}
+        for key, label in labels.items():
+            share = systems if key in ("sweep", "score") else 1
+            (old_wall, old_cpu), (new_wall, new_cpu) = old[key], new[key]
+            walls = f"wall {old_wall / share:.2f} -> {new_wall / share:.2f} s"
+            rows.append({"case": f"{label}, CPU time ({walls})",
+                         "baseline_s": old_cpu / share, "bench_s": new_cpu / share,
+                         "ratio": old_cpu / new_cpu, "target": "informational", "better": "higher"})
+        return rows
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test)")
-    rows = scoring_cases(parser.parse_args().quick)
+    parser.add_argument("--systems", type=int, help="the 50-system mode (c): this many file systems")
+    parser.add_argument("--segments", type=int, default=2000, help="segments per pair in mode (c)")
+    parser.add_argument("--baseline", help="mode (c): also run the commands from this commit's tree")
+    parser.add_argument("--candidate", help="mode (c): compare that with this commit's tree, not the "
+                        "working tree")
+    parser.add_argument("--baseline-paths", nargs="+", help="mode (c): the baseline is the candidate "
+                        "with only these files from --baseline")
+    args = parser.parse_args()
+    if args.systems:
+        rows = scale_cases(args.systems, args.segments, args.baseline, args.candidate, args.baseline_paths)
+    else:
+        rows = scoring_cases(args.quick)
     print("| case | baseline (s) | bench (s) | ratio | target |\n| --- | ---: | ---: | ---: | --- |")
     for r in rows:
         print(f"| {r['case']} | {r['baseline_s']:.3f} | {r['bench_s']:.3f} | {r['ratio']:.2f} "
