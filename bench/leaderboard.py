@@ -15,13 +15,14 @@ from pathlib import Path
 from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig
 
-from bench.board import html, markdown, tidy
+from bench.board import drilldown, html, markdown, tidy
 from bench.board.collect import Board, Policy, Significance, collect
+from bench.board.ranking import CORRECTIONS
 from bench.cli import command
 from bench.errors import BenchError
 from bench.io import atomic_write_text
-from bench.metrics import load_metric
-from bench.metrics.significance import METHODS, rank_clusters
+from bench.metrics import load_metric, shipped_metrics
+from bench.metrics.significance import METHODS
 from bench.refset.store import TestSet
 from bench.runs import discover_runs, runs_root
 
@@ -33,28 +34,39 @@ def policy(cfg: DictConfig) -> Policy:
     method = str(cfg.significance.method)
     if method not in METHODS:
         raise BenchError(f"significance.method={method}: choose one of {', '.join(METHODS)}")
+    correction = str(cfg.significance.correction)
+    if correction not in CORRECTIONS:
+        raise BenchError(f"significance.correction={correction}: choose one of {', '.join(CORRECTIONS)}")
+    threshold = cfg.off_target_threshold
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 100:
+        raise BenchError(f"off_target_threshold={threshold!r}: a percentage between 0 and 100, e.g. 10")
+    alpha = cfg.significance.alpha
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        raise BenchError(f"significance.alpha={alpha!r}: a significance level between 0 and 1, e.g. 0.05")
     rank_by = cfg.rank_by
     names = tuple(str(n) for n in rank_by) if isinstance(rank_by, ListConfig) else (str(rank_by),)
+    unknown = [n for n in names if n not in shipped_metrics()]
+    if unknown or not names:
+        raise BenchError(f"rank_by={','.join(unknown) or '[]'}: rank by metrics bench ships, e.g. "
+                         f"rank_by=[comet,chrf]; valid: {', '.join(shipped_metrics())}")
     return Policy(rank_by=names, include_reference=bool(cfg.include_reference),
-                  off_target=str(cfg.off_target_metric),
-                  significance=Significance(method=method, alpha=float(cfg.significance.alpha)))
+                  off_target=str(cfg.off_target_metric), off_target_threshold=float(threshold),
+                  significance=Significance(method=method, alpha=float(alpha), correction=correction))
 
 
 def build(cfg: DictConfig) -> tuple[Board, dict[Path, str]]:
     """The board and the three files' text, keyed by where they go."""
     runs, skipped = discover_runs(cfg.results_dir)
-    for line in skipped:
-        log.warning("skipped %s", line)
     if not runs:
         raise BenchError(f"no complete runs under {runs_root(cfg.results_dir)}; "
                          "run `python -m bench run model=copy` first")
     references: TestSet = instantiate(cfg.dataset)  # the current test set: only runs on it are ranked
     current = {pair: references.sha256(pair) for pair in references.pairs()}
-    chosen = policy(cfg)
-    rank = functools.partial(rank_clusters, alpha=chosen.significance.alpha,
-                             method=chosen.significance.method)
-    board = collect(runs, current, chosen, metric=functools.cache(load_metric), rank=rank)
+    board = collect(runs, current, policy(cfg), metric=functools.cache(load_metric))
+    board.notes[:0] = skipped  # runs that could not be read, or never finished: listed as left out
     rows = {p.pair: references.load(p.pair) for p in board.pairs}
+    for pair in board.pairs:
+        drilldown.read(pair, rows[pair.pair])
     out = Path(cfg.results_dir)
     return board, {out / "leaderboard.md": markdown.render(board),
                    out / "leaderboard.csv": tidy.render(board),

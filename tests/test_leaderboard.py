@@ -7,9 +7,12 @@ set, an interrupted run, and a hypothesis that tries to inject markup into the H
 
 from __future__ import annotations
 
+import base64
 import csv
+import gzip
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -160,7 +163,7 @@ def test_writes_the_three_files_and_notes_the_interrupted_run(built):
     for name in FILES:
         assert (s.results / name).is_file()
     skipped = [line for line in out.stderr.splitlines() if "m2m100_1.2B" in line]
-    assert len(skipped) == 1 and "incomplete" in skipped[0]
+    assert len(skipped) == 1 and "not finished" in skipped[0]
     assert seconds < 30
 
 
@@ -180,29 +183,37 @@ def test_reference_baseline_is_left_out_and_copy_kept(built):
     rows = read_csv(s.results / "leaderboard.csv")
     systems = {r["system"] for r in rows}
     assert "reference" not in systems and "copy" in systems
-    assert "reference" not in (s.results / "leaderboard.md").read_text(encoding="utf-8").split("Runs:")[0]
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    assert "| reference |" not in md and "| reference (baseline) |" not in md and "- reference:" not in md
 
 
 def test_csv_is_tidy_with_the_newest_run_of_each_system(built):
     s, _, _ = built
     rows = read_csv(s.results / "leaderboard.csv")
     assert list(rows[0]) == ["pair", "system", "metric", "score", "ci_low", "ci_high", "signature", "run_id",
-                             "rank"]
+                             "rank", "role"]
     keys = [(r["pair"], r["system"], r["metric"]) for r in rows]
-    assert len(keys) == len(set(keys)) == 2 * 4 * 3  # pairs x ranked systems x metrics
+    assert len(keys) == len(set(keys)) == 2 * 4 * 3  # pairs x (3 ranked systems + copy) x metrics
     nllb = {r["run_id"] for r in rows if r["system"] == "nllb-200-1.3B"}
     assert nllb == {"20261120-090000-bbbbbb"}
     chrf = next(r for r in rows if r["system"] == "copy" and r["metric"] == "chrf" and r["pair"] == "zh-vi")
     assert float(chrf["ci_low"]) <= float(chrf["score"]) <= float(chrf["ci_high"])
 
 
-def test_identical_systems_share_a_rank_and_the_floor_is_last(built):
+def test_identical_systems_share_a_rank_and_the_copy_baseline_is_never_ranked(built):
+    """Changed by issue 14: ``copy`` used to be ranked last; a baseline is now a reference line after
+    the ranked systems, with no rank (the CSV says ``role=baseline``)."""
     s, _, _ = built
     rows = read_csv(s.results / "leaderboard.csv")
     for pair in ROWS:
-        rank = {r["system"]: int(r["rank"]) for r in rows if r["pair"] == pair}
-        assert rank["nllb-200-1.3B"] == rank["madlad400-3b-mt"] == 1
-        assert rank["copy"] == max(rank.values()) > 1
+        rank = {r["system"]: r["rank"] for r in rows if r["pair"] == pair}
+        role = {r["system"]: r["role"] for r in rows if r["pair"] == pair}
+        assert rank["nllb-200-1.3B"] == rank["madlad400-3b-mt"] == "1"
+        assert rank["copy"] == "" and role["copy"] == "baseline" and role["nllb-200-1.3B"] == "system"
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    ranked = md.split("## zh-vi")[1].split("| rank | system |")[1].split("\n\n")[0]
+    table = [line for line in ranked.splitlines() if line.startswith("| ")][1:]
+    assert table[-1].startswith("| – | copy (baseline) |") and len(table) == 4
 
 
 def test_runs_on_an_older_test_set_are_listed_apart(built):
@@ -221,6 +232,15 @@ def test_output_is_a_pure_function_of_the_runs(built):
     again = leaderboard(s)
     assert again.returncode == 0, again.stderr
     assert before == {n: (s.results / n).read_bytes() for n in before}
+
+
+def segment_texts(page: str, pair: str) -> str:
+    """Every text of a pair's packed segment data, as the page's script decodes it."""
+    data = json.loads(re.search(r'<script type="application/json" id="board-data">(.*?)</script>', page,
+                                re.S).group(1))
+    packed = next(p for p in data["pairs"] if p["pair"] == pair)["segments"]
+    rows = json.loads(gzip.decompress(base64.b64decode(packed)))["rows"]
+    return "\n".join(cell for row in rows for cell in row if isinstance(cell, str))
 
 
 class Tags(HTMLParser):
@@ -243,7 +263,8 @@ def test_html_is_self_contained_and_escapes_model_output(built):
     assert names.count("script") == 2 and "img" not in names and "link" not in names
     assert not [a for _, attrs in tags for a in attrs if a in ("src", "href") and "//" in (attrs[a] or "")]
     assert not [a for _, attrs in tags for a in attrs if a.startswith("on")]
-    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in page
+    assert "alert(1)" not in page  # the outputs travel compressed, and are shown as text when opened
+    assert XSS in segment_texts(page, "zh-kk")
     assert sum(name == "svg" for name in names) == 2 * 2  # one chart per metric column per pair
 
 
@@ -260,7 +281,7 @@ def test_no_runs_is_one_line_and_writes_nothing(tmp_path: Path):
 
 def test_ranking_falls_back_to_chrf_when_comet_is_missing(tmp_path: Path):
     s = scenario(tmp_path)
-    run = s.results / "runs" / "copy" / "20261118-090000-eeeeee" / "scores.json"
+    run = s.results / "runs" / "m2m100_418M" / "20261119-090000-dddddd" / "scores.json"
     scores = json.loads(run.read_text())
     for pair in scores["pairs"].values():
         del pair["metrics"]["comet"]
@@ -268,7 +289,7 @@ def test_ranking_falls_back_to_chrf_when_comet_is_missing(tmp_path: Path):
     out = leaderboard(s, "significance.method=ar")
     assert out.returncode == 0, out.stderr
     md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
-    assert "Ranked by chrf" in md and "comet is missing for copy" in md
+    assert "Ranked by chrf" in md and "comet is missing for m2m100_418M" in md
     assert "approximate randomization" in md
 
 
@@ -319,7 +340,7 @@ def test_damaged_runs_unknown_metrics_and_mixed_signatures_are_noted(tmp_path: P
     assert "Note: bertscore not shown: bench ships no metric of that name" in md
     assert "- chrf (differs between systems: not comparable):" in md.split("## zh-vi")[1]
     assert "copy" not in {r["system"] for r in read_csv(s.results / "leaderboard.csv")}
-    assert sum("left out:" in line for line in out.stderr.splitlines()) == 2
+    assert sum("left out:" in line for line in out.stderr.splitlines()) == 3  # and the interrupted run
 
 
 def rescore_chrf(run: Path, refs: Path, **settings) -> None:
@@ -338,13 +359,13 @@ def rescore_chrf(run: Path, refs: Path, **settings) -> None:
 @pytest.mark.parametrize(("settings", "rescored", "reason"), [
     ({"char_order": 4}, "one run", "chrf was computed with different signatures"),
     # sacrebleu's chrF signature does not record beta: only re-aggregating the statistics tells
-    ({"beta": 1}, "one run", "chrf is missing for copy"),
+    ({"beta": 1}, "one run", "chrf is missing for m2m100_418M"),
     ({"beta": 1}, "every run", "chrf is missing for every system"),
 ])
 def test_ranking_refuses_chrf_scored_with_other_settings(tmp_path: Path, settings, rescored, reason):
     s = scenario(tmp_path)
-    runs = sorted((s.results / "runs").glob("*/*/scores.json"))  # the first is copy's
-    for run in runs[:1] if rescored == "one run" else runs:
+    runs = sorted((s.results / "runs").glob("*/*/scores.json"))
+    for run in [r for r in runs if "m2m100_418M" in str(r)] if rescored == "one run" else runs:
         rescore_chrf(run.parent, s.references, **settings)
     out = leaderboard(s, "rank_by=[chrf,comet]")
     assert out.returncode == 0, out.stderr
@@ -365,3 +386,83 @@ def test_ranking_uses_chrf_when_every_run_follows_the_config(tmp_path: Path):
     assert out.returncode == 0, out.stderr
     md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
     assert "Ranked by chrf" in md and "ranked by comet" not in md
+
+
+def mark_baseline(run: Path) -> None:
+    """``run.json`` as ``bench run model=file model.baseline=true`` writes it."""
+    record = json.loads((run / "run.json").read_text())
+    record["system"]["baseline"] = True
+    atomic_write_json(run / "run.json", record)
+
+
+def test_baselines_are_never_ranked_and_off_target_systems_rank_after_those_that_translate(tmp_path: Path):
+    s = scenario(tmp_path)
+    refs = {p: [Segment.from_row(json.loads(line), "t") for line in (s.references / f"{p}.jsonl").open()]
+            for p in ROWS}
+    # the references with two rows in Russian: better scores than m2m100, but 2/12 off-target (> 10%)
+    mixed = {p: ["Сегодня хорошая погода." if i < 2 else seg.ref for i, seg in enumerate(segs)]
+             for p, segs in refs.items()}
+    write_run(s.results, "mixed-up", "20261123-090000-kkkkkk", "2026-11-23", mixed, refs)
+    perfect = {p: [seg.ref for seg in segs] for p, segs in refs.items()}
+    mark_baseline(write_run(s.results, "dictionary", "20261123-090000-llllll", "2026-11-23", perfect, refs))
+    out = leaderboard(s)
+    assert out.returncode == 0, out.stderr
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    table = md.split("## zh-kk")[1].split("| rank | system |")[1].split("\n\n")[0].splitlines()[2:]
+    assert [row.split(" | ")[:2] for row in table] == [
+        ["| 1", "madlad400-3b-mt"], ["| 1", "nllb-200-1.3B"], ["| 3", "m2m100_418M"],
+        ["| 4", "mixed-up (off-target above 10%)"], ["| –", "dictionary (baseline)"], ["| –", "copy (baseline)"]]
+    comet = {row.split(" | ")[1]: float(row.split(" | ")[2].split()[0]) for row in table}
+    assert comet["mixed-up (off-target above 10%)"] > comet["m2m100_418M"]
+    assert comet["dictionary (baseline)"] > comet["madlad400-3b-mt"]
+    rows = read_csv(s.results / "leaderboard.csv")
+    role = {r["system"]: (r["role"], r["rank"]) for r in rows if r["pair"] == "zh-kk"}
+    assert role["dictionary"] == ("baseline", "") and role["mixed-up"] == ("flagged", "4")
+    assert "with more than 10% off-target outputs are flagged and ranked after" in md
+    assert "Holm's correction for multiple comparisons" in md
+
+    out = leaderboard(s, "off_target_threshold=20", "significance.correction=none")
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    assert "mixed-up (off-target" not in md and "no correction for multiple comparisons" in md
+    for bad, line in [("off_target_threshold=110", "off_target_threshold=110: a percentage between 0 and 100"),
+                      ("significance.correction=bonferroni", "significance.correction=bonferroni: choose one of"),
+                      ("significance.alpha=0", "significance.alpha=0: a significance level between 0 and 1")]:
+        out = leaderboard(s, bad)
+        assert out.returncode == 2 and line in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_a_checkpoint_that_is_not_public_or_is_tiny_says_so_in_its_column_head(tmp_path: Path):
+    s = scenario(tmp_path)
+    for scores_json in (s.results / "runs").glob("*/*/scores.json"):
+        scores = json.loads(scores_json.read_text())
+        for pair, name in [("zh-kk", "my-finetune"), ("zh-vi", "tiny-comet-0123456789abcdef")]:
+            if pair in scores["pairs"]:
+                scores["pairs"][pair]["metrics"]["comet"]["signature"] = f"model:{name}|ckpt:0123456789ab"
+        atomic_write_json(scores_json, scores)
+    out = leaderboard(s)
+    assert out.returncode == 0, out.stderr
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    kk, vi = md.split("\n## zh-vi")
+    assert "| rank | system | comet (not a known public checkpoint) | chrf |" in kk
+    assert "| rank | system | comet (tiny local checkpoint) | chrf |" in vi
+    assert "**Metrics from tiny local checkpoints: comet (tiny-comet-0123456789abcdef)." in md
+    page = (s.results / "leaderboard.html").read_text(encoding="utf-8")
+    assert '<small class="ckpt">tiny local checkpoint</small>' in page
+
+
+def test_each_pair_says_what_its_segments_resolve_and_warns_when_systems_are_closer(tmp_path: Path):
+    s = scenario(tmp_path)
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8") if leaderboard(s).returncode == 0 else ""
+    assert "12 segments; resolves differences of ±" in md and "Too few segments" not in md
+    refs = {p: [Segment.from_row(json.loads(line), "t") for line in (s.references / f"{p}.jsonl").open()]
+            for p in ROWS}
+    for k in range(3):  # three more systems, each a word away from the best ones
+        near = {p: [close(seg.ref, i) + ("" if i != k else " ok") for i, seg in enumerate(segs)]
+                for p, segs in refs.items()}
+        write_run(s.results, f"near-{k}", f"20261124-09000{k}-nnnnnn", "2026-11-24", near, refs)
+    out = leaderboard(s)
+    assert out.returncode == 0, out.stderr
+    md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
+    assert md.count("**Warning:** Too few segments to separate these systems: 12 segments resolve") == 2
+    page = (s.results / "leaderboard.html").read_text(encoding="utf-8")
+    assert page.count('class="warn resolution"') == 2

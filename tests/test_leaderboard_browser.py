@@ -1,5 +1,6 @@
 """The leaderboard page in a real headless Chromium: no console errors, sorting by clicking a column
-head, and model output that tries to inject markup shown as plain text.
+head, segments decoded on demand, the A-vs-B view (its counts equal to the stored scores), a phone
+width, Chinese text in a CJK font, and model output that tries to inject markup shown as plain text.
 
 The browser is driven over the Chrome DevTools Protocol on ``--remote-debugging-pipe`` (NUL-terminated
 JSON on file descriptors 3 and 4), which needs no websocket client and no extra package; clicks and
@@ -21,6 +22,10 @@ from typing import Any
 import pytest
 
 from tests.test_leaderboard import XSS, leaderboard, scenario
+
+#: what the page's font stack offers for Chinese; Debian's fonts-wqy-microhei provides the last
+CJK_FONTS = ("Noto Sans CJK", "Source Han Sans", "PingFang", "Hiragino Sans GB", "Microsoft YaHei",
+             "WenQuanYi")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -113,6 +118,19 @@ class Browser:
         for kind in ("mousePressed", "mouseReleased"):
             self.page("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
 
+    def wait(self, expression: str, timeout: float = 10.0) -> Any:
+        """Poll ``expression`` until it is truthy (segments are decoded asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while not (value := self.js(expression)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"still false after {timeout:g} s: {expression}")
+            time.sleep(0.05)
+        return value
+
+    def choose(self, selector: str, value: str) -> None:
+        self.js(f"(() => {{ const s = document.querySelector({json.dumps(selector)}); "
+                f"s.value = {json.dumps(value)}; s.dispatchEvent(new Event('change')); }})()")
+
     def type(self, selector: str, text: str) -> None:
         self.js(f"document.querySelector({json.dumps(selector)}).focus()")
         self.page("Input.insertText", text=text)
@@ -135,11 +153,17 @@ class Browser:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory):
+def built(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("browser")
     s = scenario(root)
     out = leaderboard(s)
     assert out.returncode == 0, out.stderr
+    return root, s
+
+
+@pytest.fixture(scope="module")
+def browser(built):
+    root, s = built
     opened = Browser(root / "profile")
     try:
         opened.open((s.results / "leaderboard.html").as_uri())
@@ -149,15 +173,23 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
 
 
 TABLE = "#pair-zh-kk table.board"
+EXPLORER = "#pair-zh-kk .explorer"
+VERSUS = "#pair-zh-vi .versus"
 
 
 def column(browser: Browser, index: int) -> list[str]:
+    """The column's cells in every row, ranked systems then the baselines' body."""
     return browser.js(f"[...document.querySelectorAll('{TABLE} tbody tr')]"
                       f".map(r => r.cells[{index}].textContent.trim())")
 
 
-def test_page_loads_without_console_errors(browser: Browser):
-    assert browser.js("document.querySelectorAll('#pair-zh-kk article.segment').length") == 10
+def test_page_loads_without_console_errors_and_decodes_segments_when_opened(browser: Browser):
+    assert browser.js(f"document.querySelectorAll('{EXPLORER} article.segment').length") == 0
+    browser.click("#pair-zh-kk details.segments > summary")
+    assert browser.wait(f"document.querySelectorAll('{EXPLORER} article.segment').length") == 10
+    systems = browser.js(f"[...document.querySelector('{EXPLORER} article.segment').querySelectorAll"
+                         "('tbody th')].map(th => th.textContent)")
+    assert systems == ["madlad400-3b-mt", "nllb-200-1.3B", "m2m100_418M", "copybaseline"]
     assert browser.problems() == []
 
 
@@ -165,19 +197,21 @@ def test_clicking_a_column_head_sorts_by_it(browser: Browser):
     heads = browser.js(f"[...document.querySelectorAll('{TABLE} thead th')].map(t => t.textContent)")
     system, chrf = heads.index("System"), heads.index("chrf")
     browser.click(f"{TABLE} thead th:nth-child({system + 1}) button")
-    names = column(browser, system)
-    assert names == sorted(names)
+    *names, baseline = column(browser, system)
+    assert names == sorted(names) and baseline == "copy baseline"  # a reference line stays below
     browser.click(f"{TABLE} thead th:nth-child({system + 1}) button")
-    assert column(browser, system) == sorted(names, reverse=True)
+    assert column(browser, system) == [*sorted(names, reverse=True), baseline]
     browser.click(f"{TABLE} thead th:nth-child({chrf + 1}) button")
-    scores = [float(c.split()[0]) for c in column(browser, chrf)]
+    scores = [float(c.split()[0]) for c in column(browser, chrf)[:-1]]
     assert scores == sorted(scores, reverse=True) and scores[-1] < scores[0]
     assert browser.problems() == []
 
 
 def test_markup_in_a_translation_is_shown_as_text(browser: Browser):
-    browser.click("#pair-zh-kk details.segments > summary")
-    browser.type("#pair-zh-kk .controls input[type=search]", "alert(1)")
+    if not browser.js(f"document.querySelector('{EXPLORER}').closest('details').open"):
+        browser.click("#pair-zh-kk details.segments > summary")
+    browser.wait(f"!!document.querySelector('{EXPLORER} input[type=search]')")
+    browser.type(f"{EXPLORER} .controls input[type=search]", "alert(1)")
     cells = browser.js("[...document.querySelectorAll('#pair-zh-kk td.output')]"
                        ".map(td => [td.textContent, td.getBoundingClientRect().height])")
     assert len(cells) == 4  # the one matching segment, one row per system
@@ -186,3 +220,85 @@ def test_markup_in_a_translation_is_shown_as_text(browser: Browser):
     assert browser.js("document.querySelectorAll('img').length") == 0
     assert browser.js("document.querySelectorAll('script').length") == 2
     assert browser.problems() == []
+
+
+def stored_segments(s, system: str, pair: str, metric: str) -> list[float]:
+    run = sorted((s.results / "runs" / system).iterdir())[-1]  # the newest run is the one shown
+    return json.loads((run / "scores.json").read_text())["pairs"][pair]["metrics"][metric]["segments"]
+
+
+def counts(browser: Browser, caption: str) -> dict[str, list[str]]:
+    """A table of the A-vs-B view by its caption: ``{row label: cells}``."""
+    return browser.js(f"""(() => {{
+        const table = [...document.querySelectorAll('{VERSUS} table.counts')]
+            .find(t => t.caption.textContent === {json.dumps(caption)});
+        return Object.fromEntries([...table.tBodies[0].rows].map(r => [r.cells[0].textContent,
+            [...r.cells].slice(1).map(c => c.textContent)]));
+    }})()""")
+
+
+def test_a_versus_b_counts_wins_ties_and_losses_from_the_segment_scores(browser: Browser, built):
+    _, s = built
+    browser.click("#pair-zh-vi details.compare > summary")
+    browser.wait(f"!!document.querySelector('{VERSUS} table.counts')")
+    browser.choose(f"{VERSUS} select[aria-label='system A']", "m2m100_418M")
+    browser.choose(f"{VERSUS} select[aria-label='system B']", "nllb-200-1.3B")
+    browser.choose(f"{VERSUS} select[aria-label='metric for the deltas']", "chrf")
+    a = [round(v, 3) for v in stored_segments(s, "m2m100_418M", "zh-vi", "chrf")]
+    b = [round(v, 3) for v in stored_segments(s, "nllb-200-1.3B", "zh-vi", "chrf")]
+    wins = [sum(x > y for x, y in zip(a, b)), sum(x == y for x, y in zip(a, b)),
+            sum(x < y for x, y in zip(a, b))]
+    per_metric = counts(browser, "wins, ties and losses per metric")
+    assert [int(c) for c in per_metric["chrf"][1:4]] == wins and per_metric["chrf"][0] == "12"
+    lengths = counts(browser, "chrf by source length")
+    assert sum(int(cells[0]) for cells in lengths.values()) == 12
+    numbers = counts(browser, "chrf by whether the source's numbers survived")
+    assert numbers["no numbers in the source"][0] == "11"  # one source has a number: 2021
+    assert sum(int(cells[0]) for label, cells in numbers.items()) == 12
+
+    deltas = browser.js(f"[...document.querySelectorAll('{VERSUS} .segment-head .summary')]"
+                        ".map(e => Number(e.textContent.split(' ')[2]))")
+    differ = sum(x != y for x, y in zip(a, b))
+    assert deltas == sorted(deltas, reverse=True) and len(deltas) == min(10, differ)
+    first = browser.js(f"(() => {{ const d = document.querySelector('{VERSUS} .diff'); return "
+                       "[d.querySelectorAll('del').length, d.querySelectorAll('span.same').length]; })()")
+    assert first[0] > 0 and first[1] > 0  # m2m100 drops reference words and keeps others
+    assert browser.problems() == []
+
+
+def test_phone_width_keeps_the_page_inside_the_screen(built):
+    root, s = built
+    phone = Browser(root / "phone-profile")
+    try:
+        phone.page("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2,
+                   mobile=True)
+        phone.open((s.results / "leaderboard.html").as_uri())
+        phone.js("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        phone.wait(f"!!document.querySelector('{VERSUS} table.counts') && "
+                   "document.querySelectorAll('#pair-zh-kk .explorer article.segment').length")
+        assert phone.js("document.documentElement.scrollWidth") <= 390
+        assert phone.js(f"document.querySelector('{VERSUS} .diff').getBoundingClientRect().right") <= 390
+        assert phone.problems() == []
+    finally:
+        phone.close()
+
+
+def installed_cjk_font() -> bool:
+    fc = shutil.which("fc-list")
+    return bool(fc and subprocess.run([fc, ":lang=zh"], capture_output=True, text=True).stdout.strip())
+
+
+@pytest.mark.skipif(not installed_cjk_font(), reason="no Chinese font installed "
+                    "(CI installs one: apt-get install -y fonts-wqy-microhei)")
+def test_chinese_sources_render_in_a_cjk_font_of_the_stack(browser: Browser):
+    browser.send("DOM.enable", session=browser.session)
+    browser.send("CSS.enable", session=browser.session)
+    if not browser.js(f"document.querySelector('{EXPLORER}').closest('details').open"):
+        browser.click("#pair-zh-kk details.segments > summary")
+    browser.wait(f"!!document.querySelector('{EXPLORER} .texts div[lang=zh]')")
+    root = browser.page("DOM.getDocument")["root"]["nodeId"]
+    node = browser.page("DOM.querySelector", nodeId=root,
+                        selector=f"{EXPLORER} .texts div[lang=zh]")["nodeId"]
+    fonts = browser.page("CSS.getPlatformFontsForNode", nodeId=node)["fonts"]
+    used = [f["familyName"] for f in fonts if f["glyphCount"]]
+    assert used and all(any(name.startswith(c) for c in CJK_FONTS) for name in used), used

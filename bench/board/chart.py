@@ -1,7 +1,8 @@
 """Scores with their confidence intervals as inline SVG: one small panel per metric and pair.
 
 Drawn here rather than in the browser so the chart needs no JavaScript, carries no library, and is
-as deterministic as the tables. Colours come from the page's CSS classes.
+as deterministic as the tables. Colours come from the page's CSS classes. Baselines are not points
+among the systems but dashed reference lines across the panel, labelled above it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ ROW = 26
 TOP = 6
 AXIS = 26
 NAME_CHARS = 22
+BASELINE = 16  # height of one baseline's label row above the plot
 
 
 def ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -44,26 +46,37 @@ def short(name: str) -> str:
 def panel(board: PairBoard, metric: str) -> Markup:
     entries = [e for e in board.entries if metric in e.scores]
     scores = [e.scores[metric] for e in entries]
+    lines = [(e.system, e.scores[metric].score) for e in board.baselines if metric in e.scores]
     optimum = board.directions[metric].optimum
     values = [v for s in scores for v in (s.score, s.ci_low, s.ci_high) if v is not None]
-    low, high = domain(values + ([optimum] if optimum is not None else []))
+    low, high = domain(values + [v for _, v in lines] + ([optimum] if optimum is not None else []))
     places = fmt.column_digits(board, metric)
-    height = TOP + ROW * len(entries) + AXIS
-    bottom = TOP + ROW * len(entries)
+    top = TOP + BASELINE * len(lines)
+    height = top + ROW * len(entries) + AXIS
+    bottom = top + ROW * len(entries)
 
     def x(value: float) -> str:
         return f"{LABEL + (value - low) / (high - low) * (WIDTH - LABEL - RIGHT):.1f}"
 
-    shapes = [el("rect", x=0, y=TOP + ROW * i, width=WIDTH, height=ROW, class_=f"band band-{band}")
+    shapes = [el("rect", x=0, y=top + ROW * i, width=WIDTH, height=ROW, class_=f"band band-{band}")
               for i, band in enumerate(fmt.cluster_bands(entries))]
     for tick in ticks(low, high):
-        shapes.append(el("line", x1=x(tick), x2=x(tick), y1=TOP, y2=bottom, class_="grid"))
+        shapes.append(el("line", x1=x(tick), x2=x(tick), y1=top, y2=bottom, class_="grid"))
         shapes.append(el("text", f"{tick:g}", x=x(tick), y=bottom + 16, class_="tick"))
     if optimum is not None:
-        shapes.append(el("line", el("title", f"best: {optimum:g}"), x1=x(optimum), x2=x(optimum), y1=TOP,
+        shapes.append(el("line", el("title", f"best: {optimum:g}"), x1=x(optimum), x2=x(optimum), y1=top,
                          y2=bottom, class_="optimum"))
+    for i, (name, value) in enumerate(lines):
+        label = f"{name} (baseline): {fmt.number(value, places)}"
+        shapes.append(el("g", el("title", label),
+                         el("line", x1=x(value), x2=x(value), y1=TOP + BASELINE * i + 12, y2=bottom,
+                            class_="baseline"),
+                         el("text", label, x=x(value), y=TOP + BASELINE * i + 10,
+                            text_anchor="end" if float(x(value)) > WIDTH / 2 else "start",
+                            class_="baseline-label"),
+                         class_="reference-line"))
     for i, (entry, score) in enumerate(zip(entries, scores)):
-        y = TOP + ROW * i + ROW / 2
+        y = top + ROW * i + ROW / 2
         label = f"{entry.system}: {fmt.with_ci(score, places)}"
         row = [el("title", label),
                el("text", fmt.rank(entry), x=12, y=y + 4, class_="rank-label"),
@@ -82,4 +95,5 @@ def panel(board: PairBoard, metric: str) -> Markup:
 
 
 def charts(board: PairBoard) -> Markup:
-    return el("div", [panel(board, metric) for metric in board.metrics], class_="charts")
+    return el("div", [panel(board, metric) for metric in board.metrics
+                      if any(metric in e.scores for e in board.entries)], class_="charts")

@@ -15,7 +15,12 @@ Rules, each chosen so a number on the board means one thing:
 * one row per system: its newest complete run (``created``, then run id), so re-running a system
   replaces its row instead of adding a second one;
 * the ranking metric is the first of ``rank_by`` that every ranked system has statistics for, and a
-  rank is a significance cluster: systems that are not significantly different share it.
+  rank is a significance cluster: systems that are not significantly different share it, with Holm's
+  correction for multiple comparisons by default (:mod:`bench.board.ranking`);
+* baselines (``copy``, ``reference``, any run recorded with ``baseline: true``) are never ranked: they
+  are reference lines beside the ranked systems, and a system scoring below one is named;
+* a system whose off-target share is above the threshold is flagged and ranked after every system
+  that translates (its own clusters, ranks counting on from theirs).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.board import ranking
+from bench.board.diagnostics import Diagnostics, Texts
 from bench.errors import BenchError
 from bench.metrics.base import Metric, Score
 from bench.metrics.bootstrap import Bootstrap, confidence_interval
@@ -34,11 +41,11 @@ from bench.runs import Run
 
 #: the baseline that returns the references; it scores 100 and is a pipeline check, not a contender
 REFERENCE_SYSTEM = "reference"
+#: the shipped baselines, by name, for runs recorded before ``run.json`` said ``baseline``
+BASELINES = ("copy", REFERENCE_SYSTEM)
 
 #: ``metric name -> Metric`` (for ``aggregate`` and ``higher_is_better``)
 MetricLoader = Callable[[str], Metric]
-#: ``({system: per-segment stats}, metric) -> {system: rank}``; systems not significantly apart share one
-Ranker = Callable[[dict[str, np.ndarray], Metric], dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class Significance:
 
     method: str = "bootstrap"
     alpha: float = 0.05
+    #: ``holm`` or ``none`` (:data:`bench.board.ranking.CORRECTIONS`)
+    correction: str = "holm"
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,8 @@ class Policy:
     rank_by: tuple[str, ...] = ("comet", "chrf")
     include_reference: bool = False
     off_target: str = "off_target"
+    #: an off-target share (percent) above this flags a system and ranks it after those that translate
+    off_target_threshold: float = 10.0
     significance: Significance = Significance()
 
 
@@ -88,6 +99,15 @@ class Entry:
     rank: int | None = None
     #: why the entry is not ranked (an older test set, hypotheses changed after scoring), if it is not
     stale: str | None = None
+    #: off-target share above the policy's threshold: ranked after the systems that translate
+    flagged: bool = False
+    #: the hypotheses and what is wrong with them (:mod:`bench.board.diagnostics`), once read
+    outputs: list[str] | None = None
+    diagnostics: Diagnostics | None = None
+
+    @property
+    def baseline(self) -> bool:
+        return self.run.record.baseline or self.system in BASELINES
 
     @property
     def system(self) -> str:
@@ -115,7 +135,7 @@ class Entry:
 @dataclass
 class PairBoard:
     pair: str
-    #: made on the current test set, best rank first
+    #: made on the current test set, best rank first (systems that translate, then flagged ones)
     entries: list[Entry]
     #: made on an older version of this pair, or scored on other hypotheses; never ranked
     stale: list[Entry]
@@ -126,11 +146,25 @@ class PairBoard:
     rank_metric: str | None
     off_target: str | None
     notes: list[str] = field(default_factory=list)
+    #: on the current test set, never ranked: reference lines, best first on the ranking metric
+    baselines: list[Entry] = field(default_factory=list)
+    #: the smallest difference on ``rank_metric`` these segments resolve (:func:`ranking.resolution`)
+    resolution: float | None = None
+    #: the neighbouring ranked systems are mostly closer than ``resolution``: too few segments
+    unresolved: bool = False
+    #: rows of the pair in the current test set, and their references' diagnostics (set when read)
+    segments: int = 0
+    references: Texts | None = None
+
+    @property
+    def shown(self) -> list[Entry]:
+        """Everything on the current test set: the ranked systems, then the baselines."""
+        return [*self.entries, *self.baselines]
 
     def signatures(self, metric: str) -> dict[str, list[str]]:
         """``signature -> systems``; more than one key means the column mixes incomparable numbers."""
         found: dict[str, list[str]] = defaultdict(list)
-        for entry in self.entries:
+        for entry in self.shown:
             if metric in entry.scores:
                 found[entry.scores[metric].signature].append(entry.system)
         return dict(sorted(found.items()))
@@ -138,13 +172,13 @@ class PairBoard:
     def bootstrap_settings(self) -> list[dict[str, Any]]:
         """Distinct bootstrap settings the confidence intervals were computed with (as recorded by
         :meth:`bench.metrics.bootstrap.Bootstrap.record`: method, samples, seed, confidence)."""
-        seen = {tuple(sorted(s.extra["bootstrap"].items())) for e in self.entries for s in e.scores.values()
+        seen = {tuple(sorted(s.extra["bootstrap"].items())) for e in self.shown for s in e.scores.values()
                 if isinstance(s.extra.get("bootstrap"), dict)}
         return [dict(items) for items in sorted(seen)]
 
     def shared_versions(self) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
         """Versions every ranked run agrees on, and per system the ones that differ from those."""
-        recorded = {e.system: e.versions() for e in self.entries}
+        recorded = {e.system: e.versions() for e in self.shown}
         if not recorded:
             return {}, {}
         first, *rest = recorded.values()
@@ -160,8 +194,7 @@ class Board:
     notes: list[str]
 
 
-def collect(runs: Iterable[Run], current: Mapping[str, str], policy: Policy, metric: MetricLoader,
-            rank: Ranker) -> Board:
+def collect(runs: Iterable[Run], current: Mapping[str, str], policy: Policy, metric: MetricLoader) -> Board:
     """The board for the test set whose pairs hash to ``current`` (``pair -> sha256``)."""
     notes: list[str] = []
     by_pair: dict[str, list[Entry]] = defaultdict(list)
@@ -174,7 +207,7 @@ def collect(runs: Iterable[Run], current: Mapping[str, str], policy: Policy, met
             by_pair[entry.pair].append(entry)
     for pair in sorted(set(by_pair) - set(current)):
         notes.append(f"{pair}: {len(by_pair[pair])} run(s), but the pair is not in the current test set")
-    pairs = [pair_board(pair, by_pair.get(pair, []), current[pair], policy, metric, rank)
+    pairs = [pair_board(pair, by_pair.get(pair, []), current[pair], policy, metric)
              for pair in sorted(current)]
     return Board(pairs=pairs, policy=policy, notes=notes)
 
@@ -197,8 +230,9 @@ def run_entries(run: Run) -> tuple[list[Entry], list[str]]:
         except BenchError as exc:
             notes.append(located(exc, run))
             continue
-        entries.append(Entry(run, pair, recorded.sha256, dict(sorted(held.metrics.items())),
-                             stale=f"hypotheses changed after scoring; {RESCORE}" if changed else None))
+        stale = (f"a smoke run (limit={run.record.limit}), never ranked" if run.record.limit
+                 else f"hypotheses changed after scoring; {RESCORE}" if changed else None)
+        entries.append(Entry(run, pair, recorded.sha256, dict(sorted(held.metrics.items())), stale=stale))
     return entries, notes
 
 
@@ -235,15 +269,16 @@ def shared_names(pair: str, entries: list[Entry]) -> list[str]:
             for name, prints in sorted(fingerprints.items()) if len(prints) > 1]
 
 
-def pair_board(pair: str, entries: list[Entry], sha256: str, policy: Policy, metric: MetricLoader,
-               rank: Ranker) -> PairBoard:
+def pair_board(pair: str, entries: list[Entry], sha256: str, policy: Policy,
+               metric: MetricLoader) -> PairBoard:
     for entry in entries:
         if entry.sha256 != sha256 and entry.stale is None:
             entry.stale = "made on an older version of the test set"
     fresh = newest_per_system(e for e in entries if e.stale is None)
     stale = newest_per_system(e for e in entries if e.stale is not None and e.system not in fresh)
-    ranked = list(fresh.values())
-    shown = [*ranked, *stale.values()]
+    ranked = [e for e in fresh.values() if not e.baseline]
+    baselines = [e for e in fresh.values() if e.baseline]
+    shown = [*fresh.values(), *stale.values()]
     directions, notes = known_directions({name for e in shown for name in e.scores}, metric)
     notes += shared_names(pair, entries)
     for entry in shown:
@@ -252,12 +287,48 @@ def pair_board(pair: str, entries: list[Entry], sha256: str, policy: Policy, met
     directions = {name: d for name, d in directions.items() if name in present}
     order = {name: i for i, name in enumerate(policy.rank_by)}
     columns = sorted(set(directions) - {policy.off_target}, key=lambda n: (order.get(n, len(order)), n))
-    rank_metric, rank_notes = assign_ranks(ranked, policy.rank_by, metric, rank)
+    for entry in ranked:
+        share = entry.scores.get(policy.off_target)
+        entry.flagged = share is not None and share.score > policy.off_target_threshold
+    rank_metric, rank_notes = assign_ranks(ranked, policy.rank_by, metric, policy.significance)
     notes += rank_notes
-    ranked.sort(key=lambda e: sort_key(e, rank_metric and metric(rank_metric)))
-    return PairBoard(pair=pair, entries=ranked, stale=sorted(stale.values(), key=lambda e: e.system),
-                     metrics=columns, directions=directions, rank_metric=rank_metric,
-                     off_target=policy.off_target if policy.off_target in directions else None, notes=notes)
+    by = rank_metric and metric(rank_metric)
+    ranked.sort(key=lambda e: sort_key(e, by))
+    baselines.sort(key=lambda e: (0, -float(by.goodness(e.scores[by.name].score)), e.system)
+                   if by and by.name in e.scores else (1, 0.0, e.system))
+    board = PairBoard(pair=pair, entries=ranked, stale=sorted(stale.values(), key=lambda e: e.system),
+                      metrics=columns, directions=directions, rank_metric=rank_metric,
+                      off_target=policy.off_target if policy.off_target in directions else None, notes=notes,
+                      baselines=baselines)
+    if by:
+        board.notes += below_baselines(board, by)
+        board.resolution, board.unresolved = resolved(board, by, policy.significance.alpha)
+    return board
+
+
+def below_baselines(board: PairBoard, by: Metric) -> list[str]:
+    """One note per baseline that some ranked system does not beat on the ranking metric."""
+    notes = []
+    for base in board.baselines:
+        if by.name not in base.scores:
+            continue
+        floor = float(by.goodness(base.scores[by.name].score))
+        under = [e.system for e in board.entries if float(by.goodness(e.scores[by.name].score)) <= floor]
+        if under:
+            notes.append(f"{', '.join(under)}: no better than the {base.system} baseline on {by.name}")
+    return notes
+
+
+def resolved(board: PairBoard, by: Metric, alpha: float) -> tuple[float | None, bool]:
+    """The pair's resolution on the ranking metric (over the ranked systems and the baselines scored
+    the same way), and whether most neighbouring ranked systems are closer than it."""
+    signature = board.entries[0].scores[by.name].signature
+    rows = {e.system: np.asarray(e.scores[by.name].stats, dtype=np.float64) for e in board.shown
+            if has_stats(e, by.name) and e.scores[by.name].signature == signature}
+    width = ranking.resolution(rows, by, alpha)
+    good = sorted((float(by.goodness(e.scores[by.name].score)) for e in board.entries), reverse=True)
+    gaps = [a - b for a, b in zip(good, good[1:])]
+    return width, bool(width is not None and gaps and float(np.median(gaps)) < width)
 
 
 def known_directions(names: set[str], metric: MetricLoader) -> tuple[dict[str, Direction], list[str]]:
@@ -316,8 +387,9 @@ def _close(a: float, b: float) -> bool:
 
 
 def assign_ranks(entries: list[Entry], rank_by: tuple[str, ...], metric: MetricLoader,
-                 rank: Ranker) -> tuple[str | None, list[str]]:
-    """Set each entry's rank on the first ``rank_by`` metric that can rank all of them."""
+                 significance: Significance) -> tuple[str | None, list[str]]:
+    """Set each entry's rank on the first ``rank_by`` metric that can rank all of them: the systems that
+    translate first, then the flagged ones, whose ranks count on from theirs."""
     if not entries:
         return None, []
     problems = {name: rank_problem(entries, name, metric) for name in rank_by}
@@ -326,10 +398,14 @@ def assign_ranks(entries: list[Entry], rank_by: tuple[str, ...], metric: MetricL
         return None, [f"not ranked: no metric of rank_by ({', '.join(rank_by)}) can rank every system: "
                       + "; ".join(str(problems[name]) for name in rank_by)]
     chosen = usable[0]
-    ranks = rank({e.system: np.asarray(e.scores[chosen].stats, dtype=np.float64) for e in entries},
-                 metric(chosen))
-    for entry in entries:
-        entry.rank = ranks[entry.system]
+    offset = 0
+    for group in ([e for e in entries if not e.flagged], [e for e in entries if e.flagged]):
+        stats = {e.system: np.asarray(e.scores[chosen].stats, dtype=np.float64) for e in group}
+        ranks = ranking.clusters(stats, metric(chosen), alpha=significance.alpha, method=significance.method,
+                                 correction=significance.correction) if group else {}
+        for entry in group:
+            entry.rank = ranks[entry.system] + offset
+        offset += len(group)
     return chosen, [f"ranked by {chosen}: {problems[name]}" for name in rank_by[:rank_by.index(chosen)]]
 
 
@@ -358,7 +434,9 @@ def has_stats(entry: Entry, metric: str) -> bool:
 
 
 def sort_key(entry: Entry, ranked_by: Metric | None) -> tuple:
-    """Best rank first; within a rank, the better score on the ranking metric; then by name."""
+    """Systems that translate first; best rank first; within a rank, the better score on the ranking
+    metric; then by name."""
     if ranked_by is None:
-        return (0, 0.0, entry.system)
-    return (entry.rank, -float(ranked_by.goodness(entry.scores[ranked_by.name].score)), entry.system)
+        return (entry.flagged, 0, 0.0, entry.system)
+    return (entry.flagged, entry.rank, -float(ranked_by.goodness(entry.scores[ranked_by.name].score)),
+            entry.system)

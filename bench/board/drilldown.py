@@ -1,19 +1,50 @@
-"""The per-segment data behind the page's segment explorer: what each system wrote for each row and
-how each metric scored it.
+"""The texts behind the board: each system's outputs, their diagnostics, and the per-segment data the
+page's segment explorer and A-vs-B view load on demand.
 
-Stored column-wise (one list per system and metric) to keep the embedded JSON small. Only metrics
-with per-segment scores appear; the off-target metric's segments are 0/1 flags shown as badges.
+A page with every output of 50 systems on two pairs of 2,000 segments held 50 MB of JSON. Here each
+pair's segments are one gzip-compressed, base64-encoded JSON document that the page decodes only
+when a reader opens that pair's segments (``DecompressionStream``, no library). The document is laid
+out segment by segment, ``[source, reference, output of system 1, ...]`` per row, so similar outputs of
+different systems sit next to each other where gzip finds them; an output equal to the source, the
+reference or an earlier system's output of the row is stored as that position (the ``copy`` and
+``reference`` baselines cost a few bytes). Segment scores are integers at the metric's shown
+precision plus two digits, which is also what the page's wins and ties compare: the same on every
+CPU. gzip runs with a zero timestamp, so the same runs give the same page.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 from typing import Any
 
 from bench.board import fmt
 from bench.board.collect import Entry, PairBoard, located
+from bench.board.diagnostics import Diagnostics, Texts, truncated_count
 from bench.errors import BenchError
+from bench.languages import LANGUAGES
 from bench.pair import Pair
 from bench.refset.store import Segment
+
+#: digits kept beyond a metric's shown precision in the segment data
+EXTRA_DIGITS = 2
+
+
+def read(board: PairBoard, segments: list[Segment]) -> None:
+    """Read the outputs of every system shown on the pair, once, and count their diagnostics."""
+    board.segments = len(segments)
+    tgt = Pair(board.pair).tgt
+    sources = [s.src for s in segments]
+    board.references = Texts.of([s.ref for s in segments], tgt)
+    for entry in board.shown:
+        try:
+            entry.outputs = entry.run.hypotheses(board.pair)
+        except BenchError as exc:
+            board.notes.append(f"outputs of {entry.system} not shown: {located(exc, entry.run)}")
+            continue
+        entry.diagnostics = Diagnostics.of(entry.outputs, sources, tgt,
+                                           truncated_count(entry.run.record.provenance.get("system_stats")))
 
 
 def segment_scores(entry: Entry, metric: str | None) -> list[float] | None:
@@ -22,37 +53,57 @@ def segment_scores(entry: Entry, metric: str | None) -> list[float] | None:
 
 
 def segment_metrics(board: PairBoard) -> list[str]:
-    """Metrics (not the off-target flag) with per-segment scores for at least one ranked system."""
-    return [m for m in board.metrics if any(segment_scores(e, m) for e in board.entries)]
+    """Metrics (not the off-target flag) with per-segment scores for at least one system shown."""
+    return [m for m in board.metrics if any(segment_scores(e, m) for e in board.shown)]
+
+
+def row(segment: Segment, outputs: list[str]) -> list[str | int]:
+    """``[source, reference, *outputs]``, each output that repeats an earlier cell given as its index."""
+    cells: list[str | int] = [segment.src, segment.ref]
+    first: dict[str, int] = {segment.src: 0}
+    first.setdefault(segment.ref, 1)
+    for text in outputs:
+        if text in first:
+            cells.append(first[text])
+        else:
+            first[text] = len(cells)
+            cells.append(text)
+    return cells
+
+
+def packed(document: Any) -> str:
+    """gzip + base64 of compact JSON, byte-identical for the same document."""
+    raw = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
 
 
 def pair_data(board: PairBoard, segments: list[Segment]) -> dict[str, Any]:
+    """What the page knows about a pair up front (systems, metrics), and its segments packed."""
     src_lang, tgt_lang = Pair(board.pair).langs
+    shown = [e for e in board.shown if e.outputs is not None]
     metrics = segment_metrics(board)
-    outputs: dict[str, list[str]] = {}
-    notes: list[str] = []
-    for entry in board.entries:
-        try:
-            outputs[entry.system] = entry.run.hypotheses(board.pair)
-        except BenchError as exc:
-            notes.append(f"outputs of {entry.system} not shown: {located(exc, entry.run)}")
-    shown = [e for e in board.entries if e.system in outputs]
-    scores = {e.system: {m: column for m in metrics if (column := segment_scores(e, m))} for e in shown}
-    flags = {e.system: flag for e in shown if (flag := segment_scores(e, board.off_target))}
+    digits = {m: fmt.digits(v for e in shown for v in segment_scores(e, m) or []) for m in metrics}
+    scale = {m: 10 ** (digits[m] + EXTRA_DIGITS) for m in metrics}
+    scored = {m: [k for k, e in enumerate(shown) if segment_scores(e, m)] for m in metrics}
+    flags = {k: column for k, e in enumerate(shown) if (column := segment_scores(e, board.off_target))}
+    document = {
+        "ids": [s.id for s in segments],
+        "rows": [row(s, [e.outputs[i] for e in shown]) for i, s in enumerate(segments)],
+        "scores": {m: [[round(segment_scores(shown[k], m)[i] * scale[m]) for k in scored[m]]
+                       for i in range(len(segments))] for m in metrics},
+        "offTarget": [[k for k, column in flags.items() if column[i]] for i in range(len(segments))]
+        if flags else None,
+    }
+    language = LANGUAGES.get(tgt_lang)
     return {
         "pair": board.pair,
         "srcLang": src_lang,
         "tgtLang": tgt_lang,
-        "systems": [e.system for e in shown],
+        "spaced": language.spaced if language else True,
+        "systems": [{"name": e.system, "role": fmt.role(e), "rank": e.rank} for e in shown],
         "metrics": [{"name": m, "higherIsBetter": board.directions[m].higher_is_better,
-                     "optimum": board.directions[m].optimum,
-                     "digits": fmt.digits(v for s in scores.values() for v in s.get(m, []))}
-                    for m in metrics],
-        "ids": [s.id for s in segments],
-        "sources": [s.src for s in segments],
-        "references": [s.ref for s in segments],
-        "outputs": outputs,
-        "scores": scores,
-        "offTarget": flags,
-        "notes": notes,
+                     "optimum": board.directions[m].optimum, "digits": digits[m], "scale": scale[m],
+                     "systems": scored[m]} for m in metrics],
+        "hasOffTarget": bool(flags),
+        "segments": packed(document),
     }

@@ -1,9 +1,10 @@
 """``results/leaderboard.html``: one self-contained page that works offline.
 
-Tables, charts and provenance are rendered here, so they read without JavaScript; the script in
-``assets/board.js`` adds sorting and the segment explorer, which it builds from JSON embedded in the
-page. CSS and JS are inlined from ``assets/``; a Content-Security-Policy allows exactly those two
-blocks (by hash) and nothing from the network, so even a mistake in escaping could not run a script.
+Tables, charts, diagnostics and provenance are rendered here, so they read without JavaScript; the
+script in ``assets/board.js`` adds sorting, the segment explorer and the A-vs-B view, which it builds
+from each pair's compressed segment data (:mod:`bench.board.drilldown`), decoded when first opened.
+CSS and JS are inlined from ``assets/``; a Content-Security-Policy allows exactly those two blocks (by
+hash) and nothing from the network, so even a mistake in escaping could not run a script.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from importlib import resources
 
 from bench.board import chart, drilldown, fmt
-from bench.board.collect import Board, Direction, Entry, PairBoard, Significance
+from bench.board.collect import Board, Direction, Entry, PairBoard, Policy
 from bench.board.markup import Markup, el, escape, script_json
 from bench.refset.store import Segment
 
@@ -66,25 +67,60 @@ def header(label: str, kind: str, direction: Direction | None = None, title: str
               class_="num" if kind == "number" else None, aria_sort="ascending" if ascending else None)
 
 
-def ranked_table(board: PairBoard) -> Markup:
+def metric_header(board: PairBoard, metric: str) -> Markup:
+    """A metric's column head; one whose checkpoint is tiny or not a known public one says so."""
+    direction = board.directions[metric]
+    warning = fmt.checkpoint_warning(board, metric)
+    if warning is None:
+        return header(metric, "number", direction)
+    label = Markup(escape(metric) + el("small", warning, class_="ckpt"))
+    return header(label, "number", direction, title=f"{metric}: {warning}; its numbers compare with no "
+                  f"published ones ({direction.describe()})")
+
+
+def row(board: PairBoard, entry: Entry, policy: Policy, band: int | None) -> Markup:
+    note = fmt.flag_note(entry, policy)
+    return el("tr",
+              el("td", el("span", fmt.rank(entry), class_="rank") if entry.rank is not None else "–",
+                 class_="num", data_value=entry.rank),
+              el("td", entry.system, [" ", el("span", note, class_="badge")] if note else None,
+                 class_="system", title=entry.where),
+              [score_cell(board, entry, m) for m in board.metrics],
+              off_target_cell(board, entry),
+              el("td", fmt.day(entry), title=entry.created),
+              class_=f"band-{band}" if band is not None else fmt.role(entry))
+
+
+def ranked_table(board: PairBoard, policy: Policy) -> Markup:
+    """Ranked systems (sortable), then the baselines in a body of their own that sorting leaves alone."""
     heads = [header("Rank", "number", Direction(higher_is_better=False), title="significance cluster",
                     ascending=board.rank_metric is not None),
              header("System", "text")]
-    heads += [header(m, "number", board.directions[m]) for m in board.metrics]
+    heads += [metric_header(board, m) for m in board.metrics]
     if board.off_target:
         heads.append(header("Off-target", "number", board.directions[board.off_target],
                             title="share of outputs not in the target language (lower is better)"))
     heads.append(header("Run date", "text"))
-    rows = [el("tr",
-               el("td", el("span", fmt.rank(e), class_="rank"), class_="num",
-                  data_value=e.rank if e.rank is not None else None),
-               el("td", e.system, class_="system", title=e.where),
-               [score_cell(board, e, m) for m in board.metrics],
-               off_target_cell(board, e),
-               el("td", fmt.day(e), title=e.created),
-               class_=f"band-{band}")
-            for e, band in zip(board.entries, fmt.cluster_bands(board.entries))]
-    return scrolling(el("table", el("thead", el("tr", heads)), el("tbody", rows), class_="board sortable"))
+    ranked = [row(board, e, policy, band) for e, band in zip(board.entries, fmt.cluster_bands(board.entries))]
+    baselines = el("tbody", [row(board, e, policy, None) for e in board.baselines],
+                   class_="baselines") if board.baselines else None
+    return scrolling(el("table", el("thead", el("tr", heads)), el("tbody", ranked), baselines,
+                        class_="board sortable"))
+
+
+def diagnostics_table(board: PairBoard) -> Markup:
+    head, rows = fmt.diagnostics(board)
+    cells = [el("tr", el("th", r[0], scope="row"),
+                [el("td", c, class_="num warn" if c.isdigit() and c != "0" else "num") for c in r[1:]])
+             for r in rows]
+    return el("details",
+              el("summary", "Diagnostics: what could distort the scores"),
+              el("p", "Counts of outputs (tone marks and Latin letters: of words). Scoring NFC-normalises "
+                      "every line; the other problems stay in the scores.", class_="hint"),
+              scrolling(el("table", el("thead", el("tr", [el("th", h, class_="num" if i else None)
+                                                          for i, h in enumerate(head)])),
+                           el("tbody", cells), class_="diagnostics")),
+              class_="diagnostics")
 
 
 def stale_table(board: PairBoard) -> Markup:
@@ -111,7 +147,7 @@ def provenance(board: PairBoard) -> Markup:
     runs = [el("li", el("strong", e.system), " ", el("code", e.where), ", fingerprint ",
                el("code", e.fingerprint or "none"),
                f"; {fmt.versions(own[e.system])}" if own[e.system] else None)
-            for e in sorted(board.entries, key=lambda e: e.system)]
+            for e in sorted(board.shown, key=lambda e: e.system)]
     return el("details",
               el("summary", "Signatures, versions and runs"),
               el("h4", "Signatures"), el("table", el("tbody", signatures), class_="signatures"),
@@ -120,27 +156,36 @@ def provenance(board: PairBoard) -> Markup:
               el("h4", "Runs"), el("ul", runs), class_="provenance")
 
 
-def pair_section(board: PairBoard, significance: Significance, rows: int) -> Markup:
+def pair_section(board: PairBoard, policy: Policy, rows: int) -> Markup:
     src, _, tgt = board.pair.partition("-")
     count = len(board.entries)
-    meta = el("span", f"{count} system{'s' * (count != 1)} · {rows} segments", class_="meta")
+    resolves = fmt.resolution(board)
+    meta = el("span", f"{count} system{'s' * (count != 1)} · {rows} segments",
+              f" · resolves {resolves}" if resolves else None, class_="meta")
     title = el("h2", f"{src} → {tgt}", meta)
     parts: list[Markup | None] = [title]
-    if board.entries:
-        parts += [el("p", fmt.ranking(board, significance), class_="lead"),
-                  ranked_table(board),
+    warning = fmt.unresolved(board)
+    if board.shown:
+        parts += [el("p", fmt.ranking(board, policy), class_="lead"),
+                  el("p", warning, class_="warn resolution") if warning else None,
+                  ranked_table(board, policy),
                   el("ul", [el("li", n) for n in board.notes], class_="notes") if board.notes else None,
-                  chart.charts(board), provenance(board)]
+                  chart.charts(board), diagnostics_table(board), provenance(board)]
     else:
         parts.append(el("p", f"No runs on the current test set yet: python -m bench run model=NAME "
                              f"pairs=[{board.pair}]", class_="lead"))
     if board.stale:
         parts += [el("h3", "Stale runs (not ranked)"), stale_table(board)]
-    if board.entries:
+    if board.shown:
         parts.append(el("details",
                         el("summary", "Segments: what each system wrote, worst first"),
                         el("div", el("p", "The segment explorer needs JavaScript."), class_="explorer",
                            data_pair=board.pair), class_="segments"))
+    if len(board.shown) > 1:
+        parts.append(el("details",
+                        el("summary", "A vs B: compare two systems segment by segment"),
+                        el("div", el("p", "The comparison needs JavaScript."), class_="versus",
+                           data_pair=board.pair), class_="compare"))
     return el("section", parts, id=f"pair-{board.pair}", class_="pair")
 
 
@@ -148,20 +193,22 @@ def body(board: Board, references: dict[str, list[Segment]]) -> Markup:
     nav = el("nav", [el("a", p.pair, href=f"#pair-{p.pair}") for p in board.pairs])
     left_out = el("section", el("h2", "Runs left out"), el("ul", [el("li", n) for n in board.notes]),
                   class_="left-out") if board.notes else None
+    tiny = fmt.tiny_checkpoints(board)
     return el("main",
               el("header", el("h1", "MT leaderboard"),
                  el("p", "Each row is a system's newest complete run on the current test set; brackets "
-                         "hold the confidence interval. Click a column to sort; open a pair's segments "
-                         "to read what each system wrote, worst segments first."), nav),
-              [pair_section(p, board.policy.significance, len(references.get(p.pair, [])))
-               for p in board.pairs],
+                         "hold the confidence interval; baselines follow as reference lines. Click a column "
+                         "to sort; open a pair's segments to read what each system wrote, worst segments "
+                         "first, or compare two systems."),
+                 el("p", tiny, class_="warn tiny") if tiny else None, nav),
+              [pair_section(p, board.policy, len(references.get(p.pair, []))) for p in board.pairs],
               left_out)
 
 
 def render(board: Board, references: dict[str, list[Segment]]) -> str:
     """The page; ``references`` holds the current rows of every pair (for the segment explorer)."""
     css, js = asset("board.css"), asset("board.js")
-    data = {"pairs": [drilldown.pair_data(p, references[p.pair]) for p in board.pairs if p.entries]}
+    data = {"pairs": [drilldown.pair_data(p, references[p.pair]) for p in board.pairs if p.shown]}
     policy = (f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; "
               "base-uri 'none'; form-action 'none'")
     return fill(asset("page.html"), {"csp": escape(policy), "css": css, "js": js,

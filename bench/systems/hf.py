@@ -405,6 +405,9 @@ class HFSystem(System):
             raise BatchTooLarge(width) from None
         self._count("output_tokens", sum(map(len, generated)))
         self._count("batches", 1)
+        # stopped by the length limit, not by the model: the leaderboard shows how many (diagnostics)
+        end = self.tokenizer.eos_token_id
+        self._count("truncated", sum(len(row) >= self.max_new_tokens and row[-1] != end for row in generated))
         return self.tokenizer.batch_decode(generated, skip_special_tokens=True)
 
     def generate_ids(self, batch: list[list[int]], options: dict[str, Any]) -> list[list[int]]:

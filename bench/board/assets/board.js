@@ -1,6 +1,8 @@
-// Sorting for the leaderboard tables and the per-segment explorer.
+// Sorting for the leaderboard tables, the per-segment explorer and the A-vs-B view.
 // Every piece of text from the runs enters the page through textContent or a Text node, never as
 // markup, so a translation that contains "<script>" is shown as those characters.
+// A pair's segments are embedded gzip-compressed (bench/board/drilldown.py) and decoded the first
+// time a reader opens that pair's segments or its comparison.
 "use strict";
 (() => {
   const PAGE = 10;
@@ -22,7 +24,8 @@
 
   // ---- sortable tables -------------------------------------------------------------------------
 
-  /** Clicking a head sorts by it: best values first on the first click, reversed on the next. */
+  /** Clicking a head sorts the ranked rows by it: best first, reversed on the next click. Baselines
+   * live in a second body and stay where they are, as reference lines under the ranked systems. */
   function sortable(table) {
     const heads = [...table.tHead.rows[0].cells];
     const body = table.tBodies[0];
@@ -56,13 +59,89 @@
     });
   }
 
-  // ---- segment explorer ------------------------------------------------------------------------
+  // ---- a pair's segments, decoded on demand ----------------------------------------------------
+
+  async function gunzipJson(base64) {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return JSON.parse(await new Response(stream).text());
+  }
+
+  /** The packed rows ([source, reference, outputs...], repeats as indices) as columns per system. */
+  function expand(meta, doc) {
+    const systems = meta.systems.map((s) => s.name);
+    const n = doc.ids.length;
+    const outputs = Object.fromEntries(systems.map((s) => [s, new Array(n)]));
+    const sources = new Array(n);
+    const references = new Array(n);
+    doc.rows.forEach((row, i) => {
+      sources[i] = row[0];
+      references[i] = row[1];
+      systems.forEach((s, k) => {
+        const cell = row[2 + k];
+        outputs[s][i] = typeof cell === "number" ? row[cell] : cell;
+      });
+    });
+    const scores = Object.fromEntries(systems.map((s) => [s, {}]));
+    for (const metric of meta.metrics) {
+      metric.systems.forEach((k, j) => {
+        scores[systems[k]][metric.name] = Float64Array.from(doc.scores[metric.name], (r) => r[j] / metric.scale);
+      });
+    }
+    const offTarget = {};
+    (doc.offTarget || []).forEach((flagged, i) => {
+      for (const k of flagged) {
+        const column = offTarget[systems[k]] || (offTarget[systems[k]] = new Uint8Array(n));
+        column[i] = 1;
+      }
+    });
+    const roles = Object.fromEntries(meta.systems.map((s) => [s.name, s.role]));
+    return { ...meta, systems, roles, ids: doc.ids, sources, references, outputs, scores, offTarget };
+  }
+
+  const decoded = new Map();
+  function load(meta) {
+    if (!decoded.has(meta.pair)) decoded.set(meta.pair, gunzipJson(meta.segments).then((doc) => expand(meta, doc)));
+    return decoded.get(meta.pair);
+  }
+
+  /** Build ``make(root, pair)`` into ``root`` the first time its fold-out is opened. */
+  function onOpen(root, meta, make) {
+    const details = root.closest("details");
+    let started = false;
+    const start = () => {
+      if (started || !details.open) return;
+      started = true;
+      root.replaceChildren(el("p", { class: "loading" }, "Decoding segments…"));
+      load(meta).then((pair) => make(root, pair)).catch((error) => {
+        root.replaceChildren(el("p", { class: "warn" }, `Could not decode the segments: ${error}`));
+      });
+    };
+    details.addEventListener("toggle", start);
+    start();
+  }
+
+  // ---- shared by both views --------------------------------------------------------------------
 
   /** Larger is better, whatever the metric: a length ratio is judged by its distance to 1. */
   function goodness(metric, value) {
     if (metric.optimum !== null) return -Math.abs(value - metric.optimum);
     return metric.higherIsBetter ? value : -value;
   }
+
+  function roleBadge(pair, system) {
+    const role = pair.roles[system];
+    return role === "system" ? null : el("span", { class: "badge" }, role === "baseline" ? "baseline" : "off-target");
+  }
+
+  function texts(pair, i, outputs) {
+    return el("div", { class: "texts" },
+      el("span", { class: "label" }, "source"), el("div", { lang: pair.srcLang }, pair.sources[i]),
+      el("span", { class: "label" }, "reference"), el("div", { lang: pair.tgtLang }, pair.references[i]),
+      outputs || []);
+  }
+
+  // ---- segment explorer ------------------------------------------------------------------------
 
   /**
    * Per metric and segment, over the systems: the mean score (shown), the mean goodness (sorted on),
@@ -72,7 +151,7 @@
     const n = pair.ids.length;
     const out = {};
     for (const metric of pair.metrics) {
-      const columns = pair.systems.map((s) => (pair.scores[s] || {})[metric.name]).filter(Boolean);
+      const columns = pair.systems.map((s) => pair.scores[s][metric.name]).filter(Boolean);
       const mean = new Float64Array(n);
       const good = new Float64Array(n);
       const spread = new Float64Array(n);
@@ -105,7 +184,6 @@
     const n = pair.ids.length;
     const hasMetrics = pair.metrics.length > 0;
     const flagged = (system, i) => Boolean((pair.offTarget[system] || [])[i]);
-    const anyFlag = Object.keys(pair.offTarget).length > 0;
 
     const metricSelect = el("select", { "aria-label": "metric" },
       pair.metrics.map((m) => el("option", { value: m.name }, m.name)));
@@ -138,7 +216,7 @@
     }
 
     function scoreCell(system, metric, i) {
-      const column = (pair.scores[system] || {})[metric.name];
+      const column = pair.scores[system][metric.name];
       if (!column) return el("td", { class: "num" }, "–");
       const cell = el("td", { class: "num" }, column[i].toFixed(metric.digits));
       shade(cell, column[i], stats[metric.name]);
@@ -152,7 +230,7 @@
       const rows = pair.systems.map((system) => {
         const text = pair.outputs[system][i];
         return el("tr", {},
-          el("th", { scope: "row" }, system),
+          el("th", { scope: "row" }, system, roleBadge(pair, system)),
           el("td", { class: "output", lang: pair.tgtLang },
             text ? text : el("span", { class: "empty" }, "(empty)"),
             flagged(system, i)
@@ -163,13 +241,11 @@
         el("div", { class: "segment-head" },
           el("span", { class: "position" }, `row ${i + 1}`), el("span", {}, pair.ids[i]),
           note ? el("span", { class: "summary" }, note) : null),
-        el("div", { class: "texts" },
-          el("span", { class: "label" }, "source"), el("div", { lang: pair.srcLang }, pair.sources[i]),
-          el("span", { class: "label" }, "reference"), el("div", { lang: pair.tgtLang }, pair.references[i])),
-        el("table", { class: "outputs" },
+        texts(pair, i),
+        el("div", { class: "scroll" }, el("table", { class: "outputs" },
           el("thead", {}, el("tr", {}, el("th", {}, "system"), el("th", {}, "output"),
             pair.metrics.map((m) => el("th", { class: "num" }, m.name)))),
-          el("tbody", {}, rows)));
+          el("tbody", {}, rows))));
     }
 
     function render() {
@@ -195,17 +271,211 @@
         hasMetrics ? el("label", {}, "metric", metricSelect) : null,
         el("label", {}, "order", orderSelect),
         search,
-        anyFlag ? el("label", {}, offOnly, "only segments with an off-target output") : null,
+        pair.hasOffTarget ? el("label", {}, offOnly, "only segments with an off-target output") : null,
         count),
-      pair.notes.map((text) => el("p", { class: "warn" }, text)),
       list, more);
     reorder();
+  }
+
+  // ---- A vs B ----------------------------------------------------------------------------------
+
+  const LENGTHS = [[0, 20, "< 20"], [20, 40, "20–39"], [40, 80, "40–79"], [80, Infinity, "≥ 80"]];
+  const NUMBER = /\d+(?:[.,\u00a0\u202f ]\d+)*/g;
+
+  /** The numbers of a text, separators dropped ("1,000", "1.000" and "1 000" all read 1000). */
+  function numbers(text) {
+    return (text.normalize("NFKC").match(NUMBER) || []).map((m) => m.replace(/\D/g, ""));
+  }
+
+  /** Whether every number of the source (as many times as it occurs) is in the output. */
+  function keepsNumbers(source, output) {
+    const left = new Map();
+    for (const x of numbers(output)) left.set(x, (left.get(x) || 0) + 1);
+    return numbers(source).every((x) => {
+      const count = left.get(x) || 0;
+      left.set(x, count - 1);
+      return count > 0;
+    });
+  }
+
+  function tokens(text, spaced) {
+    return spaced ? text.split(/\s+/).filter(Boolean) : [...text.replace(/\s+/g, "")];
+  }
+
+  /** What a token is compared by: lower case, punctuation at its edges ignored. */
+  function key(token) {
+    return token.toLowerCase().replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, "") || token;
+  }
+
+  /**
+   * A word-level diff of ``output`` against ``reference`` (longest common subsequence): each output
+   * word is kept (also in the reference) or inserted, each missing reference word is deleted.
+   */
+  function diff(output, reference, spaced) {
+    const out = tokens(output, spaced);
+    const ref = tokens(reference, spaced);
+    if (out.length * ref.length > 250000) return [el("span", {}, output)];
+    const a = out.map(key);
+    const b = ref.map(key);
+    const lcs = Array.from({ length: a.length + 1 }, () => new Uint16Array(b.length + 1));
+    for (let i = a.length - 1; i >= 0; i--) {
+      for (let j = b.length - 1; j >= 0; j--) {
+        lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      }
+    }
+    const parts = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      if (i < a.length && j < b.length && a[i] === b[j]) {
+        parts.push(el("span", { class: "same" }, out[i])); i++; j++;
+      } else if (j < b.length && (i === a.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
+        parts.push(el("del", { title: "in the reference, not in this output" }, ref[j])); j++;
+      } else {
+        parts.push(el("ins", { title: "in this output, not in the reference" }, out[i])); i++;
+      }
+    }
+    return spaced ? parts.flatMap((p, k) => (k ? [" ", p] : [p])) : parts;
+  }
+
+  function versus(root, pair) {
+    const n = pair.ids.length;
+    // the best system against the next one that wrote something else
+    const defaultA = pair.systems[0];
+    const differs = (s) => pair.outputs[s].some((text, i) => text !== pair.outputs[defaultA][i]);
+    const defaultB = pair.systems.find((s) => s !== defaultA && pair.roles[s] !== "baseline" && differs(s))
+      || pair.systems[1];
+    const pick = (label, chosen) => el("select", { "aria-label": label },
+      pair.systems.map((s) => el("option", { value: s, selected: s === chosen },
+        pair.roles[s] === "system" ? s : `${s} (${pair.roles[s]})`)));
+    const selectA = pick("system A", defaultA);
+    const selectB = pick("system B", defaultB);
+    const metricSelect = el("select", { "aria-label": "metric for the deltas" },
+      pair.metrics.map((m) => el("option", { value: m.name }, m.name)));
+    const summary = el("div", { class: "versus-summary" });
+    const list = el("div", { class: "segments" });
+    const more = el("button", { type: "button", class: "more" }, `Show ${PAGE} more`);
+    let shown = PAGE;
+    let order = [];
+
+    /** Per segment: +1 when A is better on ``metric``, -1 when B is, 0 for a tie. */
+    function outcomes(metric, a, b) {
+      const x = pair.scores[a][metric.name];
+      const y = pair.scores[b][metric.name];
+      if (!x || !y) return null;
+      return Int8Array.from(x, (v, i) => Math.sign(goodness(metric, v) - goodness(metric, y[i])));
+    }
+
+    function tally(metric, a, b, indices) {
+      const won = outcomes(metric, a, b);
+      if (!won) return null;
+      const x = pair.scores[a][metric.name];
+      const y = pair.scores[b][metric.name];
+      const mean = (c) => indices.reduce((s, i) => s + c[i], 0) / (indices.length || 1);
+      return { wins: indices.filter((i) => won[i] > 0).length, ties: indices.filter((i) => won[i] === 0).length,
+        losses: indices.filter((i) => won[i] < 0).length, meanA: mean(x), meanB: mean(y) };
+    }
+
+    const HEAD = ["segments", "A better", "tie", "B better", "mean A", "mean B"];
+    function countRow(label, metric, t, size) {
+      if (!t) return el("tr", {}, el("th", { scope: "row" }, label), el("td", { class: "num", colspan: 6 }, "–"));
+      return el("tr", {}, el("th", { scope: "row" }, label),
+        [size, t.wins, t.ties, t.losses].map((v) => el("td", { class: "num" }, String(v))),
+        [t.meanA, t.meanB].map((v) => el("td", { class: "num" }, size ? v.toFixed(metric.digits) : "–")));
+    }
+
+    function countTable(caption, firstHead, rows) {
+      return el("div", { class: "scroll" }, el("table", { class: "counts" },
+        el("caption", {}, caption),
+        el("thead", {}, el("tr", {}, el("th", {}, firstHead), HEAD.map((h) => el("th", { class: "num" }, h)))),
+        el("tbody", {}, rows)));
+    }
+
+    function buckets(metric, a, b) {
+      const all = [...Array(n).keys()];
+      const byLength = LENGTHS.map(([low, high, label]) => {
+        const inside = all.filter((i) => [...pair.sources[i]].length >= low && [...pair.sources[i]].length < high);
+        return countRow(`${label} characters`, metric, tally(metric, a, b, inside), inside.length);
+      });
+      const groups = [["no numbers in the source", () => false],
+        ["both keep every number", (ka, kb) => ka && kb], ["only A keeps every number", (ka, kb) => ka && !kb],
+        ["only B keeps every number", (ka, kb) => !ka && kb], ["neither keeps every number", (ka, kb) => !ka && !kb]];
+      const kept = all.map((i) => [numbers(pair.sources[i]).length > 0,
+        keepsNumbers(pair.sources[i], pair.outputs[a][i]), keepsNumbers(pair.sources[i], pair.outputs[b][i])]);
+      const byNumbers = groups.map(([label, test], g) => {
+        const inside = all.filter((i) => (g === 0 ? !kept[i][0] : kept[i][0] && test(kept[i][1], kept[i][2])));
+        return countRow(label, metric, tally(metric, a, b, inside), inside.length);
+      });
+      return [countTable(`${metric.name} by source length`, "source length", byLength),
+        countTable(`${metric.name} by whether the source's numbers survived`, "numbers", byNumbers)];
+    }
+
+    function card(i, metric, a, b) {
+      const x = pair.scores[a][metric.name][i];
+      const y = pair.scores[b][metric.name][i];
+      const delta = goodness(metric, x) - goodness(metric, y);
+      const verdict = delta > 0 ? "A better" : delta < 0 ? "B better" : "tie";
+      const line = (label, system, value) => [
+        el("span", { class: "label" }, `${label} · ${value.toFixed(metric.digits)}`),
+        el("div", { class: "diff", lang: pair.tgtLang, title: system },
+          pair.outputs[system][i] ? diff(pair.outputs[system][i], pair.references[i], pair.spaced)
+            : el("span", { class: "empty" }, "(empty)"))];
+      return el("article", { class: "segment" },
+        el("div", { class: "segment-head" },
+          el("span", { class: "position" }, `row ${i + 1}`), el("span", {}, pair.ids[i]),
+          el("span", { class: "summary" }, `${metric.name} Δ ${Math.abs(delta).toFixed(metric.digits)} (${verdict})`)),
+        texts(pair, i, [...line("A", a, x), ...line("B", b, y)]));
+    }
+
+    function render() {
+      const metric = pair.metrics.find((m) => m.name === metricSelect.value);
+      const a = selectA.value;
+      const b = selectB.value;
+      list.replaceChildren(...order.slice(0, shown).map((i) => card(i, metric, a, b)));
+      more.hidden = shown >= order.length;
+    }
+
+    function update() {
+      const a = selectA.value;
+      const b = selectB.value;
+      const metric = pair.metrics.find((m) => m.name === metricSelect.value);
+      const all = [...Array(n).keys()];
+      const perMetric = pair.metrics.map((m) => countRow(m.name, m, tally(m, a, b, all), n));
+      summary.replaceChildren(
+        el("p", { class: "hint" }, `A = ${a}, B = ${b}. Segment scores are compared at the shown precision ` +
+          "plus two digits; equal ones are ties. In the outputs, inserted words are not in the reference, " +
+          "struck-through words are reference words the output lacks."),
+        countTable("wins, ties and losses per metric", "metric", perMetric),
+        ...(metric ? buckets(metric, a, b) : []));
+      if (metric && pair.scores[a][metric.name] && pair.scores[b][metric.name]) {
+        const x = pair.scores[a][metric.name];
+        const y = pair.scores[b][metric.name];
+        const size = (i) => Math.abs(goodness(metric, x[i]) - goodness(metric, y[i]));
+        order = all.filter((i) => size(i) > 0).sort((i, j) => size(j) - size(i) || i - j);
+      } else {
+        order = [];
+      }
+      shown = PAGE;
+      render();
+    }
+
+    [selectA, selectB, metricSelect].forEach((s) => s.addEventListener("change", update));
+    more.addEventListener("click", () => { shown += PAGE; render(); });
+    root.replaceChildren(
+      el("div", { class: "controls" }, el("label", {}, "A", selectA), el("label", {}, "B", selectB),
+        pair.metrics.length ? el("label", {}, "segments by", metricSelect) : null),
+      summary, el("h4", {}, "Segments where they differ most"), list, more);
+    update();
   }
 
   document.querySelectorAll("table.sortable").forEach(sortable);
   const byPair = new Map(data.pairs.map((p) => [p.pair, p]));
   document.querySelectorAll(".explorer").forEach((root) => {
-    const pair = byPair.get(root.dataset.pair);
-    if (pair) explorer(root, pair);
+    const meta = byPair.get(root.dataset.pair);
+    if (meta) onOpen(root, meta, explorer);
+  });
+  document.querySelectorAll(".versus").forEach((root) => {
+    const meta = byPair.get(root.dataset.pair);
+    if (meta) onOpen(root, meta, versus);
   });
 })();
