@@ -329,7 +329,8 @@ def test_unreadable_sentence_files_are_refused(tmp_path: Path, data: bytes | Non
 
 @pytest.fixture(scope="module")
 def tiny_sentence_transformer(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A sentence-transformers folder (random tiny BERT, mean pooling, normalisation), made here."""
+    """A sentence-transformers folder laid out like LaBSE's (random tiny BERT, CLS pooling, a tanh
+    dense layer, normalisation), made here."""
     torch = pytest.importorskip("torch")
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
@@ -343,12 +344,20 @@ def tiny_sentence_transformer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     BertModel(config).save_pretrained(folder)
     modules = [{"idx": k, "name": str(k), "path": path, "type": f"sentence_transformers.models.{kind}"}
                for k, (path, kind) in enumerate([("", "Transformer"), ("1_Pooling", "Pooling"),
-                                                 ("2_Normalize", "Normalize")])]
+                                                 ("2_Dense", "Dense"), ("3_Normalize", "Normalize")])]
     (folder / "modules.json").write_text(json.dumps(modules), encoding="utf-8")
     (folder / "1_Pooling").mkdir()
     (folder / "1_Pooling" / "config.json").write_text(
-        json.dumps({"word_embedding_dimension": 32, "pooling_mode_mean_tokens": True}), encoding="utf-8")
-    (folder / "2_Normalize").mkdir()
+        json.dumps({"word_embedding_dimension": 32, "pooling_mode_cls_token": True}), encoding="utf-8")
+    from safetensors.torch import save_file
+
+    (folder / "2_Dense").mkdir()
+    save_file({"linear.weight": torch.randn(16, 32), "linear.bias": torch.zeros(16)},
+              str(folder / "2_Dense" / "model.safetensors"))
+    (folder / "2_Dense" / "config.json").write_text(json.dumps({
+        "in_features": 32, "out_features": 16, "bias": True,
+        "activation_function": "torch.nn.modules.activation.Tanh"}), encoding="utf-8")
+    (folder / "3_Normalize").mkdir()
     return folder
 
 
@@ -361,7 +370,7 @@ def test_a_sentence_transformers_folder_is_an_encoder(tmp_path: Path, tiny_sente
 
     encoder = SentenceTransformerFolder(tiny_sentence_transformer)
     vectors = encoder.embed(SENTENCES_ZH + SENTENCES_EN)
-    assert vectors.shape == (6, 32) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    assert vectors.shape == (6, 16) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
     assert encoder.sha256 == folder_sha256(tiny_sentence_transformer)
     src, out = write_lines(tmp_path / "a.zh", SENTENCES_ZH), write_lines(tmp_path / "a.en", SENTENCES_EN)
     result = bench("align", f"src={src}", f"tgt={out}", "src_lang=zh", "tgt_lang=en",

@@ -46,7 +46,6 @@ JOINED = 3  # spans up to this many sentences are embedded as one text
 MAX_SPAN = 4  # the longest span a bead has on one side
 _MIN_SPREAD = 5.0  # thousandths: margins of a tiny document hardly vary; do not blow them up
 _BLOCK = 256  # rows per matrix product when looking for neighbours
-_PAIRS = 8192  # span pairs per product when scoring beads (bounds the memory it takes)
 
 
 class Encoder(Protocol):
@@ -202,11 +201,24 @@ class Similarity:
 
     def margins(self, a: int, i: np.ndarray, b: int, j: np.ndarray) -> np.ndarray:
         """Twice the margin, in thousandths of a cosine: exact integers."""
-        cosines = np.concatenate([np.zeros(0, np.int64)] + [
-            _quantise(np.einsum("nd,nd->n", self.src.vectors[a][i[k:k + _PAIRS]],
-                                self.tgt.vectors[b][j[k:k + _PAIRS]]))
-            for k in range(0, len(i), _PAIRS)])
-        return 2 * cosines - self._near_src[a][i] - self._near_tgt[b][j]
+        return 2 * self.cosines(a, i, b, j) - self._near_src[a][i] - self._near_tgt[b][j]
+
+    def cosines(self, a: int, i: np.ndarray, b: int, j: np.ndarray) -> np.ndarray:
+        """Quantised cosines of the span pairs, from one matrix product per block of source rows
+        (the pairs of a band cluster around its diagonal, so the blocks stay small)."""
+        out = np.zeros(len(i), np.int64)
+        if not len(i):
+            return out
+        order = np.argsort(i, kind="stable")
+        rows, cols = i[order], j[order]
+        edges = np.searchsorted(rows, np.arange(rows[0], rows[-1] + 1 + _BLOCK, _BLOCK))
+        for first, last in zip(edges[:-1], edges[1:]):
+            if first == last:
+                continue
+            r, c = rows[first:last], cols[first:last]
+            block = self.src.vectors[a][r[0]:r[-1] + 1] @ self.tgt.vectors[b][c.min():c.max() + 1].T
+            out[order[first:last]] = _quantise(block[r - r[0], c - c.min()])
+        return out
 
     def coarse(self) -> Similarity:
         return Similarity(self.src.merged(), self.tgt.merged())
@@ -222,37 +234,38 @@ def _quantise(cosines: np.ndarray) -> np.ndarray:
     return np.rint(cosines * GRID).astype(np.int64)
 
 
-def _window(k: int, size: int, n: int, m: int) -> tuple[int, int]:
-    """Columns of the other side (``m`` sentences) near span ``k..k+size`` of this one (``n``)."""
+def _window(k: np.ndarray, size: int, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns ``lo..hi-1`` of the other side (``m`` sentences) near spans ``k..k+size`` of this one."""
     centre = (2 * k + size) * m // (2 * max(n, 1))
-    return max(centre - NEIGHBOURHOOD, 0), min(centre + NEIGHBOURHOOD + 1, m)
+    return np.maximum(centre - NEIGHBOURHOOD, 0), np.minimum(centre + NEIGHBOURHOOD + 1, m)
 
 
 def _neighbours(spans: np.ndarray, others: np.ndarray, n: int, m: int) -> np.ndarray:
     """Per span, the mean quantised cosine of its NEIGHBOURS nearest sentences of the other side,
-    rounded to an integer with integer arithmetic."""
+    rounded to an integer with integer arithmetic. Every window holds at least ``min(NEIGHBOURS, m)``
+    sentences, so that many are taken for every span."""
     size = n - len(spans) + 1
+    k = min(NEIGHBOURS, m)
     out = np.zeros(len(spans), np.int64)
+    if not k:
+        return out
     for start in range(0, len(spans), _BLOCK):
-        rows = range(start, min(start + _BLOCK, len(spans)))
-        windows = [_window(k, size, n, m) for k in rows]
-        first, last = min(w[0] for w in windows), max(w[1] for w in windows)
-        cosines = _quantise(spans[rows.start:rows.stop] @ others[first:last].T)
-        for row, (lo, hi) in zip(range(len(rows)), windows):
-            near = cosines[row, lo - first:hi - first]
-            k = min(NEIGHBOURS, len(near))
-            top = np.partition(near, len(near) - k)[len(near) - k:] if k else near
-            out[rows.start + row] = (2 * int(top.sum()) + k) // (2 * k) if k else 0
+        rows = np.arange(start, min(start + _BLOCK, len(spans)))
+        lo, hi = _window(rows, size, n, m)
+        first, last = int(lo.min()), int(hi.max())
+        cosines = _quantise(spans[rows[0]:rows[-1] + 1] @ others[first:last].T)
+        columns = np.arange(first, last)
+        cosines[(columns < lo[:, None]) | (columns >= hi[:, None])] = -2 * GRID  # outside the window
+        top = np.partition(cosines, cosines.shape[1] - k, axis=1)[:, -k:]
+        out[rows] = (2 * top.sum(axis=1) + k) // (2 * k)
     return out
 
 
 def _margin_moments(similarity: Similarity, n: int, m: int) -> tuple[int, int, int]:
     """Sum, sum of squares and count of the (doubled) margins of single-sentence pairs in the
     neighbourhoods: exact integers, whatever the order they are added in."""
-    total = squares = count = 0
-    for i in range(n):
-        lo, hi = _window(i, 1, n, m)
-        margins = similarity.margins(1, np.full(hi - lo, i), 1, np.arange(lo, hi))
-        total, squares = total + int(margins.sum()), squares + int((margins ** 2).sum())
-        count += hi - lo
-    return total, squares, max(count, 1)
+    lo, hi = _window(np.arange(n), 1, n, m)
+    i = np.repeat(np.arange(n), hi - lo)
+    j = np.arange(len(i)) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo) + np.repeat(lo, hi - lo)
+    margins = similarity.margins(1, i, 1, j)
+    return int(margins.sum()), int((margins ** 2).sum()), max(len(margins), 1)

@@ -19,6 +19,7 @@ import numpy as np
 from bench.errors import BenchError
 
 _KINDS = ("Transformer", "Pooling", "Dense", "Normalize")
+# sentence-transformers' activation class -> the torch.nn.functional function (None: identity)
 _ACTIVATIONS = {"Tanh": "tanh", "Identity": None, "ReLU": "relu", "GELU": "gelu", "Sigmoid": "sigmoid"}
 _BATCH = 32
 
@@ -74,6 +75,8 @@ class SentenceTransformerFolder:
         prompts = _read_json(settings, fix) if settings.is_file() else {}
         self._prompt = (prompts.get("prompts") or {}).get(prompts.get("default_prompt_name") or "", "")
         self._dense = [self._load_dense(path, fix) for kind, path in self._steps if kind == "Dense"]
+        pooling = [path for kind, path in self._steps if kind == "Pooling"]
+        self._pooling = _read_json(pooling[0] / "config.json", fix) if pooling else {}
 
     def _load_dense(self, path: Path, fix: str) -> tuple:
         config = _read_json(path / "config.json", fix)
@@ -104,21 +107,16 @@ class SentenceTransformerFolder:
         return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
     def _pool(self, hidden, mask):
-        torch = self._torch
-        config = {}
-        for kind, path in self._steps:
-            if kind == "Pooling":
-                config = _read_json(path / "config.json", "")
-        if config.get("pooling_mode_cls_token"):
+        functional = self._torch.nn.functional
+        if self._pooling.get("pooling_mode_cls_token"):
             vectors = hidden[:, 0]
-        elif config.get("pooling_mode_max_tokens"):
+        elif self._pooling.get("pooling_mode_max_tokens"):
             vectors = hidden.masked_fill(mask[..., None] == 0, -1e9).max(dim=1).values
         else:  # mean of the real tokens, sentence-transformers' default
             weights = mask[..., None].to(hidden.dtype)
             vectors = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
         for weight, bias, activation in self._dense:
-            vectors = torch.nn.functional.linear(vectors, weight, bias)
+            vectors = functional.linear(vectors, weight, bias)
             if activation:
-                vectors = getattr(torch, activation)(vectors) if activation != "gelu" else \
-                    torch.nn.functional.gelu(vectors)
+                vectors = getattr(functional, activation)(vectors)
         return vectors

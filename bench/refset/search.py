@@ -79,13 +79,15 @@ def best_path(n: int, m: int, shapes: Sequence[tuple[int, int]], cost: CostFn, b
         ok = (i >= 0) & (j >= lo[np.maximum(i, 0)]) & (j <= hi[np.maximum(i, 0)])
         start = np.where(ok, offsets[np.maximum(i, 0)] + j - lo[np.maximum(i, 0)], cells)
         bead = np.full(cells, INF, np.int64)
-        bead[ok] = cost(a, b, i[ok], j[ok])
+        if ok.any():  # a shape longer than the document has no bead anywhere
+            bead[ok] = cost(a, b, i[ok], j[ok])
         previous.append(start)
         costs.append(bead)
     previous_all, costs_all = np.array(previous), np.array(costs)
     steps = np.zeros(cells, np.int64)  # the 0-1 bead into each cell from its left neighbour
     left = cols > lo[rows]
-    steps[left] = cost(0, 1, rows[left], cols[left] - 1)
+    if left.any():
+        steps[left] = cost(0, 1, rows[left], cols[left] - 1)
     total = np.full(cells + 1, INF, np.int64)  # the last entry stands for "no start cell"
     choice = np.zeros(cells, np.int8)
     runner = np.full(cells, INF, np.int64)
