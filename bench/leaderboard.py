@@ -1,6 +1,7 @@
-"""``python -m bench leaderboard``: ``results/leaderboard.{md,csv,html}`` from every stored run.
+"""``python -m bench leaderboard``: ``results/leaderboard.{md,csv,html}`` and ``results/results.json``
+from every stored run.
 
-All three files are rendered in memory from one :class:`~bench.board.collect.Board` before any is
+All four files are rendered in memory from one :class:`~bench.board.collect.Board` before any is
 written, so a problem (no runs, a damaged reference file) leaves the previous files untouched; each is
 then written atomically. Nothing here imports torch: metrics are loaded only for ``aggregate`` and
 ``higher_is_better``, and significance tests resample the statistics stored in ``scores.json``.
@@ -55,7 +56,7 @@ def policy(cfg: DictConfig) -> Policy:
 
 
 def build(cfg: DictConfig) -> tuple[Board, dict[Path, str]]:
-    """The board and the three files' text, keyed by where they go."""
+    """The board and the four files' text, keyed by where they go."""
     runs, skipped = discover_runs(cfg.results_dir)
     if not runs:
         raise BenchError(f"no complete runs under {runs_root(cfg.results_dir)}; "
@@ -70,6 +71,7 @@ def build(cfg: DictConfig) -> tuple[Board, dict[Path, str]]:
     out = Path(cfg.results_dir)
     return board, {out / "leaderboard.md": markdown.render(board),
                    out / "leaderboard.csv": tidy.render(board),
+                   out / "results.json": tidy.render_json(board),
                    out / "leaderboard.html": html.render(board, rows)}
 
 

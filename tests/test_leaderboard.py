@@ -58,7 +58,7 @@ ROWS = {
 }
 XSS = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
 OLD_SHA = "0" * 64
-FILES = ("leaderboard.md", "leaderboard.csv", "leaderboard.html")
+FILES = ("leaderboard.md", "leaderboard.csv", "leaderboard.html", "results.json")
 
 
 def close(ref: str, i: int) -> str:
@@ -191,7 +191,7 @@ def test_csv_is_tidy_with_the_newest_run_of_each_system(built):
     s, _, _ = built
     rows = read_csv(s.results / "leaderboard.csv")
     assert list(rows[0]) == ["pair", "system", "metric", "score", "ci_low", "ci_high", "signature", "run_id",
-                             "rank", "role"]
+                             "rank", "rank_metric", "segments", "role"]
     keys = [(r["pair"], r["system"], r["metric"]) for r in rows]
     assert len(keys) == len(set(keys)) == 2 * 4 * 3  # pairs x (3 ranked systems + copy) x metrics
     nllb = {r["run_id"] for r in rows if r["system"] == "nllb-200-1.3B"}
@@ -466,3 +466,16 @@ def test_each_pair_says_what_its_segments_resolve_and_warns_when_systems_are_clo
     assert md.count("**Warning:** Too few segments to separate these systems: 12 segments resolve") == 2
     page = (s.results / "leaderboard.html").read_text(encoding="utf-8")
     assert page.count('class="warn resolution"') == 2
+
+
+def test_results_json_is_the_flat_table_and_loads_with_pandas(built):
+    import pandas as pd
+
+    s, _, _ = built
+    frame = pd.read_json(s.results / "results.json")
+    rows = read_csv(s.results / "leaderboard.csv")
+    assert len(frame) == len(rows) and set(frame.columns) == set(rows[0])
+    ranked = frame[frame["rank"].notna()]
+    assert set(ranked["rank_metric"]) == {"comet"} and set(frame["segments"]) == {len(ROWS["zh-kk"])}
+    nllb = frame[(frame.system == "nllb-200-1.3B") & (frame.pair == "zh-kk") & (frame.metric == "chrf")]
+    assert nllb["run_id"].item() == "20261120-090000-bbbbbb"

@@ -1,4 +1,5 @@
-"""``results/leaderboard.csv``: the ranked entries as tidy data, one row per system x pair x metric.
+"""``results/leaderboard.csv`` and ``results/results.json``: the ranked entries as tidy data, one row
+per system x pair x metric.
 
 Full-precision numbers (``repr`` of the stored float) and no formatting, so a notebook or spreadsheet
 gets exactly what ``scores.json`` holds. ``role`` is ``system``, ``flagged`` (off-target above the
@@ -19,8 +20,10 @@ import re
 
 from bench.board import fmt
 from bench.board.collect import Board
+from bench.io import dumps_json
 
-COLUMNS = ("pair", "system", "metric", "score", "ci_low", "ci_high", "signature", "run_id", "rank", "role")
+COLUMNS = ("pair", "system", "metric", "score", "ci_low", "ci_high", "signature", "run_id", "rank",
+           "rank_metric", "segments", "role")
 #: what a spreadsheet reads as the start of a formula (a tab or carriage return too, in some)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -35,15 +38,33 @@ def inert(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_START) and not NUMBER.fullmatch(cell) else cell
 
 
+def records(board: Board) -> list[dict[str, object]]:
+    """One record per shown system x pair x metric: the rows of the CSV and of ``results.json``.
+
+    ``rank`` is the entry's significance cluster on the pair, decided by ``rank_metric`` (the same for
+    every metric row of the entry, so a script can tell which metric ranked); ``segments`` is how many
+    segments the score is over."""
+    rows: list[dict[str, object]] = []
+    for pair in board.pairs:
+        for entry in pair.shown:
+            for name, score in entry.scores.items():
+                rows.append({"pair": pair.pair, "system": entry.system, "metric": name, "score": score.score,
+                             "ci_low": score.ci_low, "ci_high": score.ci_high, "signature": score.signature,
+                             "run_id": entry.run.run_id, "rank": entry.rank,
+                             "rank_metric": pair.rank_metric if entry.rank is not None else None,
+                             "segments": len(score.stats or []), "role": fmt.role(entry)})
+    return rows
+
+
 def render(board: Board) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for pair in board.pairs:
-        for entry in pair.shown:
-            for name, score in entry.scores.items():
-                row = [pair.pair, entry.system, name, value(score.score), value(score.ci_low),
-                       value(score.ci_high), score.signature, entry.run.run_id, value(entry.rank),
-                       fmt.role(entry)]
-                writer.writerow([inert(cell) for cell in row])
+    for row in records(board):
+        writer.writerow([inert(cell if isinstance(cell, str) else value(cell)) for cell in row.values()])
     return out.getvalue()
+
+
+def render_json(board: Board) -> str:
+    """``results.json``: the same records as a JSON list (``pandas.read_json(path)`` loads it)."""
+    return dumps_json(records(board))
