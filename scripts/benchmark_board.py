@@ -85,10 +85,13 @@ def write_refs(folder: Path, sets: dict[Pair, list[Segment]]) -> None:
 
 
 def made_up(name: str, values: list[float], signature: str) -> Score:
-    """A segment-level score in the stored shape, with the interval the board re-derives."""
-    score = Score(metric=name, score=sum(values) / len(values), signature=signature,
-                  stats=[[v] for v in values], segments=values)
-    return with_confidence_interval(score, load_metric(name), Bootstrap(samples=200))
+    """A score with one statistic per segment (COMET's segment score, the off-target flag) in the
+    stored shape, with the score and interval the board re-derives from it."""
+    metric = load_metric(name)
+    stats = [[v] for v in values]
+    score = Score(metric=name, score=metric.aggregate(stats), signature=signature, stats=stats,
+                  segments=metric.segment_scores(stats))
+    return with_confidence_interval(score, metric, Bootstrap(samples=200))
 
 
 def write_system(results: Path, name: str, index: int, sets: dict[Pair, list[Segment]],
@@ -112,7 +115,7 @@ def write_system(results: Path, name: str, index: int, sets: dict[Pair, list[Seg
         scores[pair] = PairScores(run.hypotheses_sha256(pair), {
             "comet": made_up("comet", comet, "model:Unbabel/wmt22-comet-da|synthetic"),
             "cometkiwi": made_up("cometkiwi", kiwi, "model:Unbabel/wmt22-cometkiwi-da|synthetic"),
-            "off_target": made_up("off_target", [100 * f for f in flags], "off_target|synthetic"),
+            "off_target": made_up("off_target", flags, "off_target|synthetic"),
         })
     run.save_scores(RunScores(scores))
 
