@@ -17,6 +17,10 @@ ceilings ignore the key/value caches, attention and the encoder, so they are upp
 and Python overhead per step are what keep real numbers below them. ``--profile`` adds the top CUDA
 operators of one batched bf16 run, to see where a step's time goes.
 
+CTranslate2 (``model.backend=ctranslate2``) runs the same weights in float16 and int8_float16 at the
+same budgets, against the same ceilings (2 and 1 bytes per weight); its rows are skipped, with the
+reason printed, when ctranslate2 is not installed or sees no CUDA device.
+
 The model and the rule that every output is exactly ``max_new_tokens`` long are those of
 scripts/benchmark_translation.py (random weights, nothing downloaded).
 """
@@ -40,6 +44,7 @@ from benchmark_translation import naive_loop, realistic_nllb, sample_sentences  
 from bench.systems.seq2seq import NLLB  # noqa: E402
 
 NEW_TOKENS = 64
+CT2_TYPES = {"float16": 2, "int8_float16": 1}  # CTranslate2 compute type: bytes per weight
 
 
 def cuda_seconds(work: Callable[[], object], repeats: int, warmup: int = 3) -> float:
@@ -120,7 +125,7 @@ def gpu_rows(model_dir: Path, dtype: str, segments: int, naive_segments: int, bu
     measure(system, sentences[:256], naive=False)  # warm-up: CUDA context, kernels, allocator
     naive_out, seconds, steps = measure(system, sentences[:naive_segments], naive=True)
     peaks = (per_step, system.model.dtype.itemsize, bandwidth, flops)
-    rows = [row(f"naive loop, {dtype}", naive_segments, seconds, steps, peaks)]
+    rows = [row(f"naive loop, {dtype}", naive_segments, seconds, steps, peaks, outputs=naive_out)]
     for budget in budgets:
         system.batch_tokens = budget
         outputs, seconds, steps = measure(system, sentences, naive=False)
@@ -138,8 +143,41 @@ def gpu_rows(model_dir: Path, dtype: str, segments: int, naive_segments: int, bu
     return rows
 
 
+def ct2_rows(model_dir: Path, compute_type: str, segments: int, budgets: list[int], per_step: int,
+             bandwidth: float, flops: float, naive_out: list[str]) -> list[dict]:
+    """CTranslate2 batched runs at each token budget (converted once, into the model's folder)."""
+    sentences = sample_sentences(segments)
+    system = NLLB("nllb", path=str(model_dir), num_beams=1, max_new_tokens=NEW_TOKENS, device="cuda",
+                  backend="ctranslate2", compute_type=compute_type, convert_dir=str(model_dir / "ct2"))
+    system.load()
+    system.batch_tokens = max(budgets)
+    measure(system, sentences[:256], naive=False)  # warm-up
+    peaks = (per_step, CT2_TYPES[compute_type], bandwidth, flops)
+    rows = []
+    for budget in budgets:
+        system.batch_tokens = budget
+        outputs, seconds, steps = measure(system, sentences, naive=False)
+        same = sum(a == b for a, b in zip(naive_out, outputs)) / len(naive_out)
+        rows.append(row(f"CTranslate2 batched, {compute_type}, batch_tokens={budget}", segments, seconds,
+                        steps, peaks, identical=same))
+    system.close()
+    return rows
+
+
+def ct2_missing() -> str | None:
+    """Why the CTranslate2 rows cannot run here, or None."""
+    try:
+        import ctranslate2
+    except ImportError:
+        return "ctranslate2 is not installed (pip install 'bench[ct2]')"
+    if ctranslate2.get_cuda_device_count() == 0:
+        return (f"ctranslate2 {ctranslate2.__version__} sees no CUDA device (a CPU-only build, or the CUDA "
+                "12 libraries it loads are missing)")
+    return None
+
+
 def row(path: str, segments: int, seconds: float, steps: int, peaks: tuple[int, int, float, float],
-        identical: float | None = None) -> dict:
+        identical: float | None = None, outputs: list[str] | None = None) -> dict:
     """One table row: throughput, the lower ceiling for the mean batch, and achieved weight traffic.
 
     ``peaks`` is (weights read per step, bytes per weight, bandwidth in bytes/s, FLOP/s in that dtype).
@@ -154,7 +192,7 @@ def row(path: str, segments: int, seconds: float, steps: int, peaks: tuple[int, 
             "mean_batch": mean_batch, "ceiling_tokens_per_s": min(memory_bound, compute_bound),
             "bound": "memory" if memory_bound < compute_bound else "compute",
             "weight_traffic_bytes_per_s": steps * per_step / seconds, "step_bytes": per_step,
-            "identical_to_naive": identical}
+            "step_params": params, "identical_to_naive": identical, "outputs": outputs}
 
 
 def table(rows: list[dict], bandwidth: float, flops: dict[str, float]) -> str:
@@ -203,17 +241,26 @@ def main() -> None:
     bandwidth = copy_bandwidth()
     torch.cuda.empty_cache()  # hand the copy buffers back before the model loads
     flops = {dtype: matmul_flops(dtype) for dtype in dtypes}
+    skipped = ct2_missing()
+    half_flops = None if skipped else matmul_flops("float16")  # CTranslate2's ceiling, int8 included
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-nllb-shape-") as work:
         model_dir = realistic_nllb(Path(work) / "model")
         for dtype in dtypes:
             rows += gpu_rows(model_dir, dtype, segments, 32, [4096, 32768], bandwidth, flops[dtype])
+        if half_flops:
+            naive_out = rows[0]["outputs"]  # the first dtype's naive loop
+            for compute_type in CT2_TYPES:
+                rows += ct2_rows(model_dir, compute_type, segments, [4096, 32768], rows[0]["step_params"],
+                                 bandwidth, half_flops, naive_out)
         profiled = profile(model_dir) if args.profile else None
     gpu = torch.cuda.get_device_name(0)
     print(f"{gpu}, torch {torch.__version__}; NLLB-600M shape (random weights), greedy, "
           f"{NEW_TOKENS} new tokens per segment; step reads {rows[0]['step_bytes'] / 1e9:.2f} GB in "
           f"{dtypes[0]}\n")
     print(table(rows, bandwidth, flops))
+    if skipped:
+        print(f"\nCTranslate2 rows skipped: {skipped}")
     if profiled:
         print(f"\none batched bf16 run, 256 segments x 16 new tokens:\n{profiled}")
     if args.json:

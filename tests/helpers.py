@@ -9,6 +9,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -63,6 +66,39 @@ def closed_port_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@contextmanager
+def serve_transformers(model_dir: Path, log: Path, *flags: str, start_s: float = 120) -> Iterator[str]:
+    """``transformers serve --force_model model_dir`` on loopback (offline, one torch thread, its output
+    in ``log``, ``flags`` added); yields the API root once ``/models`` answers, and stops the server."""
+    origin = closed_port_url()
+    url = f"{origin}/v1"
+    cli = Path(sys.executable).with_name("transformers")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    with open(log, "wb") as out:
+        process = subprocess.Popen([str(cli), "serve", "--force_model", str(model_dir), "--device", "cpu",
+                                    "--host", "127.0.0.1", "--port", origin.rsplit(":", 1)[1], *flags],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + start_s
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/models", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"transformers serve did not start:\n{log.read_text()[-3000:]}"
+                                       ) from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def completion(text: str | None, tokens: int = 3) -> bytes:

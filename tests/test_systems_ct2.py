@@ -79,6 +79,21 @@ def test_int8_translates_and_is_converted_once_per_quantisation(tiny_models, con
     assert float32.describe()["converted"] != first.describe()["converted"]
 
 
+def test_a_killed_conversion_leaves_nothing_behind(tiny_models, tmp_path):
+    """A conversion killed half-way leaves its temporary folder (gigabytes for a real model): the next
+    conversion in the same folder removes it, since the process that made it is gone."""
+    import os
+
+    from bench.io import temp_prefix
+
+    stale = tmp_path / (temp_prefix("abc").replace(f".{os.getpid()}-", ".999999999-") + "x.tmp")
+    (stale / "model").mkdir(parents=True)
+    system = ct2_system("madlad", tiny_models, tmp_path)
+    system.translate(["今天天气很好。"], "zh", "kk")
+    assert not stale.exists()
+    assert list(tmp_path.iterdir()) == [Path(system.describe()["converted"])]
+
+
 def test_the_tiny_nllb_vocabulary_trap_is_avoided(tiny_models):
     """Its tokenizer names ids 2 and 4 ``</s>``: a vocabulary from ``get_vocab()`` has one entry too few
     and shifts every later id. Built id by id, each string names one id, the tokenizer's own."""

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -27,7 +24,7 @@ from bench.systems.http import (
     retry_delay,
 )
 from bench.tiny.models import default_corpus
-from tests.helpers import FaultServer, completion
+from tests.helpers import FaultServer, completion, serve_transformers
 
 KEY = "sk-SENTINEL-do-not-leak-4242"
 
@@ -204,35 +201,8 @@ def test_http_module_does_not_import_torch():
 @pytest.fixture(scope="module")
 def transformers_serve(tiny_models, tmp_path_factory) -> Iterator[str]:
     """``transformers serve --force_model <tiny chat model>`` on loopback (it works offline)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    cli = Path(sys.executable).with_name("transformers")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    with open(log, "wb") as out:
-        process = subprocess.Popen([str(cli), "serve", "--force_model", str(tiny_models["causal"]),
-                                    "--device", "cpu", "--host", "127.0.0.1", "--port", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"transformers serve did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.5)
+    with serve_transformers(tiny_models["causal"], tmp_path_factory.mktemp("serve") / "serve.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_against_transformers_serve(transformers_serve, tiny_models):

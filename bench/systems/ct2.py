@@ -14,7 +14,7 @@ torch; inference does not). A model is converted once per source and quantisatio
 in the translation cache), the quantisation, the CTranslate2 version and :data:`CONVERSION_VERSION`.
 It is converted into a temporary folder beside the final one and renamed into place, so a crash or a
 parallel job never leaves or sees half a model; of two jobs converting at once, the second keeps the
-first one's folder.
+first one's folder, and what a killed conversion left is removed by the next one.
 
 **Vocabulary from ids.** The stock converter lists the vocabulary from ``tokenizer.get_vocab()``, a
 dict from token strings to ids. A tokenizer that gives two ids the same string (the project's tiny
@@ -48,6 +48,7 @@ from typing import Any
 
 from bench.devices import parse_device
 from bench.errors import BenchError
+from bench.io import sweep_stale_temp, temp_prefix
 from bench.systems.base import whole_number
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,8 @@ class CT2Engine:
         log.info("converting %s to CTranslate2 (%s) into %s", source, quantization, folder)
         started = time.perf_counter()
         self.convert_dir.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=self.convert_dir))
+        sweep_stale_temp(self.convert_dir)  # what a conversion killed earlier left
+        work = Path(tempfile.mkdtemp(prefix=temp_prefix(folder.name), suffix=".tmp", dir=self.convert_dir))
         try:
             converter = TransformersConverter(source, revision=revision, trust_remote_code=trust_remote_code)
             converter.convert(str(work / "model"), quantization=quantization)

@@ -86,7 +86,7 @@ class Located:
 
 
 #: why a folder cannot be loaded (None: it can); systems pass their family's folder check
-Inspect = Callable[[Path], "str | None"]
+Inspect = Callable[[Path], str | None]
 
 
 def locate(model_id: str | None, path: str | None, revision: str | None, inspect: Inspect) -> Located:
@@ -265,9 +265,7 @@ class HFSystem(System):
         return True
 
     def device_and_dtype(self) -> tuple[str, torch.dtype]:
-        import torch
-
-        return self.device(), getattr(torch, self.dtype())
+        return self.device(), pick_dtype(self.dtype(), self.device())
 
     def device(self) -> str:
         if self._device is None:
