@@ -46,6 +46,7 @@ JOINED = 3  # spans up to this many sentences are embedded as one text
 MAX_SPAN = 4  # the longest span a bead has on one side
 _MIN_SPREAD = 5.0  # thousandths: margins of a tiny document hardly vary; do not blow them up
 _BLOCK = 256  # rows per matrix product when looking for neighbours
+_BAND_BLOCK = 64  # rows per matrix product when scoring the beads of a band (it is narrow)
 
 
 class Encoder(Protocol):
@@ -211,7 +212,7 @@ class Similarity:
             return out
         order = np.argsort(i, kind="stable")
         rows, cols = i[order], j[order]
-        edges = np.searchsorted(rows, np.arange(rows[0], rows[-1] + 1 + _BLOCK, _BLOCK))
+        edges = np.searchsorted(rows, np.arange(rows[0], rows[-1] + 1 + _BAND_BLOCK, _BAND_BLOCK))
         for first, last in zip(edges[:-1], edges[1:]):
             if first == last:
                 continue
