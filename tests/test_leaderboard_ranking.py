@@ -1,13 +1,14 @@
-"""The board's ranking rules (bench/board/ranking.py): Holm's correction, shared bootstrap draws that
-give the paired bootstrap's own p-values, and the resolution a test set has."""
+"""The board's ranking rules (bench/board/ranking.py): Holm's correction and the resolution a test
+set has."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bench.board.ranking import Resampled, clusters, holm_rejects, resolution
+from bench.board.ranking import clusters, holm_rejects, resolution
 from bench.metrics import load_metric
+from bench.metrics.bootstrap import bootstrap_scores
 from bench.metrics.significance import paired_bootstrap, rank_clusters
 
 
@@ -23,13 +24,6 @@ def systems() -> dict[str, np.ndarray]:
     noise = rng.normal(0, 0.05, size=base.shape)
     return {"best": base + 0.05, "close": base + 0.045 + noise, "mid": base, "low": comet_like(rng, 0.3),
             "near-low": comet_like(rng, 0.3)}
-
-
-def test_shared_draws_give_the_paired_bootstrap_p_value(systems):
-    metric = load_metric("comet")
-    shared = Resampled(metric, systems)
-    for a, b in [("best", "close"), ("best", "mid"), ("mid", "low"), ("low", "near-low")]:
-        assert shared.p_value(a, b) == paired_bootstrap(metric, systems[a], systems[b])
 
 
 def test_holm_rejects_step_down_and_stops_at_the_first_kept():
@@ -72,8 +66,13 @@ def test_resolution_is_the_median_neighbour_interval_and_shrinks_with_more_segme
     rng = np.random.default_rng(3)
     small = {name: comet_like(rng, mean, 20) for name, mean in (("a", 0.6), ("b", 0.55), ("c", 0.5))}
     large = {name: comet_like(rng, mean, 2000) for name, mean in (("a", 0.6), ("b", 0.55), ("c", 0.5))}
-    shared = Resampled(metric, small)
-    expected = np.median([shared.half_width("a", "b", 0.05), shared.half_width("b", "c", 0.05)])
+    resampled = {name: bootstrap_scores(metric, rows, 1000, 12345) for name, rows in small.items()}
+
+    def half(a: str, b: str) -> float:
+        low, high = np.quantile(resampled[a] - resampled[b], [0.025, 0.975])
+        return (high - low) / 2
+
+    expected = np.median([half("a", "b"), half("b", "c")])
     assert resolution(small, metric) == pytest.approx(expected)
     assert resolution(large, metric) < resolution(small, metric) / 5
     assert resolution({"a": small["a"]}, metric) is None

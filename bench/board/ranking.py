@@ -6,10 +6,9 @@ apart by chance. ``correction: holm`` (the default) tests the head against *ever
 and applies Holm's step-down correction to that family: the cluster runs from the head to the first
 system that is still significantly worse after the correction, which then heads the next cluster.
 
-All paired-bootstrap tests of a pair draw the same segment indices (seed 12345, as sacrebleu), so each
-system's resampled scores are computed once and every test is a subtraction; the p-value is the one
-:func:`~bench.metrics.significance.paired_bootstrap` gives (a test checks it). Approximate
-randomization draws per pair of systems and is run test by test.
+Tests are :mod:`bench.metrics.significance`'s own, with its defaults (1000 resamples or 10000
+trials, seed 12345); for the bootstrap each system is resampled once and reused by every test it
+takes part in, so testing the head against every system costs a subtraction per test.
 
 The *resolution* of a pair is the smallest difference its segments can tell apart: the half-width
 of the ``1 - alpha`` interval of the bootstrap differences between neighbouring systems, the median
@@ -18,41 +17,12 @@ over the neighbours. A difference below it is within the noise of this test set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from bench.metrics.base import Metric
-from bench.metrics.bootstrap import bootstrap_scores
-from bench.metrics.significance import _observed, _p_value, approximate_randomization, rank_clusters
+from bench.metrics.significance import SAMPLES, SEED, _comparer, _resampled, rank_clusters
 
 CORRECTIONS = ("holm", "none")
-SAMPLES, SEED = 1000, 12345  # the paired bootstrap's defaults
-
-
-@dataclass
-class Resampled:
-    """Each system's goodness (:meth:`Metric.goodness`) on the same bootstrap resamples."""
-
-    metric: Metric
-    stats: dict[str, np.ndarray]
-    _cache: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def goodness(self, name: str) -> np.ndarray:
-        if name not in self._cache:
-            resampled = bootstrap_scores(self.metric, self.stats[name], SAMPLES, SEED)
-            self._cache[name] = self.metric.goodness(resampled)
-        return self._cache[name]
-
-    def p_value(self, a: str, b: str) -> float:
-        """The paired bootstrap p-value that ``a`` and ``b`` differ (as ``paired_bootstrap``)."""
-        diffs = np.abs(self.goodness(a) - self.goodness(b))
-        return _p_value(diffs - diffs.mean(), _observed(self.metric, self.stats[a], self.stats[b]))
-
-    def half_width(self, a: str, b: str, alpha: float) -> float:
-        """Half the width of the ``1 - alpha`` percentile interval of the difference ``a - b``."""
-        low, high = np.quantile(self.goodness(a) - self.goodness(b), [alpha / 2, 1 - alpha / 2])
-        return float(high - low) / 2
 
 
 def holm_rejects(p_values: list[float], alpha: float) -> list[bool]:
@@ -78,13 +48,7 @@ def clusters(systems: dict[str, np.ndarray], metric: Metric, alpha: float = 0.05
     stats = {name: np.asarray(rows, dtype=np.float64) for name, rows in systems.items()}
     if correction == "none":
         return rank_clusters(stats, metric, alpha=alpha, method=method)
-    resampled = Resampled(metric, stats)
-
-    def p(a: str, b: str) -> float:
-        if method == "ar":
-            return approximate_randomization(metric, stats[a], stats[b])
-        return resampled.p_value(a, b)
-
+    p = _comparer(method, metric, stats)
     order = best_first(stats, metric)
     ranks: dict[str, int] = {}
     start = 0
@@ -105,5 +69,11 @@ def resolution(systems: dict[str, np.ndarray], metric: Metric, alpha: float = 0.
     order = best_first(stats, metric)
     if len(order) < 2:
         return None
-    resampled = Resampled(metric, stats)
-    return float(np.median([resampled.half_width(a, b, alpha) for a, b in zip(order, order[1:])]))
+    good = {name: _resampled(metric, rows, SAMPLES, SEED) for name, rows in stats.items()}
+    return float(np.median([half_width(good[a] - good[b], alpha) for a, b in zip(order, order[1:])]))
+
+
+def half_width(differences: np.ndarray, alpha: float) -> float:
+    """Half the width of the ``1 - alpha`` percentile interval of resampled differences."""
+    low, high = np.quantile(differences, [alpha / 2, 1 - alpha / 2])
+    return float(high - low) / 2
