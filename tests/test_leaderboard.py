@@ -411,7 +411,8 @@ def test_baselines_are_never_ranked_and_off_target_systems_rank_after_those_that
     table = md.split("## zh-kk")[1].split("| rank | system |")[1].split("\n\n")[0].splitlines()[2:]
     assert [row.split(" | ")[:2] for row in table] == [
         ["| 1", "madlad400-3b-mt"], ["| 1", "nllb-200-1.3B"], ["| 3", "m2m100_418M"],
-        ["| 4", "mixed-up (off-target above 10%)"], ["| –", "dictionary (baseline)"], ["| –", "copy (baseline)"]]
+        ["| 4", "mixed-up (off-target above 10%)"], ["| –", "dictionary (baseline)"],
+        ["| –", "copy (baseline)"]]
     comet = {row.split(" | ")[1]: float(row.split(" | ")[2].split()[0]) for row in table}
     assert comet["mixed-up (off-target above 10%)"] > comet["m2m100_418M"]
     assert comet["dictionary (baseline)"] > comet["madlad400-3b-mt"]
@@ -424,11 +425,11 @@ def test_baselines_are_never_ranked_and_off_target_systems_rank_after_those_that
     out = leaderboard(s, "off_target_threshold=20", "significance.correction=none")
     md = (s.results / "leaderboard.md").read_text(encoding="utf-8")
     assert "mixed-up (off-target" not in md and "no correction for multiple comparisons" in md
-    for bad, line in [("off_target_threshold=110", "off_target_threshold=110: a percentage between 0 and 100"),
-                      ("significance.correction=bonferroni", "significance.correction=bonferroni: choose one of"),
-                      ("significance.alpha=0", "significance.alpha=0: a significance level between 0 and 1")]:
+    for bad, line in [("off_target_threshold=110", "a percentage between 0 and 100"),
+                      ("significance.correction=bonferroni", "choose one of holm, none"),
+                      ("significance.alpha=0", "a significance level between 0 and 1")]:
         out = leaderboard(s, bad)
-        assert out.returncode == 2 and line in out.stderr and out.stderr.count("\n") == 1
+        assert out.returncode == 2 and f"{bad}: {line}" in out.stderr and out.stderr.count("\n") == 1
 
 
 def test_a_checkpoint_that_is_not_public_or_is_tiny_says_so_in_its_column_head(tmp_path: Path):
@@ -479,3 +480,45 @@ def test_results_json_is_the_flat_table_and_loads_with_pandas(built):
     assert set(ranked["rank_metric"]) == {"comet"} and set(frame["segments"]) == {len(ROWS["zh-kk"])}
     nllb = frame[(frame.system == "nllb-200-1.3B") & (frame.pair == "zh-kk") & (frame.metric == "chrf")]
     assert nllb["run_id"].item() == "20261120-090000-bbbbbb"
+
+
+def add_error_spans(s: Scenario) -> list[str]:
+    """xCOMET scores with error spans for madlad400-3b-mt on zh-kk: a fitting span on row 0, one past
+    the end of its output on row 1 and one of an unknown severity on row 2 (both to be dropped).
+    Returns the outputs."""
+    run = s.results / "runs" / "madlad400-3b-mt" / "20261121-090000-cccccc"
+    outputs = (run / "hypotheses" / "zh-kk.txt").read_text(encoding="utf-8").splitlines()
+    first = outputs[0].split()[0]
+    spans = [[] for _ in outputs]
+    spans[0] = [{"text": first, "start": 0, "end": len(first), "severity": "major", "confidence": 0.8123}]
+    spans[1] = [{"text": "x", "start": 0, "end": len(outputs[1]) + 5, "severity": "minor", "confidence": 0.5}]
+    spans[2] = [{"text": "x", "start": 0, "end": 2, "severity": "fatal", "confidence": 0.5}]
+    values = [0.9 - 0.01 * i for i in range(len(outputs))]
+    xcomet = with_confidence_interval(
+        Score(metric="xcomet", score=sum(values) / len(values), signature="model:Unbabel/XCOMET-XL|synthetic",
+              stats=[[v] for v in values], segments=values, extra={"error_spans": spans}),
+        load_metric("xcomet"), Bootstrap(samples=200))
+    scores = json.loads((run / "scores.json").read_text())
+    scores["pairs"]["zh-kk"]["metrics"]["xcomet"] = xcomet.to_json()
+    atomic_write_json(run / "scores.json", scores)
+    return outputs
+
+
+def packed_document(page: str, pair: str) -> dict:
+    data = json.loads(re.search(r'<script type="application/json" id="board-data">(.*?)</script>', page,
+                                re.S).group(1))
+    meta = next(p for p in data["pairs"] if p["pair"] == pair)
+    return {**meta, **json.loads(gzip.decompress(base64.b64decode(meta["segments"])))}
+
+
+def test_error_spans_travel_to_the_page_checked_against_their_outputs(tmp_path: Path):
+    s = scenario(tmp_path)
+    outputs = add_error_spans(s)
+    out = leaderboard(s)
+    assert out.returncode == 0, out.stderr
+    doc = packed_document((s.results / "leaderboard.html").read_text(encoding="utf-8"), "zh-kk")
+    madlad = str([m["name"] for m in doc["systems"]].index("madlad400-3b-mt"))
+    assert list(doc["spans"]) == ["xcomet"] and list(doc["spans"]["xcomet"]) == [madlad]
+    column = doc["spans"]["xcomet"][madlad]
+    assert column[0] == [[0, len(outputs[0].split()[0]), 1, 0.81]]
+    assert column[1] == [] and column[2] == [] and len(column) == len(outputs)

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_leaderboard import XSS, leaderboard, scenario
+from tests.test_leaderboard import XSS, add_error_spans, leaderboard, scenario
 
 #: what the page's font stack offers for Chinese; Debian's fonts-wqy-microhei provides the last
 CJK_FONTS = ("Noto Sans CJK", "Source Han Sans", "PingFang", "Hiragino Sans GB", "Microsoft YaHei",
@@ -302,3 +302,21 @@ def test_chinese_sources_render_in_a_cjk_font_of_the_stack(browser: Browser):
     fonts = browser.page("CSS.getPlatformFontsForNode", nodeId=node)["fonts"]
     used = [f["familyName"] for f in fonts if f["glyphCount"]]
     assert used and all(any(name.startswith(c) for c in CJK_FONTS) for name in used), used
+
+
+def test_error_spans_are_highlighted_in_the_segment_explorer(tmp_path: Path):
+    s = scenario(tmp_path)
+    outputs = add_error_spans(s)
+    assert leaderboard(s).returncode == 0
+    page = Browser(tmp_path / "profile")
+    try:
+        page.open((s.results / "leaderboard.html").as_uri())
+        page.click("#pair-zh-kk details.segments > summary")
+        page.wait(f"!!document.querySelector('{EXPLORER} select[aria-label=order]')")
+        page.choose(f"{EXPLORER} select[aria-label=order]", "order")  # test-set order: row 1 first
+        marks = page.wait(f"[...document.querySelectorAll('{EXPLORER} mark.span')]"
+                          ".map(m => [m.textContent, m.className, m.title])")
+        assert marks == [[outputs[0].split()[0], "span major", "major error, confidence 0.81"]]
+        assert page.problems() == []
+    finally:
+        page.close()

@@ -10,6 +10,11 @@ reference or an earlier system's output of the row is stored as that position (t
 ``reference`` baselines cost a few bytes). Segment scores are integers at the metric's shown
 precision plus two digits, which is also what the page's wins and ties compare: the same on every
 CPU. gzip runs with a zero timestamp, so the same runs give the same page.
+
+Error spans (xCOMET's ``extra.error_spans``: per segment, ``{start, end, severity, confidence}`` in
+characters of the NFC-normalised output it scored) travel as ``[start, end, severity, confidence]``
+and are highlighted in the explorer. ``scores.json`` is someone else's file: a span that does not fit
+its output, or has no known severity, is dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import math
+import unicodedata
 from typing import Any
 
 from bench.board import fmt
@@ -29,6 +36,8 @@ from bench.refset.store import Segment
 
 #: digits kept beyond a metric's shown precision in the segment data
 EXTRA_DIGITS = 2
+#: xCOMET's severities, in the order the page's script knows them
+SEVERITIES = ("minor", "major", "critical")
 
 
 def read(board: PairBoard, segments: list[Segment]) -> None:
@@ -55,6 +64,30 @@ def segment_scores(entry: Entry, metric: str | None) -> list[float] | None:
 def segment_metrics(board: PairBoard) -> list[str]:
     """Metrics (not the off-target flag) with per-segment scores for at least one system shown."""
     return [m for m in board.metrics if any(segment_scores(e, m) for e in board.shown)]
+
+
+def checked_span(span: object, length: int) -> list[Any] | None:
+    """``[start, end, severity index, confidence]`` of a stored span, or None if it does not fit."""
+    if not isinstance(span, dict):
+        return None
+    start, end, severity, confidence = (span.get(k) for k in ("start", "end", "severity", "confidence"))
+    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end))
+    if not whole or not 0 <= start < end <= length or severity not in SEVERITIES:
+        return None
+    number = isinstance(confidence, int | float) and not isinstance(confidence, bool)
+    known = round(float(confidence), 2) if number and math.isfinite(confidence) else None
+    return [start, end, SEVERITIES.index(severity), known]
+
+
+def error_spans(entry: Entry, metric: str) -> list[list[list[Any]]] | None:
+    """The metric's error spans of each of the entry's outputs, checked; None when it stored none."""
+    score = entry.scores.get(metric)
+    stored = score.extra.get("error_spans") if score else None
+    if not isinstance(stored, list) or entry.outputs is None or len(stored) != len(entry.outputs):
+        return None
+    return [[kept for span in (spans if isinstance(spans, list) else [])
+             if (kept := checked_span(span, len(unicodedata.normalize("NFC", text))))]
+            for spans, text in zip(stored, entry.outputs)]
 
 
 def row(segment: Segment, outputs: list[str]) -> list[str | int]:
@@ -86,6 +119,8 @@ def pair_data(board: PairBoard, segments: list[Segment]) -> dict[str, Any]:
     scale = {m: 10 ** (digits[m] + EXTRA_DIGITS) for m in metrics}
     scored = {m: [k for k, e in enumerate(shown) if segment_scores(e, m)] for m in metrics}
     flags = {k: column for k, e in enumerate(shown) if (column := segment_scores(e, board.off_target))}
+    spans = {m: found for m in metrics
+             if (found := {str(k): column for k, e in enumerate(shown) if (column := error_spans(e, m))})}
     document = {
         "ids": [s.id for s in segments],
         "rows": [row(s, [e.outputs[i] for e in shown]) for i, s in enumerate(segments)],
@@ -93,6 +128,7 @@ def pair_data(board: PairBoard, segments: list[Segment]) -> dict[str, Any]:
                        for i in range(len(segments))] for m in metrics},
         "offTarget": [[k for k, column in flags.items() if column[i]] for i in range(len(segments))]
         if flags else None,
+        "spans": spans,
     }
     language = LANGUAGES.get(tgt_lang)
     return {

@@ -95,8 +95,13 @@
         column[i] = 1;
       }
     });
+    // error spans: {metric: {system: [[start, end, severity, confidence], ...] per segment]}}
+    const spans = {};
+    for (const [metric, bySystem] of Object.entries(doc.spans || {})) {
+      spans[metric] = Object.fromEntries(Object.entries(bySystem).map(([k, column]) => [systems[k], column]));
+    }
     const roles = Object.fromEntries(meta.systems.map((s) => [s.name, s.role]));
-    return { ...meta, systems, roles, ids: doc.ids, sources, references, outputs, scores, offTarget };
+    return { ...meta, systems, roles, ids: doc.ids, sources, references, outputs, scores, offTarget, spans };
   }
 
   const decoded = new Map();
@@ -132,6 +137,26 @@
   function roleBadge(pair, system) {
     const role = pair.roles[system];
     return role === "system" ? null : el("span", { class: "badge" }, role === "baseline" ? "baseline" : "off-target");
+  }
+
+  const SEVERITIES = ["minor", "major", "critical"];
+
+  /** An output with a metric's error spans marked; offsets count code points of its NFC form. */
+  function marked(text, spans) {
+    if (!spans || !spans.length) return [text];
+    const chars = [...text.normalize("NFC")];
+    const parts = [];
+    let at = 0;
+    for (const [start, end, severity, confidence] of [...spans].sort((a, b) => a[0] - b[0])) {
+      if (start < at) continue; // overlapping spans: the first one wins
+      parts.push(chars.slice(at, start).join(""));
+      const sure = confidence === null ? "" : `, confidence ${confidence}`;
+      parts.push(el("mark", { class: `span ${SEVERITIES[severity]}`, title: `${SEVERITIES[severity]} error${sure}` },
+        chars.slice(start, end).join("")));
+      at = end;
+    }
+    parts.push(chars.slice(at).join(""));
+    return parts;
   }
 
   function texts(pair, i, outputs) {
@@ -227,12 +252,15 @@
       const summary = hasMetrics && orderSelect.value !== "order" ? stats[metricSelect.value] : null;
       const note = summary ? `mean ${summary.metric.name} ${summary.mean[i].toFixed(summary.metric.digits)}` +
         ` · spread ${summary.spread[i].toFixed(summary.metric.digits)}` : null;
+      // the chosen metric's error spans, or else the first metric's that has any
+      const spanMetric = pair.spans[metricSelect.value] ? metricSelect.value : Object.keys(pair.spans)[0];
       const rows = pair.systems.map((system) => {
         const text = pair.outputs[system][i];
+        const spans = spanMetric && (pair.spans[spanMetric][system] || [])[i];
         return el("tr", {},
           el("th", { scope: "row" }, system, roleBadge(pair, system)),
           el("td", { class: "output", lang: pair.tgtLang },
-            text ? text : el("span", { class: "empty" }, "(empty)"),
+            text ? marked(text, spans) : el("span", { class: "empty" }, "(empty)"),
             flagged(system, i)
               ? el("span", { class: "flag", title: "not in the target language" }, "off-target") : null),
           pair.metrics.map((m) => scoreCell(system, m, i)));
