@@ -299,7 +299,7 @@ def test_leaderboard_skips_each_damaged_run_and_ranks_the_rest(shared_results):
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
     md = (home / "results" / "leaderboard.md").read_text()
-    assert f"| 1 | {GOOD} |" in md
+    assert f"| – | {GOOD} (baseline) |" in md  # model=copy: a baseline, listed but never ranked
     text = out.stderr + md
     for i, (case, (_, needle)) in enumerate(sorted(RESULT_CASES.items())):
         lines = [line for line in text.splitlines() if f"damaged-{i:02d}" in line]

@@ -52,7 +52,7 @@ def test_a_submitit_sweep_lands_in_one_results_folder_and_one_leaderboard(tmp_pa
     board = bench("leaderboard", f"results_dir={results}", f"dataset.path={refs}")
     assert board.returncode == 0, board.stderr
     table = (results / "leaderboard.md").read_text()
-    assert "| copy-a |" in table and "| copy-b |" in table
+    assert "| copy-a (baseline) |" in table and "| copy-b (baseline) |" in table  # copies: never ranked
 
 
 def test_the_official_sweep_composes_every_job():
