@@ -9,14 +9,18 @@ removes it (:func:`sweep_stale_temp`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import json
 import logging
 import os
 import re
+import secrets
 import shutil
 import socket
 import sqlite3
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -59,6 +63,8 @@ def sweep_stale_temp(folder: str | os.PathLike) -> list[Path]:
     sweeping must not make a write fail.
     """
     removed: list[Path] = []
+    if Path(folder).is_symlink():  # a planted link would aim the sweep at someone else's folder
+        return removed
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -83,7 +89,9 @@ def sweep_stale_temp(folder: str | os.PathLike) -> list[Path]:
 
 
 def alive(pid: int) -> bool:
-    """Whether process ``pid`` exists on this machine."""
+    """Whether process ``pid`` exists on this machine (a pid no kernel hands out: no)."""
+    if not 0 < pid < 1 << 22:
+        return False
     try:
         os.kill(pid, 0)  # signal 0 only asks whether the process exists
     except ProcessLookupError:
@@ -144,10 +152,29 @@ def jsonl_text(rows: Iterable[dict]) -> str:
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
+#: the largest contract file bench reads (a reference set or run of millions of segments is smaller)
+MAX_READ_BYTES = 1 << 30
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` that also refuses what makes the parser itself fail (nesting that exhausts the
+    stack, integers beyond Python's digit limit), as :class:`ValueError`."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def read_text(path: str | os.PathLike) -> str:
     """Read a UTF-8 text file strictly; undecodable bytes are the user's to fix, not ours to guess."""
     path = Path(path)
     try:
+        kind = path.stat()
+        if not stat.S_ISREG(kind.st_mode):  # a FIFO or device would block or never end
+            raise BenchError(f"{path}: not a regular file; replace it with the file it should be")
+        if kind.st_size > MAX_READ_BYTES:
+            raise BenchError(f"{path}: {kind.st_size} bytes, more than bench reads from one file "
+                             f"({MAX_READ_BYTES}); the file is damaged or not bench's")
         data = path.read_bytes()
     except FileNotFoundError:
         raise BenchError(f"{path}: file not found") from None
@@ -164,12 +191,15 @@ def read_text(path: str | os.PathLike) -> str:
 def read_json(path: str | os.PathLike) -> Any:
     text = read_text(path)
     try:
-        return json.loads(text)
+        return _loads(text)
     except json.JSONDecodeError as exc:
         raise BenchError(
             f"{path}: invalid JSON at line {exc.lineno} ({exc.msg}); the file is damaged, "
             "delete it or restore it"
         ) from None
+    except ValueError as exc:
+        raise BenchError(f"{path}: unreadable JSON ({exc}); the file is damaged, delete it or restore it") \
+            from None
 
 
 def iter_jsonl(path: str | os.PathLike) -> Iterator[dict]:
@@ -177,9 +207,11 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[dict]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = _loads(line)
         except json.JSONDecodeError as exc:
             raise BenchError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+        except ValueError as exc:
+            raise BenchError(f"{path}:{lineno}: unreadable JSON ({exc})") from None
         if not isinstance(row, dict):
             raise BenchError(f"{path}:{lineno}: expected a JSON object per line")
         yield row
@@ -224,13 +256,18 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def check_cache_file(path: str | os.PathLike, setting: str) -> Path:
-    """``path`` if it can be a cache database: absent, empty, or an SQLite file; a folder, another
-    kind of file or an unwritable place is refused in one line naming ``setting``. Caches are moved
-    aside when damaged, so this check is what keeps bench from renaming something it did not make."""
+    """``path`` if it can be a cache database: absent, empty, or an SQLite file in a real folder. A
+    folder, a link, a device, another kind of file or an unwritable place is refused in one line
+    naming ``setting``: bench never renames or writes into something it cannot tell it made."""
     path = Path(path)
     fix = f"point {setting} at a new file, e.g. {setting}=results/cache/{path.name or 'cache.sqlite'}"
-    if path.exists() and not path.is_file():
+    if path.is_symlink() or path.parent.is_symlink():
+        raise BenchError(f"{setting}={path}: is a link (or in a linked folder); a planted link would send "
+                         f"the cache's writes elsewhere; {fix}")
+    if path.is_dir():
         raise BenchError(f"{setting}={path}: is a folder, not a cache file; {fix}")
+    if path.exists() and not path.is_file():
+        raise BenchError(f"{setting}={path}: is not a regular file; {fix}")
     if path.is_file():
         try:
             with open(path, "rb") as handle:
@@ -255,41 +292,76 @@ def writable_folder(folder: str | os.PathLike, setting: str) -> None:
 
 
 def open_sqlite(path: str | os.PathLike, schema: str, setting: str) -> sqlite3.Connection:
-    """Open a cache database shared by concurrent processes, replacing it if it is damaged.
+    """Open a cache database shared by concurrent processes (WAL mode and a long busy timeout let
+    parallel sweep jobs write at once).
 
-    WAL mode and a long busy timeout let parallel sweep jobs write at once. Caches only hold what
-    can be recomputed, so a damaged cache (a crash of the file system, a stray write) is moved aside
-    with a warning and a new one started, rather than failing the run that needed it. What is not a
-    cache at all (a folder, another program's file or database) is refused, never moved.
+    A cache lives in a results folder, which people share, so what is in it is untrusted: a database
+    whose tables are not exactly bench's, or that holds triggers or views (which could rewrite what
+    bench stores), is refused in one line, and so is a damaged one; bench does not rename or repair a
+    file it cannot prove it made. Entries themselves carry a MAC under this user's key
+    (:func:`cache_mac`), so entries someone else wrote are misses, never answers.
     """
     path = check_cache_file(path, setting)
     path.parent.mkdir(parents=True, exist_ok=True)
+    fix = f"delete it (a cache holds only what can be recomputed) or point {setting} at a new file"
     try:
-        return _connect_sqlite(path, schema, setting)
+        return _connect_sqlite(path, schema, setting, fix)
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             raise
-        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-        for suffix in ("", "-wal", "-shm"):
-            part = Path(f"{path}{suffix}")
-            if part.exists():
-                part.rename(f"{aside}{suffix}")
-        log.warning("cache %s was damaged (%s); moved it to %s and started a new one", path, exc, aside)
-        return _connect_sqlite(path, schema, setting)
+        raise BenchError(f"{setting}={path}: a damaged cache ({exc}); {fix}") from None
 
 
-def _connect_sqlite(path: Path, schema: str, setting: str) -> sqlite3.Connection:
+def _connect_sqlite(path: Path, schema: str, setting: str, fix: str) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=60, isolation_level=None)
-    table = re.search(r"CREATE TABLE IF NOT EXISTS (\w+)", schema).group(1)
-    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if tables and table not in tables:
+    try:
+        table = re.search(r"CREATE TABLE IF NOT EXISTS (\w+)", schema).group(1)
+        wanted = [c.split()[0] for c in re.search(r"\((.*)\)", schema, re.DOTALL).group(1).split(",")]
+        found = {name: kind for kind, name in db.execute("SELECT type, name FROM sqlite_master")
+                 if not name.startswith("sqlite_")}
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")] if table in found else []
+        holds = ", ".join(f"{kind} {name}" for name, kind in sorted(found.items()))
+        if found and table not in found:
+            raise BenchError(f"{setting}={path}: an SQLite database of another program (it holds {holds}); "
+                             f"point {setting} at a new file")
+        if (found and set(found) != {table}) or (columns and columns != wanted):
+            raise BenchError(f"{setting}={path}: not a cache of this bench version (it holds {holds}); {fix}")
+        db.execute("PRAGMA busy_timeout = 60000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(schema)
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("quick_check failed")
+    except BaseException:
         db.close()
-        raise BenchError(f"{setting}={path}: an SQLite database of another program (no table {table}); "
-                         f"point {setting} at a new file")
-    db.execute("PRAGMA busy_timeout = 60000")
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute(schema)
-    if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-        raise sqlite3.DatabaseError("quick_check failed")
+        raise
     return db
+
+
+def _user_key() -> bytes:
+    """This user's cache key: 32 random bytes in ``$XDG_CONFIG_HOME/bench/cache.key`` (made once, mode
+    0600). It never enters a results folder, so no one who shares one can forge an entry."""
+    folder = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "bench"
+    file = folder / "cache.key"
+    try:
+        return file.read_bytes()
+    except FileNotFoundError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return file.read_bytes()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secrets.token_bytes(32))
+    return file.read_bytes()
+
+
+@functools.cache
+def _key() -> bytes:
+    return _user_key()
+
+
+def cache_mac(*parts: str) -> str:
+    """HMAC-SHA256 of ``parts`` under this user's key: what a cache entry must carry to be believed."""
+    return hmac.new(_key(), "\x1f".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()

@@ -112,6 +112,10 @@ def new_run_folder(runs: str, system: str) -> str:
     remembered, so a run that fails its preflight removes exactly what this process created.
     """
     path = Path(runs, check_system_name(system), new_run_id()).absolute()
+    for folder in (path.parent.parent, path.parent):  # runs/ and runs/<system>/, as found in results
+        if folder.is_symlink():
+            raise BenchError(f"{folder}: is a link; run folders must be real folders under results_dir "
+                             "(a planted link would send the run elsewhere): remove the link")
     missing, existing = [], path
     while not existing.exists() and not existing.is_symlink():
         missing.append(existing)
@@ -367,6 +371,8 @@ class RunRecord:
 
 #: scores beyond this many bootstrap resamples are not believed (a recomputation must stay cheap)
 MAX_BOOTSTRAP_SAMPLES = 100_000
+#: nor beyond this many resampled rows in all (re-deriving the interval must stay a fraction of a second)
+MAX_RESAMPLED_ROWS = 200_000_000
 
 
 def parse_score(data: object, name: str, rows: int, where: str) -> Score:
@@ -400,9 +406,10 @@ def parse_score(data: object, name: str, rows: int, where: str) -> Score:
             settings = Bootstrap.from_cfg({k: boot.get(k) for k in ("samples", "seed", "confidence")})
         except BenchError:
             settings = None
-        if settings is None or settings.samples > MAX_BOOTSTRAP_SAMPLES:
-            node.fail(f"{name}.extra.bootstrap",
-                      f"valid bootstrap settings (samples <= {MAX_BOOTSTRAP_SAMPLES})")
+        if settings is None or settings.samples > MAX_BOOTSTRAP_SAMPLES \
+                or settings.samples * rows > MAX_RESAMPLED_ROWS:
+            node.fail(f"{name}.extra.bootstrap", f"valid bootstrap settings (samples <= "
+                      f"{MAX_BOOTSTRAP_SAMPLES}, samples x rows <= {MAX_RESAMPLED_ROWS})")
     return Score(metric=name, score=float(score), signature=signature, stats=stats, segments=segments,
                  ci_low=interval[0], ci_high=interval[1], extra=extra)
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 from pathlib import Path
 
+import pytest
+
+from bench.errors import BenchError
 from bench.systems.cache import TranslationCache
 
 
@@ -46,7 +50,7 @@ def test_four_processes_write_at_once_and_nothing_is_lost(tmp_path: Path):
     assert found["3-199"] == "out 3-199" and found["shared"] == "same output"
 
 
-def test_damaged_database_is_moved_aside_and_replaced(tmp_path: Path, caplog):
+def test_damaged_database_is_refused_and_left_as_it_is(tmp_path: Path):
     path = tmp_path / "c.sqlite"
     made = TranslationCache(path)
     made.put_many("fp", "zh", "kk", [(f"source {i}", "output " * 50) for i in range(200)])
@@ -54,9 +58,36 @@ def test_damaged_database_is_moved_aside_and_replaced(tmp_path: Path, caplog):
     data = bytearray(path.read_bytes())
     data[100:] = b"\xff" * (len(data) - 100)  # an SQLite header, then garbage: a damaged cache
     path.write_bytes(bytes(data))
-    cache = TranslationCache(path)
-    assert cache.get_many("fp", "zh", "kk", ["a"]) == {}
-    cache.put_many("fp", "zh", "kk", [("a", "b")])
-    assert cache.get_many("fp", "zh", "kk", ["a"]) == {"a": "b"}
-    assert any(p.name.startswith("c.sqlite.corrupt-") for p in tmp_path.iterdir())
-    assert "damaged" in caplog.text
+    with pytest.raises(BenchError, match="a damaged cache .*delete it"):
+        TranslationCache(path)
+    assert path.read_bytes() == bytes(data) and sorted(p.name for p in tmp_path.iterdir()) == ["c.sqlite"]
+
+
+def test_entries_written_under_another_users_key_are_misses(tmp_path: Path, monkeypatch):
+    """A cache that came with someone else's results folder cannot supply translations."""
+    path = tmp_path / "c.sqlite"
+    mine = TranslationCache(path)
+    mine.put_many("fp", "zh", "kk", [("a", "mine")])
+    assert mine.get_many("fp", "zh", "kk", ["a"]) == {"a": "mine"}
+    mine._db.execute("UPDATE translations SET output = 'ATTACKER TEXT'")  # forged without the key
+    assert mine.get_many("fp", "zh", "kk", ["a"]) == {}
+    mine.close()
+
+
+@pytest.mark.parametrize("planted", ["trigger", "view", "other columns"])
+def test_a_cache_with_anything_but_benchs_table_is_refused(tmp_path: Path, planted: str):
+    path = tmp_path / "c.sqlite"
+    TranslationCache(path).close()
+    db = sqlite3.connect(path)
+    if planted == "trigger":
+        db.execute("CREATE TRIGGER t AFTER INSERT ON translations BEGIN "
+                   "UPDATE translations SET output = 'x' WHERE key = NEW.key; END")
+    elif planted == "view":
+        db.execute("CREATE VIEW v AS SELECT * FROM translations")
+    else:
+        db.execute("DROP TABLE translations")
+        db.execute("CREATE TABLE translations (x TEXT)")
+    db.commit()
+    db.close()
+    with pytest.raises(BenchError, match="not a cache of this bench version"):
+        TranslationCache(path)

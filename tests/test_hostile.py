@@ -400,3 +400,90 @@ def test_bad_leaderboard_settings_are_one_line(shared_results, setting: str, nee
     one_line(bench("leaderboard", f"results_dir={home / 'results'}", f"dataset.path={home / 'references'}",
                    setting), needle)
     assert snapshot(home) == before
+
+
+# --- found by an outside attack on the above (red team): links, caches, FIFOs, nesting ----------------
+
+def test_a_linked_hypotheses_folder_never_aims_the_temp_sweep_elsewhere(shared_results, tmp_path: Path):
+    home, good = shared_results
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    stale = victim / ".report.1-deadbeef.x.tmp"  # bench's temp-name pattern, two hours old
+    stale.write_text("precious\n")
+    os.utime(stale, (stale.stat().st_mtime - 7200,) * 2)
+    results = tmp_path / "results"
+    folder = results / "runs" / GOOD / good.name
+    shutil.copytree(good, folder)
+    shutil.rmtree(folder / "hypotheses")
+    (folder / "hypotheses").symlink_to(victim)
+    out = bench("leaderboard", f"results_dir={results}", f"dataset.path={home / 'references'}")
+    assert "Traceback" not in out.stderr
+    assert stale.read_text() == "precious\n"
+
+
+def test_linked_run_and_cache_folders_are_refused(home: Path, tmp_path: Path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (home / "results" / "runs").mkdir(parents=True)
+    (home / "results" / "runs" / "copy").symlink_to(elsewhere)
+    one_line(run(home, "model=copy", "metric=[bleu]"), "is a link")
+    (home / "results" / "runs" / "copy").unlink()
+    (home / "results" / "cache").mkdir()
+    (home / "results" / "cache" / "scores.sqlite").symlink_to(elsewhere / "planted.db")
+    one_line(run(home, "model=copy", "metric=[bleu]"), "score_cache.path", "is a link")
+    assert not any(elsewhere.iterdir())
+
+
+def test_a_score_cache_from_someone_else_is_never_believed(shared_results, tmp_path: Path):
+    """Cache entries carry a MAC under the user's own key: another user's (or a forged) entry is a miss,
+    so `score force=true` recomputes instead of taking planted numbers."""
+    home, good = shared_results
+    results = tmp_path / "results"
+    shutil.copytree(good, results / "runs" / GOOD / good.name)
+    args = ("score", f"results_dir={results}", f"dataset.path={home / 'references'}", "metric=[bleu]",
+            "force=true")
+    first = bench(*args, env={"XDG_CONFIG_HOME": str(tmp_path / "theirs")})
+    assert "1 scores computed" in first.stdout, first.stdout
+    mine = bench(*args, env={"XDG_CONFIG_HOME": str(tmp_path / "mine")})
+    assert "1 scores computed, 0 from the score cache" in mine.stdout, mine.stdout
+    again = bench(*args, env={"XDG_CONFIG_HOME": str(tmp_path / "mine")})
+    assert "0 scores computed, 1 from the score cache" in again.stdout, again.stdout
+
+
+@pytest.mark.parametrize("damage", ["fifo run.json", "nested run.json", "nested scores.json",
+                                    "huge integer", "absurd pid"])
+def test_files_that_would_hang_or_crash_the_parser_are_skipped(shared_results, tmp_path: Path, damage: str):
+    home, good = shared_results
+    results = tmp_path / "results"
+    shutil.copytree(good, results / "runs" / GOOD / good.name)
+    bad = results / "runs" / "bad" / good.name
+    shutil.copytree(good, bad)
+    _json(bad / "run.json", lambda d: d["system"].__setitem__("name", "bad"))
+    if damage == "fifo run.json":
+        (bad / "run.json").unlink()
+        os.mkfifo(bad / "run.json")
+    elif damage == "nested run.json":
+        (bad / "run.json").write_text("[" * 100_000 + "]" * 100_000)
+    elif damage == "nested scores.json":
+        (bad / "scores.json").write_text('{"a":' * 100_000 + "1" + "}" * 100_000)
+    elif damage == "huge integer":
+        _json(bad / "run.json", lambda d: d["testset"]["pairs"]["zh-kk"].__setitem__("rows", 10 ** 4000))
+    else:
+        import socket
+
+        _json(bad / "run.json", lambda d: d.update(status="running", pid=10 ** 20, host=socket.gethostname()))
+    out = bench("leaderboard", f"results_dir={results}", f"dataset.path={home / 'references'}", timeout=120)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    assert f"| {GOOD} (baseline) |" in (results / "leaderboard.md").read_text()  # copy: a baseline row
+    assert any("bad/" in line for line in out.stderr.splitlines())
+
+
+def test_the_dataset_card_publishes_no_markup_from_the_manifest():
+    from bench.refset.card import bullets
+
+    lines = bullets({"x\n---\nlicense: evil\n# Hacked": {"<script>alert(1)</script>": "[a](http://x)"},
+                     "deep": [[[[[[[[[["bottom"]]]]]]]]]]})
+    text = "\n".join(lines)
+    assert "<script>" not in text and "[a](http" not in text  # \[a\] is no link
+    assert not any(line.lstrip("- ").startswith(("#", "---")) for line in lines)
+    assert "bottom" not in text and "…" in text

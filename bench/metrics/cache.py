@@ -6,19 +6,23 @@ because every metric here scores a pair in one batch and stores corpus-level sta
 then needs one lookup, and a changed line (or a changed metric setting, which changes the signature)
 is simply a miss. The stored value is the :class:`Score` without confidence interval, which is
 recomputed from its statistics in milliseconds under the current bootstrap settings.
+
+The cache sits in a results folder that people share, so each entry carries a MAC under this user's
+key (:func:`bench.io.cache_mac`): an entry written by anyone else is a miss and is recomputed.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 from pathlib import Path
 
 from bench.errors import BenchError
-from bench.io import open_sqlite, sha256_text
+from bench.io import cache_mac, open_sqlite, sha256_text
 from bench.metrics.base import Score
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS scores "
-          "(key TEXT PRIMARY KEY, signature TEXT NOT NULL, score TEXT NOT NULL)")
+          "(key TEXT PRIMARY KEY, signature TEXT NOT NULL, score TEXT NOT NULL, mac TEXT NOT NULL)")
 
 
 def contents_key(sources: list[str], hypotheses: list[str], references: list[str]) -> str:
@@ -42,10 +46,9 @@ class ScoreCache:
         an entry that does not fit is treated as a miss and recomputed."""
         from bench.runs import parse_score
 
-        row = self._db.execute(
-            "SELECT score FROM scores WHERE key = ?", (self._key(signature, contents),)
-        ).fetchone()
-        if row is None:
+        key = self._key(signature, contents)
+        row = self._db.execute("SELECT score, mac FROM scores WHERE key = ?", (key,)).fetchone()
+        if row is None or not hmac.compare_digest(row[1], cache_mac(key, row[0])):  # not this user's
             return None
         try:
             data = json.loads(row[0])
@@ -56,10 +59,9 @@ class ScoreCache:
     def put(self, signature: str, contents: str, score: Score) -> None:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute(
-                "INSERT OR REPLACE INTO scores (key, signature, score) VALUES (?, ?, ?)",
-                (self._key(signature, contents), signature, json.dumps(score.to_json(), ensure_ascii=False)),
-            )
+            key, text = self._key(signature, contents), json.dumps(score.to_json(), ensure_ascii=False)
+            self._db.execute("INSERT OR REPLACE INTO scores (key, signature, score, mac) VALUES (?, ?, ?, ?)",
+                             (key, signature, text, cache_mac(key, text)))
 
     def close(self) -> None:
         self._db.close()

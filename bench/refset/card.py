@@ -11,6 +11,7 @@ same input gives the same bytes.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import uuid
@@ -181,20 +182,33 @@ def table(header: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
+#: nesting beyond this is shown as "…": a build record is a few levels deep
+MAX_DEPTH = 6
+
+
+def inert(value: object) -> str:
+    """A value from MANIFEST.json as plain text in the card: one line, no HTML, no Markdown markup
+    (the manifest may come from someone else, and the card is published under the publisher's name)."""
+    text = html.escape(" ".join(str(value).split()), quote=False)
+    return re.sub(r"([\\`*_\[\]#|!])", r"\\\1", text)
+
+
 def bullets(value: object, depth: int = 0) -> list[str]:
     """A JSON value (MANIFEST.json) as a nested markdown list."""
     pad = "  " * depth
+    if depth > MAX_DEPTH:
+        return [f"{pad}- …"]
     if isinstance(value, dict):
         out = []
         for key, item in value.items():
             if isinstance(item, (dict, list)):
-                out += [f"{pad}- **{key}**", *bullets(item, depth + 1)]
+                out += [f"{pad}- **{inert(key)}**", *bullets(item, depth + 1)]
             else:
-                out.append(f"{pad}- **{key}**: {item}")
+                out.append(f"{pad}- **{inert(key)}**: {inert(item)}")
         return out
     if isinstance(value, list):
-        return [line for item in value for line in bullets(item, depth)]
-    return [f"{pad}- {value}"]
+        return [line for item in value for line in bullets(item, depth + isinstance(item, list))]
+    return [f"{pad}- {inert(value)}"]
 
 
 def direction(pair: str) -> str:

@@ -4,16 +4,18 @@ Keyed by system fingerprint (model, revision or content hash, generation paramet
 language pair + source text, so a translation is reused only when it would come out the same.
 Translations are stored as each chunk finishes: a killed run resumes where it stopped, and re-running
 a finished run loads no model. WAL mode and a busy timeout make concurrent writers (parallel sweep
-jobs) safe; a damaged database file is moved aside and replaced rather than failing the run.
+jobs) safe. Entries carry a MAC under this user's key (:func:`bench.io.cache_mac`), so a cache that
+came with someone else's results folder can never supply a translation: its entries are misses.
 """
 
 from __future__ import annotations
 
+import hmac
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from bench.io import open_sqlite, sha256_text
+from bench.io import cache_mac, open_sqlite, sha256_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
@@ -22,7 +24,8 @@ CREATE TABLE IF NOT EXISTS translations (
     src_lang TEXT NOT NULL,
     tgt_lang TEXT NOT NULL,
     source TEXT NOT NULL,
-    output TEXT NOT NULL
+    output TEXT NOT NULL,
+    mac TEXT NOT NULL
 )
 """
 _BATCH = 500  # SQLite caps the number of host parameters per statement
@@ -56,10 +59,11 @@ class TranslationCache:
         for start in range(0, len(key_list), _BATCH):
             chunk = key_list[start:start + _BATCH]
             marks = ",".join("?" * len(chunk))
-            for key, output in self._db.execute(
-                f"SELECT key, output FROM translations WHERE key IN ({marks})", chunk
+            for key, output, mac in self._db.execute(
+                f"SELECT key, output, mac FROM translations WHERE key IN ({marks})", chunk
             ):
-                found[keys[key]] = output
+                if hmac.compare_digest(mac, cache_mac(key, output)):  # else not this user's: a miss
+                    found[keys[key]] = output
         return found
 
     def put_many(self, fingerprint: str, src_lang: str, tgt_lang: str,
@@ -67,11 +71,11 @@ class TranslationCache:
         """Store ``(source, output)`` pairs in one transaction (all or nothing)."""
         if self._db is None:
             return
-        rows = [(cache_key(fingerprint, src_lang, tgt_lang, s), fingerprint, src_lang, tgt_lang, s, o)
-                for s, o in items]
+        keyed = [(cache_key(fingerprint, src_lang, tgt_lang, s), s, o) for s, o in items]
+        rows = [(k, fingerprint, src_lang, tgt_lang, s, o, cache_mac(k, o)) for k, s, o in keyed]
         with self._db:  # BEGIN ... COMMIT, rolled back on error
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def close(self) -> None:
         if self._db is not None:

@@ -64,7 +64,9 @@ class TranslationFiles(System):
                              "files or restrict the run with pairs=[...]")
 
     def identity(self) -> dict[str, Any]:
-        return {"files": {p.name: sha256_file(p) for p in sorted(self.path.glob("*.txt"))}}
+        # only regular files: a FIFO would block, a link loop or a folder named *.txt would raise
+        return {"files": {p.name: sha256_file(p) for p in sorted(self.path.glob("*.txt"))
+                          if p.is_file() and not p.is_symlink()}}
 
     def describe(self) -> dict[str, Any]:
         return {"path": str(self.path.resolve())}

@@ -187,7 +187,9 @@ def _json(text: str) -> dict:
 
 def _completion_tokens(data: dict) -> int | None:
     usage = data.get("usage")
-    return usage.get("completion_tokens") if isinstance(usage, dict) else None
+    tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
+    return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) and 0 <= tokens < 1 << 31 \
+        else None  # a count the server gets wrong is not a count
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
