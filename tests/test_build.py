@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from bench.build import _stale_pair_files
+from bench.errors import BenchError
 from bench.refset import embed
 from bench.refset.builder import Build, Exclusion, Settings, build, prepare, read_checked, read_raw
 from bench.refset.output import output_files
@@ -250,3 +251,10 @@ def test_report_gives_confidence_and_beads_to_read_first(seeds: Build):
     doc = seeds.documents[0]
     lowest = min((b for b in doc.beads if b.margin is not None), key=lambda b: b.margin)
     assert f"margin {lowest.margin:.2f}" in report
+
+
+def test_a_document_beyond_max_sentences_is_refused_in_one_line():
+    settings = Settings(SETTINGS.languages, SETTINGS.min_confidence, False, max_sentences=9)
+    with pytest.raises(BenchError, match=r"/001_42af93be2ba0072a.txt: 13 x 11 sentences is more than "
+                                         r"max_sentences=9; split it"):
+        build(read_raw(RAW), settings, read_checked(RAW), where=str(RAW))
