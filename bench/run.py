@@ -20,7 +20,7 @@ from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
-from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, ListConfig, open_dict
 from tqdm import tqdm
 
 from bench import __version__
@@ -36,7 +36,7 @@ from bench.pair import Pair
 from bench.provenance import git_commit, machine, now_iso, package_versions
 from bench.refset.store import Segment, TestSet
 from bench.runs import COMPLETE, PairRecord, Run, RunRecord, RunScores, write_hypotheses
-from bench.systems.base import System, flag
+from bench.systems.base import System, flag, whole_number
 from bench.systems.cache import TranslationCache
 
 log = logging.getLogger("bench.run")
@@ -224,14 +224,6 @@ def main(cfg: DictConfig) -> None:
     print(summary(run, work, scores, confidence), file=sys.stdout, flush=True)
 
 
-def positive_int(cfg: DictConfig, key: str) -> int:
-    """Hydra does not type-check plain YAML: a bad number must fail in preflight, not mid-run."""
-    value = OmegaConf.select(cfg, key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise BenchError(f"{key}={value!r}: must be a whole number of at least 1")
-    return value
-
-
 @dataclass
 class Job:
     """A run that passed preflight: its record is on disk and every part is ready."""
@@ -246,9 +238,9 @@ class Job:
 
 def prepare(cfg: DictConfig, run_dir: Path) -> Job:
     """Compose the run's parts and check every resource before any work starts."""
-    positive_int(cfg, "chunk_size")
+    whole_number(cfg.chunk_size, "chunk_size")  # Hydra does not type-check plain YAML: checked here
     if cfg.limit is not None:
-        positive_int(cfg, "limit")
+        whole_number(cfg.limit, "limit")
     if cfg.translation_cache.enabled:
         check_cache_file(cfg.translation_cache.path, "translation_cache.path")
     Bootstrap.from_cfg(cfg.bootstrap)  # checks the settings before anything is translated

@@ -138,7 +138,7 @@ def default_references() -> Path:
 
 
 class LocalReferences:
-    """``references/`` as written by ``python -m bench build``; ``path=None`` is :func:`default_references`."""
+    """``references/`` as written by ``python -m bench build``; ``path=None``: :func:`default_references`."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_references()
