@@ -53,7 +53,7 @@ PRIOR_BEADS = 5  # how many beads' worth of weight DEFAULT_VARIANCE carries
 NUMBER_HIT, NUMBER_MISS, QUOTE_MISS = 2.0, 1.0, 0.5
 SIMILARITY_WEIGHT = 4.0  # cost per standard deviation of embedding margin
 SKIP_COST = 3.0  # added to a 1-0 or 0-1 bead's prior, in place of a length cost
-FULL_CELLS = 50_000  # grids up to this size (about 220 x 220 sentences) are searched exhaustively
+FULL_CELLS = 10_000  # grids up to this size (about 100 x 100 sentences) are searched exhaustively
 RADIUS = 8  # cells on each side of the coarse path searched at the finer level
 MAX_DELTA = 40.0  # length deltas beyond this cost as much as this (hopeless anyway)
 
