@@ -23,7 +23,9 @@ def test_unknown_command_is_one_line_naming_the_valid_ones():
     result = bench("frobnicate")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
-    assert "frobnicate" in result.stderr and "build, run, score, leaderboard, publish" in result.stderr
+    from bench.__main__ import COMMANDS, PLAIN
+
+    assert "frobnicate" in result.stderr and ", ".join([*COMMANDS, *PLAIN]) in result.stderr
 
 
 def test_unknown_model_is_one_line_listing_the_valid_ones():
