@@ -9,7 +9,7 @@ they never re-tokenize or re-run a model.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,10 @@ class Score:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None and v != {}}
+        """The fields that are set. Shallow: ``asdict`` would deep-copy every statistics row (65 ms for
+        a chrF score of 2,000 segments, ten times the JSON encoding) on every save of scores.json."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: v for k, v in values.items() if v is not None and v != {}}
 
 
 class Metric(ABC):
