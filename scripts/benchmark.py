@@ -10,6 +10,8 @@ ratio means something even when absolute times do not travel between machines. R
 * warm vs cold: the same ``bench run`` twice; the second finds every translation in the cache
 * scaling: ``bench run`` on a synthetic test set of 1x and 10x segments (ideal ratio: 10)
 * scoring: COMET for 5 systems vs ``comet-score`` per system; bootstrap CI cost (benchmark_scoring.py)
+* scale: BLEU/chrF of 50 systems x 2 pairs x 2,000 segments with shared references and bootstrap draws
+  vs without; with ``--baseline REV`` also the sweep, ``score`` and ``leaderboard`` against REV's tree
 * start-up: ``--help``, ``build`` and ``leaderboard`` against a bare ``python -c "import hydra"``
 """
 
@@ -30,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from benchmark_scoring import scoring_cases  # noqa: E402
+from benchmark_scoring import scale_cases, scoring_cases  # noqa: E402
 from benchmark_translation import realistic_nllb, translation_cases  # noqa: E402
 
 from bench.tiny.models import build_tiny_models  # noqa: E402
@@ -97,8 +99,8 @@ def run_cases(work: Path, quick: bool) -> list[dict]:
     for factor in (1, 10):
         refs = synthetic_references(work / f"refs-{factor}x", base * factor)
         timings[factor] = timed(bench_cmd("run", "model=nllb-200-distilled-600M", f"model.path={tiny}",
-                                          f"dataset.path={refs}", "metric=[bleu,chrf]", "translation_cache.enabled=false",
-                                          f"results_dir={work / 'scale'}"))
+                                          f"dataset.path={refs}", "metric=[bleu,chrf]",
+                                          "translation_cache.enabled=false", f"results_dir={work / 'scale'}"))
     rows.append({"case": f"scaling: {base * 10} vs {base} segments (tiny NLLB, no cache)",
                  "baseline_s": timings[1], "bench_s": timings[10], "ratio": timings[10] / timings[1],
                  "target": "<= 10 (linear or better)", "better": "lower"})
@@ -127,10 +129,11 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test)")
-    parser.add_argument("--only", choices=["translation", "runs", "scoring", "startup"], nargs="*",
+    parser.add_argument("--only", choices=["translation", "runs", "scoring", "scale", "startup"], nargs="*",
                         help="run only these groups")
+    parser.add_argument("--baseline", help="scale: also time the commands from this commit's tree")
     args = parser.parse_args()
-    groups = set(args.only or ["translation", "runs", "scoring", "startup"])
+    groups = set(args.only or ["translation", "runs", "scoring", "scale", "startup"])
     work = Path(tempfile.mkdtemp(prefix="bench-benchmark-"))
     rows: list[dict] = []
     try:
@@ -140,6 +143,8 @@ def main() -> None:
             rows += run_cases(work, args.quick)
         if "scoring" in groups:
             rows += scoring_cases(quick=args.quick)
+        if "scale" in groups:
+            rows += scale_cases(10 if args.quick else 50, 500 if args.quick else 2000, args.baseline)
         if "startup" in groups:
             rows += startup_cases(work, repeat=3 if args.quick else 5)
     finally:
