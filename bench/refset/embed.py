@@ -46,8 +46,8 @@ NEIGHBOURHOOD = 100  # sentences on each side of a span's expected position
 JOINED = 3  # spans up to this many sentences are embedded as one text
 MAX_SPAN = 4  # the longest span a bead has on one side
 _MIN_SPREAD = 3  # grid steps: margins of a tiny document hardly vary; do not blow them up
-_BLOCK = 256  # rows per matrix product when looking for neighbours
-_BAND_BLOCK = 64  # rows per matrix product when scoring the beads of a band (it is narrow)
+_BLOCK = 128  # rows per matrix product when looking for neighbours (their windows overlap)
+_BAND_BLOCK = 32  # rows per matrix product when scoring the beads of a band (it is narrow)
 
 
 class Encoder(Protocol):
