@@ -385,3 +385,20 @@ def test_a_folder_that_is_not_a_sentence_transformer_is_refused(tmp_path: Path):
                    "embeddings=true")
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1 and "no modules.json" in lines[0], result.stderr
+
+
+def test_embedding_cache_keeps_vectors_and_no_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(embed, "_vectors", {})
+    monkeypatch.setattr(embed, "_stored", {})
+    first = embed.embed(Meanings(), ["m1 中文", "m2 secret words"])
+    embed.save_cache(tmp_path, Meanings())
+    (stored,) = tmp_path.glob("*.npz")
+    assert b"secret" not in stored.read_bytes() and "secret" not in str(np.load(stored)["digests"])
+
+    class Offline(Meanings):
+        def embed(self, texts: list[str]) -> np.ndarray:
+            raise AssertionError(f"embedded again: {texts}")
+
+    monkeypatch.setattr(embed, "_vectors", {})
+    embed.load_cache(tmp_path, Offline())
+    assert np.array_equal(embed.embed(Offline(), ["m2 secret words", "m1 中文"]), first[::-1])

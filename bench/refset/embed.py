@@ -96,7 +96,8 @@ def encoder_for(spec: str) -> Encoder:
 
 
 _encoders: dict[str, Encoder] = {}
-_vectors: dict[tuple[str, str], np.ndarray] = {}
+_vectors: dict[tuple[str, str], np.ndarray] = {}  # (encoder sha256, text) -> row
+_stored: dict[tuple[str, str], np.ndarray] = {}  # (encoder sha256, text sha256) -> row, from a cache folder
 
 
 def _cached(spec: str, make: Callable[[], Encoder]) -> Encoder:
@@ -105,10 +106,20 @@ def _cached(spec: str, make: Callable[[], Encoder]) -> Encoder:
     return _encoders[spec]
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def embed(encoder: Encoder, texts: list[str]) -> np.ndarray:
     """Embeddings of ``texts``, one row each, kept for the life of the process: the model dominates
     the build's time, and a text's embedding does not depend on the texts embedded with it."""
     missing = sorted({t for t in texts if (encoder.sha256, t) not in _vectors})
+    if _stored:
+        for text in missing:
+            row = _stored.get((encoder.sha256, _digest(text)))
+            if row is not None:
+                _vectors[encoder.sha256, text] = row
+        missing = [t for t in missing if (encoder.sha256, t) not in _vectors]
     if missing:
         rows = encoder.embed(missing)
         _vectors.update(((encoder.sha256, t), row) for t, row in zip(missing, rows))
@@ -118,34 +129,35 @@ def embed(encoder: Encoder, texts: list[str]) -> np.ndarray:
 
 
 def load_cache(folder: Path, encoder: Encoder) -> None:
-    """Add the embeddings kept in ``folder`` for this encoder (by its sha256) to the process's cache.
-
-    A cache that cannot be read is ignored: it is only a cache."""
+    """Make the embeddings kept in ``folder`` for this encoder (by its sha256) available to
+    :func:`embed`. The folder holds each text's sha256, never the text itself, so a cache made from
+    other people's documents keeps none of their words. A cache that cannot be read is ignored."""
     path = folder / f"{encoder.sha256[:32]}.npz"
     try:
         with np.load(path, allow_pickle=False) as stored:
-            texts, vectors = stored["texts"], stored["vectors"]
+            digests, vectors = stored["digests"], stored["vectors"]
     except (OSError, ValueError, KeyError):
         return
-    if vectors.ndim == 2 and len(texts) == len(vectors):
-        _vectors.update(((encoder.sha256, str(t)), row) for t, row in zip(texts, vectors))
+    if vectors.ndim == 2 and len(digests) == len(vectors):
+        _stored.update(((encoder.sha256, str(d)), row) for d, row in zip(digests, vectors))
 
 
 def save_cache(folder: Path, encoder: Encoder) -> None:
-    """Keep every embedding this process made with ``encoder`` in ``folder``, for the next run."""
+    """Keep every embedding this process made or loaded with ``encoder`` in ``folder``."""
     from bench.io import atomic_write_bytes
 
-    texts = sorted(t for sha, t in _vectors if sha == encoder.sha256)
-    if not texts:
+    rows = {d: row for (sha, d), row in _stored.items() if sha == encoder.sha256}
+    rows.update((_digest(t), row) for (sha, t), row in _vectors.items() if sha == encoder.sha256)
+    if not rows:
         return
+    digests = sorted(rows)
     buffer = io.BytesIO()
-    vectors = np.array([_vectors[encoder.sha256, t] for t in texts])
-    np.savez_compressed(buffer, texts=np.array(texts), vectors=vectors)
+    np.savez_compressed(buffer, digests=np.array(digests), vectors=np.array([rows[d] for d in digests]))
     atomic_write_bytes(folder / f"{encoder.sha256[:32]}.npz", buffer.getvalue())
 
 
 def span_texts(texts: list[str], lang: str) -> list[str]:
-    """Every text :func:`span_vectors` embeds for one side: each run of up to JOINED sentences."""
+    """Every text :meth:`Spans.of` embeds for one side: each run of up to JOINED sentences."""
     return [join_sentences(texts[i:i + size], lang)
             for size in range(1, JOINED + 1) for i in range(len(texts) - size + 1)]
 
