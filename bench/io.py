@@ -359,7 +359,12 @@ def _user_key() -> bytes:
 
 @functools.cache
 def _key() -> bytes:
-    return _user_key()
+    try:
+        return _user_key()
+    except OSError as exc:  # a home that cannot be written (a CI container): this process's key only
+        log.warning("cannot keep a cache key under %s (%s); cached entries are trusted by this process "
+                    "only: set XDG_CONFIG_HOME to a writable folder", Path.home(), exc.strerror)
+        return secrets.token_bytes(32)
 
 
 def cache_mac(*parts: str) -> str:

@@ -91,3 +91,18 @@ def test_a_cache_with_anything_but_benchs_table_is_refused(tmp_path: Path, plant
     db.close()
     with pytest.raises(BenchError, match="not a cache of this bench version"):
         TranslationCache(path)
+
+
+def test_without_a_writable_home_the_key_lives_in_the_process(tmp_path: Path, monkeypatch):
+    from bench import io
+
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "not-a-folder"))
+    io._key.cache_clear()
+    try:
+        cache = TranslationCache(tmp_path / "c.sqlite")
+        cache.put_many("fp", "zh", "kk", [("a", "b")])
+        assert cache.get_many("fp", "zh", "kk", ["a"]) == {"a": "b"}
+        cache.close()
+    finally:
+        io._key.cache_clear()
