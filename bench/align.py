@@ -14,12 +14,13 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from bench.checks import whole_number
 from bench.cli import command
 from bench.errors import BenchError
 from bench.io import atomic_write_text, read_text
 from bench.pair import Pair
 from bench.refset import embed
-from bench.refset.align import Bead, Unit, check_size, positive_int
+from bench.refset.align import Bead, Unit, check_size
 from bench.refset.builder import Settings, align_document, choose_encoder, embeddings_setting
 
 log = logging.getLogger("bench.align")
@@ -29,7 +30,7 @@ log = logging.getLogger("bench.align")
 def main(cfg: DictConfig) -> None:
     pair = Pair.of(cfg.src_lang, cfg.tgt_lang, "src_lang/tgt_lang")
     src, tgt = read_sentences(Path(cfg.src), "src"), read_sentences(Path(cfg.tgt), "tgt")
-    check_size(len(src), len(tgt), positive_int(cfg.max_sentences, "max_sentences"), f"{cfg.src} / {cfg.tgt}")
+    check_size(len(src), len(tgt), whole_number(cfg.max_sentences, "max_sentences"), f"{cfg.src} / {cfg.tgt}")
     encoder = choose_encoder(Settings((), 0.0, embeddings_setting(cfg.embeddings), str(cfg.encoder)))
     similarity = None
     if encoder is not None and cfg.embedding_cache:

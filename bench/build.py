@@ -12,10 +12,10 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from bench.checks import whole_number
 from bench.cli import command
 from bench.errors import BenchError
 from bench.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
-from bench.refset.align import positive_int
 from bench.refset.builder import CHECKED, Settings, build, embeddings_setting, read_checked, read_raw
 from bench.refset.output import REPORT, output_files
 from bench.refset.store import MANIFEST
@@ -55,7 +55,7 @@ def _settings(cfg: DictConfig) -> Settings:
         min_confidence=float(cfg.min_confidence),
         embeddings=embeddings_setting(cfg.embeddings),
         encoder=str(cfg.encoder),
-        max_sentences=positive_int(cfg.max_sentences, "max_sentences"),
+        max_sentences=whole_number(cfg.max_sentences, "max_sentences"),
     )
 
 

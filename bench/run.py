@@ -24,6 +24,7 @@ from omegaconf import DictConfig, ListConfig, open_dict
 from tqdm import tqdm
 
 from bench import __version__
+from bench.checks import flag, whole_number
 from bench.cli import command
 from bench.console import table
 from bench.errors import BenchError
@@ -36,7 +37,7 @@ from bench.pair import Pair
 from bench.provenance import git_commit, machine, now_iso, package_versions
 from bench.refset.store import Segment, TestSet
 from bench.runs import COMPLETE, PairRecord, Run, RunRecord, RunScores, write_hypotheses
-from bench.systems.base import System, flag, whole_number
+from bench.systems.base import System
 from bench.systems.cache import TranslationCache
 
 log = logging.getLogger("bench.run")

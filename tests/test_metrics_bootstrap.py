@@ -184,7 +184,7 @@ def test_ranking_resamples_each_system_once_for_the_p_values_of_paired_bootstrap
     metric = load_metric("chrf")
     stats = {f"s{k}": np.asarray(scored("chrf", refs, synthetic(200, 10, 0.1 * k)[1]).stats)
              for k in range(1, 6)}
-    compare = significance._comparer("bootstrap", metric, stats)
+    compare = significance.comparer("bootstrap", metric, stats)
     for a in stats:
         for b in stats:
             assert compare(a, b) == paired_bootstrap(metric, stats[a], stats[b])

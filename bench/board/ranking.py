@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.metrics.base import Metric
-from bench.metrics.significance import SAMPLES, SEED, _comparer, _resampled, rank_clusters
+from bench.metrics.significance import SAMPLES, SEED, comparer, rank_clusters, resampled
 
 CORRECTIONS = ("holm", "none")
 
@@ -48,7 +48,7 @@ def clusters(systems: dict[str, np.ndarray], metric: Metric, alpha: float = 0.05
     stats = {name: np.asarray(rows, dtype=np.float64) for name, rows in systems.items()}
     if correction == "none":
         return rank_clusters(stats, metric, alpha=alpha, method=method)
-    p = _comparer(method, metric, stats)
+    p = comparer(method, metric, stats)
     order = best_first(stats, metric)
     ranks: dict[str, int] = {}
     start = 0
@@ -69,7 +69,7 @@ def resolution(systems: dict[str, np.ndarray], metric: Metric, alpha: float = 0.
     order = best_first(stats, metric)
     if len(order) < 2:
         return None
-    good = {name: _resampled(metric, rows, SAMPLES, SEED) for name, rows in stats.items()}
+    good = {name: resampled(metric, rows, SAMPLES, SEED) for name, rows in stats.items()}
     return float(np.median([half_width(good[a] - good[b], alpha) for a, b in zip(order, order[1:])]))
 
 

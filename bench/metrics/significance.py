@@ -54,7 +54,7 @@ def _observed(metric: Metric, a: np.ndarray, b: np.ndarray) -> float:
     return float(abs(metric.goodness(metric.aggregate(a)) - metric.goodness(metric.aggregate(b))))
 
 
-def _resampled(metric: Metric, stats: np.ndarray, samples: int, seed: int) -> np.ndarray:
+def resampled(metric: Metric, stats: np.ndarray, samples: int, seed: int) -> np.ndarray:
     return metric.goodness(bootstrap_scores(metric, stats, samples, seed))
 
 
@@ -67,7 +67,7 @@ def paired_bootstrap(metric: Metric, stats_a: np.ndarray, stats_b: np.ndarray, s
                      seed: int = SEED) -> float:
     """p-value of the paired bootstrap test that systems A and B differ on ``metric``."""
     a, b = _pair(stats_a, stats_b)
-    return _bootstrap_p(_resampled(metric, a, samples, seed), _resampled(metric, b, samples, seed),
+    return _bootstrap_p(resampled(metric, a, samples, seed), resampled(metric, b, samples, seed),
                         _observed(metric, a, b))
 
 
@@ -89,7 +89,7 @@ def approximate_randomization(metric: Metric, stats_a: np.ndarray, stats_b: np.n
     return _p_value(np.concatenate(diffs), _observed(metric, a, b))
 
 
-def _comparer(method: str, metric: Metric, stats: dict[str, np.ndarray]) -> Callable[[str, str], float]:
+def comparer(method: str, metric: Metric, stats: dict[str, np.ndarray]) -> Callable[[str, str], float]:
     """``(a, b) -> p`` for two systems of ``stats`` by ``method``, with the tests' defaults.
 
     For the bootstrap, each system's resampled scores are computed once and kept: a head is tested
@@ -101,10 +101,10 @@ def _comparer(method: str, metric: Metric, stats: dict[str, np.ndarray]) -> Call
         return lambda a, b: approximate_randomization(metric, stats[a], stats[b])
     if method != "bootstrap":
         raise ValueError(f"method={method!r}: choose one of {', '.join(METHODS)}")
-    resampled = functools.cache(lambda name: _resampled(metric, stats[name], SAMPLES, SEED))
+    of = functools.cache(lambda name: resampled(metric, stats[name], SAMPLES, SEED))
 
     def compare(a: str, b: str) -> float:
-        return _bootstrap_p(resampled(a), resampled(b), _observed(metric, *_pair(stats[a], stats[b])))
+        return _bootstrap_p(of(a), of(b), _observed(metric, *_pair(stats[a], stats[b])))
 
     return compare
 
@@ -122,7 +122,7 @@ def rank_clusters(systems: dict[str, np.ndarray], metric: Metric, alpha: float =
     steps from merging systems that are clearly apart. No multiple-comparison correction is made.
     """
     stats = {name: np.asarray(rows, dtype=np.float64) for name, rows in systems.items()}
-    compare = _comparer(method, metric, stats)
+    compare = comparer(method, metric, stats)
     score = {name: float(metric.goodness(metric.aggregate(rows))) for name, rows in stats.items()}
     order = sorted(stats, key=lambda name: (-score[name], name))
     ranks: dict[str, int] = {}

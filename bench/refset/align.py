@@ -125,13 +125,6 @@ def check_size(n_src: int, n_tgt: int, limit: int, what: str) -> None:
                          "split it into smaller documents, or raise max_sentences")
 
 
-def positive_int(value: object, setting: str) -> int:
-    """A count setting from the configuration, checked (Hydra passes whatever was typed)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise BenchError(f"{setting}={value!r}: use a whole number of at least 1")
-    return value
-
-
 class BeadCost:
     """The integer costs of one document's candidate beads, many at a time (see :func:`best_path`)."""
 

@@ -22,20 +22,6 @@ from bench.refset.store import Segment
 # their settings through these, so a bad value is one line naming the key before anything is loaded.
 
 
-def whole_number(value: Any, key: str, minimum: int = 1) -> int:
-    """``value`` as a count of at least ``minimum`` (the config key ``key`` is named if it is not)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise BenchError(f"{key}={value!r}: must be a whole number of at least {minimum}")
-    return value
-
-
-def flag(value: Any, key: str) -> bool:
-    """A yes/no setting; a word such as ``abc`` is refused rather than read as true."""
-    if not isinstance(value, bool):
-        raise BenchError(f"{key}={value!r}: must be true or false")
-    return value
-
-
 def optional_str(value: Any, key: str) -> str | None:
     """An optional string setting (a path, an id, a prompt); numbers are taken as written."""
     if value is None or isinstance(value, str):

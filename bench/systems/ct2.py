@@ -46,10 +46,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from bench.checks import whole_number
 from bench.devices import parse_device
 from bench.errors import BenchError
 from bench.io import sweep_stale_temp, temp_prefix
-from bench.systems.base import whole_number
 
 log = logging.getLogger(__name__)
 

@@ -41,9 +41,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.checks import flag, whole_number
 from bench.devices import accelerator_possible, pick_device
 from bench.errors import BenchError
-from bench.systems.base import System, flag, optional_str, whole_number
+from bench.systems.base import System, optional_str
 from bench.systems.batching import BatchTooLarge, map_batched
 from bench.systems.checkpoints import folder_problem
 
