@@ -146,6 +146,20 @@ def test_empty_answer_after_all_retries_is_kept_and_counted(serve):
     assert chat.stats["empty_outputs"] == 1
 
 
+def test_answers_cut_at_max_tokens_are_counted_as_truncated(serve):
+    """``finish_reason: length`` means the server stopped at ``max_tokens``: the translation is kept
+    (it is what the system produced) and counted, as the in-process systems count theirs."""
+    cut = json.dumps({"choices": [{"message": {"content": "Сәлем, әлем және"}, "finish_reason": "length"}]})
+    events = (b'data: {"choices":[{"delta":{"content":"Xin"},"finish_reason":"length"}]}\n\n'
+              b"data: [DONE]\n\n")
+    assert parse_reply(cut.encode()) == Reply("Сәлем, әлем және", None, truncated=True)
+    assert parse_reply(events).truncated and not parse_reply(completion("Сәлем")).truncated
+    server = serve((200, {}, cut.encode()), (200, {}, completion("Сәлем")))
+    chat = system(server.url)
+    assert chat.translate(["你好", "早上好"], "zh", "kk") == ["Сәлем, әлем және", "Сәлем"]
+    assert chat.stats["truncated"] == 1
+
+
 def test_concurrent_requests_return_in_input_order(serve):
     server = serve((200, {}, completion("x")))
     chat = system(server.url, concurrency=4)

@@ -125,6 +125,7 @@ class MalformedReply(ValueError):
 class Reply:
     text: str
     output_tokens: int | None = None
+    truncated: bool = False  # the server stopped at max_tokens (finish_reason "length")
 
 
 def chat_request(model: str, messages: list[dict[str, str]], max_tokens: int, temperature: float,
@@ -144,18 +145,19 @@ def parse_reply(body: bytes, content_type: str = "application/json") -> Reply:
         return _parse_events(text)
     data = _json(text)
     try:
-        content = data["choices"][0]["message"].get("content")
+        choice = data["choices"][0]
+        content = choice["message"].get("content")
     except (KeyError, IndexError, TypeError, AttributeError):
         raise MalformedReply("no choices[0].message", text) from None
     if content is not None and not isinstance(content, str):
         raise MalformedReply("message content is not text", text)
-    return Reply(content or "", _completion_tokens(data))
+    return Reply(content or "", _completion_tokens(data), choice.get("finish_reason") == "length")
 
 
 def _parse_events(text: str) -> Reply:
     parts: list[str] = []
     tokens = None
-    finished = False
+    finished = truncated = False
     for line in text.splitlines():
         if not line.startswith("data:"):
             continue
@@ -169,10 +171,11 @@ def _parse_events(text: str) -> Reply:
         for choice in chunk.get("choices") or []:
             parts.append((choice.get("delta") or {}).get("content") or "")
             finished = finished or bool(choice.get("finish_reason"))
+            truncated = truncated or choice.get("finish_reason") == "length"
         tokens = _completion_tokens(chunk) or tokens
     if not finished:
         raise MalformedReply("event stream ended before the answer was finished")
-    return Reply("".join(parts), tokens)
+    return Reply("".join(parts), tokens, truncated)
 
 
 def _json(text: str) -> dict:
@@ -362,6 +365,7 @@ class OpenAIChat(System):
                                          f"requests?), so it was not kept: check {self.setting}.base_url")
                     if reply.text.strip():
                         self._count("output_tokens", reply.output_tokens or 0)
+                        self._count("truncated", int(reply.truncated))  # as the in-process systems count it
                         return reply.text
                     last = "empty answer"
             elif answer.failure is None and answer.status not in RETRYABLE_STATUS:
