@@ -5,11 +5,13 @@ runs offline without torch, so it is the default wherever it is installed (the `
 local sentence-transformers folder (LaBSE, multilingual-e5-large, bge-m3, ...) is the other choice.
 Either is named, with a hash of its weights, in the manifest.
 
-A span of consecutive sentences is embedded as one text, the sentences joined as the language writes
-them (Vecalign's and Bertalign's "overlap" embeddings), up to :data:`JOINED` sentences; a 1-3 bead
-then compares the translation with the meaning of all three sentences together rather than with a
-mix of three separate meanings. Longer spans, and the half-resolution grid of a long document, use
-the normalised sum of their sentences' embeddings.
+A span of consecutive sentences can be embedded as one text, the sentences joined as the language
+writes them (Vecalign's and Bertalign's "overlap" embeddings), up to :data:`JOINED` sentences; a 1-3
+bead then compares the translation with the meaning of all three sentences together rather than with
+a mix of three separate meanings. That costs the encoder as many tokens as the sentences again per
+span size, so the aligner asks for it only where a first pass found the alignment uncertain
+(:class:`Sides`). Other spans, longer ones, and the half-resolution grid of a long document use the
+normalised sum of their sentences' embeddings.
 
 Raw cosines of e5 are high for any pair of texts (about 0.75-0.85 here), so they become a margin in
 the manner of CSLS (Lample et al., 2018): a pair's cosine minus the mean cosine of each side with its
@@ -192,10 +194,11 @@ class Spans:
         return cls(vectors)
 
     @classmethod
-    def summed(cls, singles: np.ndarray, known: dict[int, np.ndarray] | None = None) -> Spans:
-        vectors = dict(known or {1: singles})
-        for size in range(1, MAX_SPAN + 1):
-            if size not in vectors and size <= len(singles):
+    def summed(cls, singles: np.ndarray) -> Spans:
+        """Every span as the sum of its sentences' embeddings."""
+        vectors = {1: singles}
+        for size in range(2, MAX_SPAN + 1):
+            if size <= len(singles):
                 windows = np.lib.stride_tricks.sliding_window_view(singles, size, axis=0)
                 vectors[size] = windows.sum(axis=2)
         return cls({size: _normalise(v) for size, v in vectors.items()})
