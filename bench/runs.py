@@ -235,12 +235,13 @@ class _Fields:
             return None
         try:
             when = _dt.datetime.fromisoformat(value)
-        except ValueError:
-            when = None
-        now = _dt.datetime.now(_dt.timezone.utc)
-        if when is None or when.tzinfo is None or when > now + CLOCK_SKEW:
-            self.fail(self._name(key), "an ISO-8601 time with its UTC offset, not in the future")
-        return when.astimezone(_dt.timezone.utc).isoformat(timespec="seconds")
+            utc = when.astimezone(_dt.timezone.utc) if when.tzinfo is not None else None
+        except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 has no UTC time
+            utc = None
+        if utc is None or utc > _dt.datetime.now(_dt.timezone.utc) + CLOCK_SKEW:
+            self.fail(self._name(key), "an ISO-8601 time with its UTC offset, at most a day ahead of "
+                      "this clock")
+        return utc.isoformat(timespec="seconds")
 
     def obj(self, key: str, optional: bool = False) -> _Fields:
         value = self.get(key, dict, "an object", optional)
@@ -254,7 +255,10 @@ class _Fields:
 
 
 def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    try:
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    except OverflowError:  # an integer beyond any float
+        return False
 
 
 def _all_finite(values: list) -> bool:

@@ -197,25 +197,46 @@ def test_spans_are_joined_around_uncertain_beads_only(monkeypatch: pytest.Monkey
     """The builder's second pass embeds joined spans near the first pass's beads that are not
     confident 1-1 beads: a mostly 1-1 document asks the encoder for far fewer texts than every span,
     and aligns as it does with every span joined."""
-    from bench.refset.builder import FOCUS_RADIUS, align_document, uncertain
+    from bench.refset.builder import FOCUS_RADIUS, align_document
 
+    class Recording(embed.Sides):
+        """Sides that keep the masks each pass asked for, and the similarity made from them."""
+
+        def similarity(self, src_joined=None, tgt_joined=None):
+            made = super().similarity(src_joined, tgt_joined)
+            asked.append((src_joined, tgt_joined, made))
+            return made
+
+    asked: list = []
     monkeypatch.setattr(embed, "_vectors", {})
     src, out, gold = synthetic(80, seed=4, shapes_=NEWS)
     encoder = Counting()
-    sides = embed.Sides(src, "zh", out, "zh", encoder)
+    sides = Recording(src, "zh", out, "zh", encoder)
     units = [Unit(s) for s in src], [Unit(t) for t in out]
     calibration, beads = align_document(*units, sides)
     assert len({(b.src, b.tgt) for b in beads} & set(gold)) >= 0.95 * len(gold)
     every = len(embed.span_texts(src, "zh") + embed.span_texts(out, "zh"))
     assert len(set(encoder.texts)) < 0.5 * every
+    (first_src, first_tgt, first_similarity), (src_marked, tgt_marked, _) = asked
+    assert not first_src.any() and not first_tgt.any()  # the first pass: sums only
+    default = Calibration(align_module.document_ratio(*units), DEFAULT_VARIANCE)
+    first = align(*units, default, first_similarity)
+    i = j = 0
+    for bead in first:  # every sentence of a first-pass bead that is not 1-1 is marked, with neighbours
+        a, b = len(bead.src), len(bead.tgt)
+        if bead.shape != "1-1":
+            assert src_marked[max(i - FOCUS_RADIUS, 0):i + a + FOCUS_RADIUS].all()
+            assert tgt_marked[max(j - FOCUS_RADIUS, 0):j + b + FOCUS_RADIUS].all()
+        i, j = i + a, j + b
+    assert {bead.shape for bead in first} != {"1-1"}
+    assert not src_marked.all() and not tgt_marked.all()
     joined_everywhere = align(*units, calibration, sides.similarity())
     assert [(b.src, b.tgt) for b in beads] == [(b.src, b.tgt) for b in joined_everywhere]
-    src_marked, tgt_marked = uncertain(beads, len(src), len(out))
-    for bead in beads:  # every sentence of a bead that is not 1-1 is marked, with its neighbours
-        if bead.shape != "1-1":
-            for k in range(max(min(bead.src or (0,)) - FOCUS_RADIUS, 0), max(bead.src or (0,)) + 1):
-                assert src_marked[k]
-    assert not src_marked.all() and not tgt_marked.all()
+
+
+def test_a_mask_must_cover_its_side():
+    with pytest.raises(ValueError, match="a mask of 2 sentences for a side of 3"):
+        embed.Spans.of(["m1 中", "m2 中", "m3 中"], "zh", Meanings(), np.array([True, False]))
 
 
 def test_banded_search_finds_the_full_search_path(monkeypatch: pytest.MonkeyPatch):

@@ -252,6 +252,10 @@ RESULT_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
                            "created"),
     "created without its offset": (lambda r: _json(r / "run.json", lambda d: d.__setitem__(
         "created", "2026-01-01T00:00:00")), "created"),
+    "created before year 1 in UTC": (lambda r: _json(r / "run.json", lambda d: d.__setitem__(
+        "created", "0001-01-01T00:00:00+01:00")), "created"),
+    "score a huge integer": (lambda r: _json(r / "scores.json", lambda d: _bleu(d).__setitem__(
+        "score", 10**400)), "finite"),
     "record names another folder": (lambda r: _json(r / "run.json", lambda d: d.__setitem__("run_id", "x")),
                                     "lies in"),
     "scores.json score Infinity": (lambda r: _json(r / "scores.json", lambda d: _bleu(d).__setitem__(

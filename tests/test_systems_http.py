@@ -158,6 +158,11 @@ def test_answers_cut_at_max_tokens_are_counted_as_truncated(serve):
     chat = system(server.url)
     assert chat.translate(["你好", "早上好"], "zh", "kk") == ["Сәлем, әлем және", "Сәлем"]
     assert chat.stats["truncated"] == 1
+    # all of max_tokens spent before any answer (a reasoning model): empty, retried, counted once each
+    empty_cut = json.dumps({"choices": [{"message": {"content": ""}, "finish_reason": "length"}]})
+    chat = system(serve((200, {}, empty_cut.encode())).url, max_retries=2)
+    assert chat.translate(["你好"], "zh", "kk") == [""]
+    assert chat.stats["empty_outputs"] == 1 and chat.stats["truncated"] == 1
 
 
 def test_concurrent_requests_return_in_input_order(serve):

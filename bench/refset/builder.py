@@ -282,8 +282,8 @@ def align_document(src: list[Unit], tgt: list[Unit], sides: embed.Sides | None
     samples = [(src[b.src[0]].length, tgt[b.tgt[0]].length, ratio)
                for b in first if b.shape == "1-1" and not src[b.src[0]].title and confident(b)]
     calibration = Calibration(ratio, estimate_variance(samples))
-    focus = uncertain(first, len(src), len(tgt))
-    return calibration, align(src, tgt, calibration, sides and sides.similarity(*focus))
+    return calibration, align(src, tgt, calibration,
+                              sides and sides.similarity(*uncertain(first, len(src), len(tgt))))
 
 
 def confident(bead: Bead) -> bool:

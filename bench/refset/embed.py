@@ -164,7 +164,8 @@ def save_cache(folder: Path, encoder: Encoder) -> None:
 
 
 def span_texts(texts: list[str], lang: str) -> list[str]:
-    """Every text :meth:`Spans.of` embeds for one side: each run of up to JOINED sentences."""
+    """Every text :meth:`Spans.of` can embed for one side (all of them with ``joined=None``): each run
+    of up to JOINED sentences."""
     return [join_sentences(texts[i:i + size], lang)
             for size in range(1, JOINED + 1) for i in range(len(texts) - size + 1)]
 
@@ -181,6 +182,8 @@ class Spans:
         (every sentence when it is None) are embedded as one text; the others are sums of their
         sentences, which costs no encoder time: joined spans are most of a long document's
         embedding time (a span of three is three sentences' worth of tokens)."""
+        if joined is not None and len(joined) != len(texts):
+            raise ValueError(f"a mask of {len(joined)} sentences for a side of {len(texts)}")
         vectors = dict(cls.summed(embed(encoder, texts)).vectors)
         for size in range(2, JOINED + 1):
             starts = np.arange(len(texts) - size + 1)

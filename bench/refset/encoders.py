@@ -65,12 +65,19 @@ class SentenceTransformerFolder:
         if base is None:
             raise BenchError(f"{folder / 'modules.json'}: no Transformer module; {fix}")
         self._device = pick_device("auto", "encoder")
+        self.name += f" on {self._device}"  # the manifest says where: a GPU's floats are not a CPU's
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-            self._model = AutoModel.from_pretrained(base, local_files_only=True).eval().to(self._device)
+            self._model = AutoModel.from_pretrained(base, local_files_only=True).eval()
         except (OSError, ValueError) as exc:
             raise BenchError(f"encoder={folder}: cannot load the transformer ({str(exc).splitlines()[0]}); "
                              f"{fix}") from None
+        try:
+            self._model.to(self._device)
+        except RuntimeError as exc:  # out of memory, a GPU this torch build has no kernels for
+            raise BenchError(f"encoder={folder}: cannot move it to {self._device} "
+                             f"({str(exc).splitlines()[0]}); free the GPU, or hide it with "
+                             f"CUDA_VISIBLE_DEVICES= to embed on the CPU") from None
         config = folder / "sentence_bert_config.json"
         limits = _read_json(config, fix) if config.is_file() else {}
         self._max_length = int(limits.get("max_seq_length") or 512)

@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 PREFLIGHT_TIMEOUT_S = 3.0
 DEFAULT_MAX_ANSWER_BYTES = 8 << 20
+#: why an answer was kept empty after every retry (an empty one counts once, cut or not)
+EMPTY, EMPTY_CUT = "empty answer", "empty answer (cut at max_tokens)"
 #: pieces of the key this long are removed from whatever is shown: 15 characters of 16 are a key
 SHOWN_PIECE = 4
 #: an answer holding a piece of the key this long is refused. Longer than SHOWN_PIECE, so that a
@@ -367,7 +369,8 @@ class OpenAIChat(System):
                         self._count("output_tokens", reply.output_tokens or 0)
                         self._count("truncated", int(reply.truncated))  # as the in-process systems count it
                         return reply.text
-                    last = "empty answer"
+                    # a reasoning model can spend all of max_tokens before it answers
+                    last = EMPTY_CUT if reply.truncated else EMPTY
             elif answer.failure is None and answer.status not in RETRYABLE_STATUS:
                 said = excerpt(answer.body.decode("utf-8", "replace"), key)
                 hint = _hint(answer.status, self.setting)
@@ -381,8 +384,9 @@ class OpenAIChat(System):
                                     self.max_backoff)
                 log.info("%s: %s; retry %d/%d in %.1f s", url, last, attempt + 1, self.max_retries, delay)
                 time.sleep(delay)
-        if last == "empty answer":
+        if last in (EMPTY, EMPTY_CUT):
             self._count("empty_outputs")
+            self._count("truncated", int(last == EMPTY_CUT))
             return ""
         s = self.setting
         raise self._fail(f"POST {url} failed {self.max_retries + 1} times, last with {last}: check the "
