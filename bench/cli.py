@@ -31,10 +31,12 @@ log = logging.getLogger("bench")
 
 
 class JobFailed(CompactHydraException):
-    """A sweep job that stopped on a user-fixable problem (its one-line error is already printed).
+    """A sweep job that stopped on a user-fixable problem.
 
     Raised instead of exiting, so Hydra marks this job failed and still runs the others; after the
-    sweep Hydra prints this one line and exits non-zero.
+    sweep Hydra prints the first failed job's line and exits non-zero. The line carries the error
+    itself: with the submitit launchers (SLURM, local) a job's own stderr goes to its log file, not
+    to the terminal that started the sweep.
     """
 
 
@@ -42,7 +44,7 @@ def fail(command: str, message: str) -> None:
     """Print the one-line error; exit with status 2 (or, in a sweep, fail only this job)."""
     print(f"bench {command}: error: {message}", file=sys.stderr, flush=True)
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-        raise JobFailed("at least one sweep job failed (its error is printed above)")
+        raise JobFailed(f"at least one sweep job failed; the first: {message}")
     sys.exit(2)
 
 

@@ -26,6 +26,7 @@ from bench.errors import BenchError
 #: the sweep folder, set by the launching process for the jobs it starts (and their processes)
 ENV = "BENCH_SWEEP_DIR"
 JOBS = "jobs.jsonl"
+ERROR_WIDTH = 120  # characters of a failed job's error shown in the table
 
 
 class SweepRecord(Callback):
@@ -57,10 +58,16 @@ def summary(folder: str | None) -> str:
                   key=lambda j: j["job"])
     rows = [["#", "overrides", "status", "run", "scores"]]
     for job in jobs:
-        scores = _scores(Path(job["run_dir"])) if job["status"] != "failed" else ""
+        scores = _scores(Path(job["run_dir"])) if job["status"] != "failed" else _error(job.get("error"))
         rows.append([str(job["job"]), " ".join(job["overrides"]), job["status"], _relative(job["run_dir"]),
                      scores])
     return f"\nsweep {folder}: {len(jobs)} jobs\n{table(rows)}\n"
+
+
+def _error(text: object) -> str:
+    """A failed job's error for its row of the table: the part after the sweep's own words."""
+    message = str(text or "").rsplit("; the first: ", 1)[-1]
+    return message if len(message) <= ERROR_WIDTH else message[:ERROR_WIDTH - 1] + "…"
 
 
 def _relative(run_dir: str) -> str:

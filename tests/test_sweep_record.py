@@ -28,8 +28,11 @@ def test_each_sweep_keeps_its_record_and_ends_with_a_table_of_its_jobs(tmp_path:
 
     second = sweep(refs, results, "copy,file")  # model=file without model.path fails its preflight
     assert second.returncode == 2
-    assert "failed" in second.stdout.split("\nsweep ")[1]
-    assert second.stderr.strip().endswith("at least one sweep job failed (its error is printed above)")
+    failed = [row for row in second.stdout.split("\nsweep ")[1].splitlines() if "failed" in row]
+    assert len(failed) == 1 and "  model.path is required: pass model.path=VALUE" in failed[0]
+    last = second.stderr.strip().splitlines()[-1]  # what a submitit sweep's terminal shows of a job
+    assert last.startswith("bench run: error: at least one sweep job failed; the first: model.path is "
+                           "required")
 
     records = sorted((results / "sweeps").iterdir())
     assert len(records) == 2 and all((r / "multirun.yaml").is_file() for r in records)
