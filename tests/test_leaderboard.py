@@ -504,6 +504,37 @@ def add_error_spans(s: Scenario) -> list[str]:
     return outputs
 
 
+def add_judge_scores(s: Scenario) -> None:
+    """LLM-judge (ESA) scores for madlad400-3b-mt on zh-kk whose row 1 answer did not read as a score:
+    its statistics row is [0, 0], and the segment is left out of the score."""
+    run = s.results / "runs" / "madlad400-3b-mt" / "20261121-090000-cccccc"
+    rows = len((run / "hypotheses" / "zh-kk.txt").read_text(encoding="utf-8").splitlines())
+    values: list[float | None] = [80.0 - i for i in range(rows)]
+    values[1] = None
+    readable = [v for v in values if v is not None]
+    judge = with_confidence_interval(
+        Score(metric="judge", score=sum(readable) / len(readable), signature="judge:synthetic",
+              stats=[[v, 1.0] if v is not None else [0.0, 0.0] for v in values], segments=None,
+              extra={"answers": rows, "unparsable": 1}),
+        load_metric("judge"), Bootstrap(samples=200))
+    scores = json.loads((run / "scores.json").read_text())
+    scores["pairs"]["zh-kk"]["metrics"]["judge"] = judge.to_json()
+    atomic_write_json(run / "scores.json", scores)
+
+
+def test_a_segment_the_judge_could_not_score_is_null_not_the_worst_score(tmp_path: Path):
+    s = scenario(tmp_path)
+    add_judge_scores(s)
+    out = leaderboard(s)
+    assert out.returncode == 0, out.stderr
+    doc = packed_document((s.results / "leaderboard.html").read_text(encoding="utf-8"), "zh-kk")
+    [column] = [m["systems"] for m in doc["metrics"] if m["name"] == "judge"]
+    assert len(column) == 1
+    scale = next(m["scale"] for m in doc["metrics"] if m["name"] == "judge")
+    judged = [row[0] for row in doc["scores"]["judge"]]
+    assert judged[1] is None and judged[0] == 80 * scale and judged[2] == 78 * scale
+
+
 def packed_document(page: str, pair: str) -> dict:
     data = json.loads(re.search(r'<script type="application/json" id="board-data">(.*?)</script>', page,
                                 re.S).group(1))

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_leaderboard import XSS, add_error_spans, leaderboard, scenario
+from tests.test_leaderboard import XSS, add_error_spans, add_judge_scores, leaderboard, scenario
 
 #: what the page's font stack offers for Chinese; Debian's fonts-wqy-microhei provides the last
 CJK_FONTS = ("Noto Sans CJK", "Source Han Sans", "PingFang", "Hiragino Sans GB", "Microsoft YaHei",
@@ -317,6 +317,33 @@ def test_error_spans_are_highlighted_in_the_segment_explorer(tmp_path: Path):
         marks = page.wait(f"[...document.querySelectorAll('{EXPLORER} mark.span')]"
                           ".map(m => [m.textContent, m.className, m.title])")
         assert marks == [[outputs[0].split()[0], "span major", "major error, confidence 0.81"]]
+        assert page.problems() == []
+    finally:
+        page.close()
+
+
+def test_a_segment_the_judge_could_not_score_shows_a_dash(tmp_path: Path):
+    """Row 2's judge answer was unreadable: its cell is a dash, not the scheme's worst score, and the
+    explorer's means and the A-vs-B counts leave it out without a console error."""
+    s = scenario(tmp_path)
+    add_judge_scores(s)
+    assert leaderboard(s).returncode == 0
+    page = Browser(tmp_path / "profile")
+    try:
+        page.open((s.results / "leaderboard.html").as_uri())
+        page.click("#pair-zh-kk details.segments > summary")
+        page.wait(f"!!document.querySelector('{EXPLORER} select[aria-label=order]')")
+        page.choose(f"{EXPLORER} select[aria-label=order]", "order")  # test-set order: row 1 first
+        cells = page.wait(f"""(() => {{
+            const table = document.querySelectorAll('{EXPLORER} article.segment table.outputs');
+            if (table.length < 3) return null;
+            const heads = [...table[0].tHead.rows[0].cells].map(c => c.textContent);
+            const judge = heads.indexOf('judge');
+            return [...table].slice(0, 3).map(t => [...t.tBodies[0].rows]
+                .find(r => r.cells[0].textContent.startsWith('madlad400-3b-mt')).cells[judge])
+                .map(c => [c.textContent, c.title]);
+        }})()""")
+        assert cells == [["80.0", ""], ["–", "no score for this segment"], ["78.0", ""]]
         assert page.problems() == []
     finally:
         page.close()

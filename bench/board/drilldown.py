@@ -61,6 +61,12 @@ def segment_scores(entry: Entry, metric: str | None) -> list[float] | None:
     return score.segments if score else None
 
 
+def _scaled(value: float | None, scale: int) -> int | None:
+    """A segment score as the integer the page divides by ``scale``; None (no score: an unreadable
+    judge answer) stays null and is shown as a dash."""
+    return None if value is None else round(value * scale)
+
+
 def segment_metrics(board: PairBoard) -> list[str]:
     """Metrics (not the off-target flag) with per-segment scores for at least one system shown."""
     return [m for m in board.metrics if any(segment_scores(e, m) for e in board.shown)]
@@ -124,7 +130,7 @@ def pair_data(board: PairBoard, segments: list[Segment]) -> dict[str, Any]:
     document = {
         "ids": [s.id for s in segments],
         "rows": [row(s, [e.outputs[i] for e in shown]) for i, s in enumerate(segments)],
-        "scores": {m: [[round(segment_scores(shown[k], m)[i] * scale[m]) for k in scored[m]]
+        "scores": {m: [[_scaled(segment_scores(shown[k], m)[i], scale[m]) for k in scored[m]]
                        for i in range(len(segments))] for m in metrics},
         "offTarget": [[k for k, column in flags.items() if column[i]] for i in range(len(segments))]
         if flags else None,

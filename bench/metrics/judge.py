@@ -230,6 +230,12 @@ class Judge(AdditiveMetric):
                      stats=[[v, 1.0] if v is not None else [0.0, 0.0] for v in values],
                      segments=None if unreadable else readable, extra=extra)
 
+    def segment_scores(self, stats: np.ndarray) -> list[float | None]:
+        """The judge's score of each segment, None where its answer did not read as a score: that
+        segment is left out of the system's score, so showing it as the worst score (what a resample
+        without any readable answer counts) would misstate it."""
+        return [float(v) if n > 0 else None for v, n in np.asarray(stats, dtype=np.float64)]
+
     def from_sums(self, sums: np.ndarray, n: np.ndarray) -> np.ndarray:
         """Mean over readable answers; a resample with none counts as the scheme's worst score."""
         sums = np.asarray(sums, dtype=np.float64)

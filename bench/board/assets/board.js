@@ -85,7 +85,9 @@
     const scores = Object.fromEntries(systems.map((s) => [s, {}]));
     for (const metric of meta.metrics) {
       metric.systems.forEach((k, j) => {
-        scores[systems[k]][metric.name] = Float64Array.from(doc.scores[metric.name], (r) => r[j] / metric.scale);
+        // null: no score for that segment (an unreadable judge answer), NaN here and a dash on the page
+        scores[systems[k]][metric.name] = Float64Array.from(doc.scores[metric.name],
+          (r) => (r[j] === null ? NaN : r[j] / metric.scale));
       });
     }
     const offTarget = {};
@@ -183,11 +185,11 @@
       let low = Infinity;
       let high = -Infinity;
       for (let i = 0; i < n; i++) {
-        const values = columns.map((c) => c[i]);
+        const values = columns.map((c) => c[i]).filter((v) => !Number.isNaN(v));
         const goods = values.map((v) => goodness(metric, v));
-        mean[i] = values.reduce((a, b) => a + b, 0) / values.length;
-        good[i] = goods.reduce((a, b) => a + b, 0) / goods.length;
-        spread[i] = Math.max(...values) - Math.min(...values);
+        mean[i] = values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+        good[i] = goods.length ? goods.reduce((a, b) => a + b, 0) / goods.length : -Infinity;
+        spread[i] = values.length ? Math.max(...values) - Math.min(...values) : 0;
         low = Math.min(low, ...goods);
         high = Math.max(high, ...goods);
       }
@@ -199,7 +201,7 @@
   /** Background of a segment score cell: the worse the score within the metric's range, the warmer. */
   function shade(cell, value, summary) {
     const range = summary.high - summary.low;
-    if (!(range > 0)) return;
+    if (!(range > 0) || Number.isNaN(value)) return;
     const bad = 1 - (goodness(summary.metric, value) - summary.low) / range;
     cell.style.backgroundColor = `rgba(214, 96, 40, ${(0.38 * bad).toFixed(3)})`;
   }
@@ -243,6 +245,7 @@
     function scoreCell(system, metric, i) {
       const column = pair.scores[system][metric.name];
       if (!column) return el("td", { class: "num" }, "–");
+      if (Number.isNaN(column[i])) return el("td", { class: "num", title: "no score for this segment" }, "–");
       const cell = el("td", { class: "num" }, column[i].toFixed(metric.digits));
       shade(cell, column[i], stats[metric.name]);
       return cell;
@@ -250,8 +253,9 @@
 
     function card(i) {
       const summary = hasMetrics && orderSelect.value !== "order" ? stats[metricSelect.value] : null;
-      const note = summary ? `mean ${summary.metric.name} ${summary.mean[i].toFixed(summary.metric.digits)}` +
-        ` · spread ${summary.spread[i].toFixed(summary.metric.digits)}` : null;
+      const fixed = (v) => (Number.isNaN(v) ? "–" : v.toFixed(summary.metric.digits));
+      const note = summary ? `mean ${summary.metric.name} ${fixed(summary.mean[i])}` +
+        ` · spread ${fixed(summary.spread[i])}` : null;
       // the chosen metric's error spans, or else the first metric's that has any
       const spanMetric = pair.spans[metricSelect.value] ? metricSelect.value : Object.keys(pair.spans)[0];
       const rows = pair.systems.map((system) => {
@@ -391,7 +395,8 @@
       const x = pair.scores[a][metric.name];
       const y = pair.scores[b][metric.name];
       if (!x || !y) return null;
-      return Int8Array.from(x, (v, i) => Math.sign(goodness(metric, v) - goodness(metric, y[i])));
+      // NaN where either has no score: neither a win, a loss nor a tie
+      return Float64Array.from(x, (v, i) => Math.sign(goodness(metric, v) - goodness(metric, y[i])));
     }
 
     function tally(metric, a, b, indices) {
@@ -399,7 +404,8 @@
       if (!won) return null;
       const x = pair.scores[a][metric.name];
       const y = pair.scores[b][metric.name];
-      const mean = (c) => indices.reduce((s, i) => s + c[i], 0) / (indices.length || 1);
+      const scored = indices.filter((i) => !Number.isNaN(won[i]));
+      const mean = (c) => scored.reduce((s, i) => s + c[i], 0) / (scored.length || 1);
       return { wins: indices.filter((i) => won[i] > 0).length, ties: indices.filter((i) => won[i] === 0).length,
         losses: indices.filter((i) => won[i] < 0).length, meanA: mean(x), meanB: mean(y) };
     }
