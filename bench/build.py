@@ -56,7 +56,10 @@ def main(cfg: DictConfig) -> None:
     for path in stale:
         path.unlink()
     if encoder is not None:
-        embed.save_cache(cache, encoder)
+        try:
+            embed.save_cache(cache, encoder)
+        except (BenchError, OSError) as exc:  # the references are written: a cache is only a saving
+            log.warning("embedding_cache=%s: not saved (%s)", cache, exc)
 
     for pair, rows in result.pairs().items():
         log.info("%s: %d rows -> %s", pair, len(rows), out_dir / f"{pair}.jsonl")

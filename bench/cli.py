@@ -88,6 +88,8 @@ RESOLVER_REFUSAL = "BenchError raised while resolving interpolation: "
 
 def hydra_error_line(exc: CompactHydraException | OmegaConfBaseException) -> str:
     """One line for an error Hydra raises before or around a command (see ``bench/__main__.py``)."""
+    if isinstance(exc, JobFailed):  # already one line, naming the first failed job's own error
+        return flat(str(exc))
     refused = first_line(exc).partition(RESOLVER_REFUSAL)[2]
     if refused:  # one of our resolvers refused a value (``model.name``, ``results_dir``): its own line
         return refused

@@ -20,6 +20,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from bench.cli import flat
 from bench.console import table
 from bench.errors import BenchError
 
@@ -66,7 +67,8 @@ def summary(folder: str | None) -> str:
 
 def _error(text: object) -> str:
     """A failed job's error for its row of the table: the part after the sweep's own words."""
-    message = str(text or "").rsplit("; the first: ", 1)[-1]
+    before, cut, after = flat(str(text or "")).partition("; the first: ")
+    message = (after if cut else before) or "failed (see the job's log)"
     return message if len(message) <= ERROR_WIDTH else message[:ERROR_WIDTH - 1] + "…"
 
 

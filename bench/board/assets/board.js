@@ -188,7 +188,7 @@
         const values = columns.map((c) => c[i]).filter((v) => !Number.isNaN(v));
         const goods = values.map((v) => goodness(metric, v));
         mean[i] = values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
-        good[i] = goods.length ? goods.reduce((a, b) => a + b, 0) / goods.length : -Infinity;
+        good[i] = goods.length ? goods.reduce((a, b) => a + b, 0) / goods.length : NaN;
         spread[i] = values.length ? Math.max(...values) - Math.min(...values) : 0;
         low = Math.min(low, ...goods);
         high = Math.max(high, ...goods);
@@ -239,7 +239,9 @@
       const s = stats[metricSelect.value];
       const key = how === "spread" ? s.spread : s.good;
       const sign = how === "worst" ? 1 : -1;
-      return indices.sort((a, b) => sign * (key[a] - key[b]) || a - b);
+      // a segment no system has a score for goes last, whichever way
+      const missing = (i) => Number.isNaN(key[i]);
+      return indices.sort((a, b) => (missing(a) - missing(b)) || sign * (key[a] - key[b]) || a - b);
     }
 
     function scoreCell(system, metric, i) {
@@ -405,7 +407,7 @@
       const x = pair.scores[a][metric.name];
       const y = pair.scores[b][metric.name];
       const scored = indices.filter((i) => !Number.isNaN(won[i]));
-      const mean = (c) => scored.reduce((s, i) => s + c[i], 0) / (scored.length || 1);
+      const mean = (c) => (scored.length ? scored.reduce((s, i) => s + c[i], 0) / scored.length : NaN);
       return { wins: indices.filter((i) => won[i] > 0).length, ties: indices.filter((i) => won[i] === 0).length,
         losses: indices.filter((i) => won[i] < 0).length, meanA: mean(x), meanB: mean(y) };
     }
@@ -415,7 +417,7 @@
       if (!t) return el("tr", {}, el("th", { scope: "row" }, label), el("td", { class: "num", colspan: 6 }, "–"));
       return el("tr", {}, el("th", { scope: "row" }, label),
         [size, t.wins, t.ties, t.losses].map((v) => el("td", { class: "num" }, String(v))),
-        [t.meanA, t.meanB].map((v) => el("td", { class: "num" }, size ? v.toFixed(metric.digits) : "–")));
+        [t.meanA, t.meanB].map((v) => el("td", { class: "num" }, Number.isNaN(v) ? "–" : v.toFixed(metric.digits))));
     }
 
     function countTable(caption, firstHead, rows) {
