@@ -56,10 +56,7 @@ def main(cfg: DictConfig) -> None:
     for path in stale:
         path.unlink()
     if encoder is not None:
-        try:
-            embed.save_cache(cache, encoder)
-        except (BenchError, OSError) as exc:  # the references are written: a cache is only a saving
-            log.warning("embedding_cache=%s: not saved (%s)", cache, exc)
+        embed.save_cache(cache, encoder)
 
     for pair, rows in result.pairs().items():
         log.info("%s: %d rows -> %s", pair, len(rows), out_dir / f"{pair}.jsonl")

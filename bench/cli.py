@@ -36,15 +36,22 @@ class JobFailed(CompactHydraException):
     Raised instead of exiting, so Hydra marks this job failed and still runs the others; after the
     sweep Hydra prints the first failed job's line and exits non-zero. The line carries the error
     itself: with the submitit launchers (SLURM, local) a job's own stderr goes to its log file, not
-    to the terminal that started the sweep.
+    to the terminal that started the sweep. ``reason`` is that error alone, for the sweep's table.
     """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)  # the only argument: a job's exception is pickled back by submitit
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"at least one sweep job failed; the first: {self.reason}"
 
 
 def fail(command: str, message: str) -> None:
     """Print the one-line error; exit with status 2 (or, in a sweep, fail only this job)."""
     print(f"bench {command}: error: {message}", file=sys.stderr, flush=True)
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-        raise JobFailed(f"at least one sweep job failed; the first: {message}")
+        raise JobFailed(message)
     sys.exit(2)
 
 

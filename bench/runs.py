@@ -28,7 +28,6 @@ import contextlib
 import datetime as _dt
 import functools
 import logging
-import math
 import os
 import re
 import secrets
@@ -38,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from omegaconf import OmegaConf
 
 from bench.errors import BenchError
@@ -254,19 +254,10 @@ class _Fields:
         return list(value)
 
 
-def _finite(value: object) -> bool:
-    try:
-        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    except OverflowError:  # an integer beyond any float
-        return False
-
-
 def _all_finite(values: list) -> bool:
-    """:func:`_finite` for every item, in one numpy pass: a stored score holds a number per statistic
-    per segment, and the board reads those of every run (calling ``_finite`` on each was most of
+    """Whether every item is a finite number, in one numpy pass: a stored score holds a number per
+    statistic per segment, and the board reads those of every run (a check per number was most of
     reading 50 runs). JSON gives exactly ``int``, ``float`` and ``bool``; bools are not numbers."""
-    import numpy as np
-
     if not {type(v) for v in values} <= {int, float}:
         return False
     try:
@@ -417,7 +408,7 @@ def parse_score(data: object, name: str, rows: int, where: str) -> Score:
     one width, and an interval that is either absent or two finite numbers."""
     node = _Fields(data, where, name)
     score = node.get("score", int | float, "a finite number")
-    if not _finite(score):
+    if not _all_finite([score]):
         node.fail(f"{name}.score", "a finite number")
     signature = node.text("signature")
     stats = node.get("stats", list, "a list of rows of numbers", optional=True)
@@ -430,7 +421,7 @@ def parse_score(data: object, name: str, rows: int, where: str) -> Score:
     if segments is not None and (len(segments) != rows or not _all_finite(segments)):
         node.fail(f"{name}.segments", f"{rows} finite numbers")
     interval = [node.data.get("ci_low"), node.data.get("ci_high")]
-    if interval != [None, None] and not all(map(_finite, interval)):
+    if interval != [None, None] and not _all_finite(interval):
         node.fail(f"{name}.ci_low/ci_high", "two finite numbers (or absent)")
     extra = node.obj("extra", optional=True).data
     boot = extra.get("bootstrap")

@@ -40,6 +40,7 @@ class SweepRecord(Callback):
             return
         hydra = job_return.hydra_cfg.hydra
         error = job_return._return_value if job_return.status.name == "FAILED" else None
+        error = getattr(error, "reason", error)  # bench's own one-line error, without the sweep's words
         line = json.dumps({"job": int(hydra.job.num), "overrides": list(job_return.overrides),
                            "status": job_return.status.name.lower(), "run_dir": str(hydra.runtime.output_dir),
                            **({"error": str(error)} if error is not None else {})}, ensure_ascii=False)
@@ -66,9 +67,8 @@ def summary(folder: str | None) -> str:
 
 
 def _error(text: object) -> str:
-    """A failed job's error for its row of the table: the part after the sweep's own words."""
-    before, cut, after = flat(str(text or "")).partition("; the first: ")
-    message = (after if cut else before) or "failed (see the job's log)"
+    """A failed job's error for its row of the table, on one line."""
+    message = flat(str(text or "")) or "failed (see the job's log)"
     return message if len(message) <= ERROR_WIDTH else message[:ERROR_WIDTH - 1] + "…"
 
 

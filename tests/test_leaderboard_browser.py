@@ -9,6 +9,7 @@ typing are real input events. CI installs Debian's ``chromium``; without it the 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -16,6 +17,7 @@ import select
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -304,36 +306,37 @@ def test_chinese_sources_render_in_a_cjk_font_of_the_stack(browser: Browser):
     assert used and all(any(name.startswith(c) for c in CJK_FONTS) for name in used), used
 
 
-def test_error_spans_are_highlighted_in_the_segment_explorer(tmp_path: Path):
-    s = scenario(tmp_path)
-    outputs = add_error_spans(s)
+@contextlib.contextmanager
+def explorer_in_test_set_order(s, profile: Path) -> Iterator[Browser]:
+    """A browser on the board of ``s`` with zh-kk's segment explorer open, row 1 first."""
     assert leaderboard(s).returncode == 0
-    page = Browser(tmp_path / "profile")
+    page = Browser(profile)
     try:
         page.open((s.results / "leaderboard.html").as_uri())
         page.click("#pair-zh-kk details.segments > summary")
         page.wait(f"!!document.querySelector('{EXPLORER} select[aria-label=order]')")
         page.choose(f"{EXPLORER} select[aria-label=order]", "order")  # test-set order: row 1 first
-        marks = page.wait(f"[...document.querySelectorAll('{EXPLORER} mark.span')]"
-                          ".map(m => [m.textContent, m.className, m.title])")
-        assert marks == [[outputs[0].split()[0], "span major", "major error, confidence 0.81"]]
-        assert page.problems() == []
+        yield page
     finally:
         page.close()
 
 
+def test_error_spans_are_highlighted_in_the_segment_explorer(tmp_path: Path):
+    s = scenario(tmp_path)
+    outputs = add_error_spans(s)
+    with explorer_in_test_set_order(s, tmp_path / "profile") as page:
+        marks = page.wait(f"[...document.querySelectorAll('{EXPLORER} mark.span')]"
+                          ".map(m => [m.textContent, m.className, m.title])")
+        assert marks == [[outputs[0].split()[0], "span major", "major error, confidence 0.81"]]
+        assert page.problems() == []
+
+
 def test_a_segment_the_judge_could_not_score_shows_a_dash(tmp_path: Path):
     """Row 2's judge answer was unreadable: its cell is a dash, not the scheme's worst score, and the
-    explorer's means and the A-vs-B counts leave it out without a console error."""
+    explorer puts it last whichever way it sorts, without a console error."""
     s = scenario(tmp_path)
     add_judge_scores(s)
-    assert leaderboard(s).returncode == 0
-    page = Browser(tmp_path / "profile")
-    try:
-        page.open((s.results / "leaderboard.html").as_uri())
-        page.click("#pair-zh-kk details.segments > summary")
-        page.wait(f"!!document.querySelector('{EXPLORER} select[aria-label=order]')")
-        page.choose(f"{EXPLORER} select[aria-label=order]", "order")  # test-set order: row 1 first
+    with explorer_in_test_set_order(s, tmp_path / "profile") as page:
         cells = page.wait(f"""(() => {{
             const table = document.querySelectorAll('{EXPLORER} article.segment table.outputs');
             if (table.length < 3) return null;
@@ -352,5 +355,3 @@ def test_a_segment_the_judge_could_not_score_shows_a_dash(tmp_path: Path):
                              ".map(p => p.textContent)")
             assert rows[-1] == "row 2" and len(rows) == 12, (order, rows)
         assert page.problems() == []
-    finally:
-        page.close()

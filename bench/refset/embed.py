@@ -172,7 +172,8 @@ def load_cache(folder: Path, encoder: Encoder) -> None:
 
 def save_cache(folder: Path, encoder: Encoder) -> None:
     """Keep every embedding this process made or loaded with ``encoder`` in ``folder``, with this
-    user's HMAC over the content."""
+    user's HMAC over the content. A cache is only a saving: one that cannot be written is a warning,
+    never the failure of the command that made the embeddings."""
     from bench.io import atomic_write_bytes, cache_mac
 
     rows = {d: row for (sha, d), row in _stored.items() if sha == encoder.sha256}
@@ -184,7 +185,10 @@ def save_cache(folder: Path, encoder: Encoder) -> None:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, digests=digests, vectors=vectors,
                         mac=np.array(cache_mac(_CACHE, encoder.sha256, _content(digests, vectors))))
-    atomic_write_bytes(folder / f"{encoder.sha256[:32]}.npz", buffer.getvalue())
+    try:
+        atomic_write_bytes(folder / f"{encoder.sha256[:32]}.npz", buffer.getvalue())
+    except (BenchError, OSError) as exc:
+        log.warning("embedding cache %s: not saved (%s)", folder, exc)
 
 
 def _content(digests: np.ndarray, vectors: np.ndarray) -> str:
