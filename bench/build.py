@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, ListConfig
 
 from bench.checks import whole_number
 from bench.cli import command
@@ -35,8 +35,8 @@ log = logging.getLogger("bench.build")
 @command("build")
 def main(cfg: DictConfig) -> None:
     raw_dir, out_dir = Path(cfg.raw_dir), Path(cfg.out_dir)
-    raw, seeds = _raw_documents(raw_dir, cfg.seeds_dir)
     settings = _settings(cfg)
+    raw, seeds = _raw_documents(raw_dir, cfg.seeds_dir)
     cache = Path(cfg.embedding_cache) if cfg.embedding_cache else None
     encoder = choose_encoder(settings) if cache else None  # the same object build() will use
     if encoder is not None:
@@ -66,9 +66,18 @@ def main(cfg: DictConfig) -> None:
 
 
 def _settings(cfg: DictConfig) -> Settings:
+    """The builder's settings, checked before any document is read (Hydra does not type-check them)."""
+    languages = cfg.languages
+    if not isinstance(languages, ListConfig) or not languages \
+            or not all(isinstance(code, str) for code in languages):
+        raise BenchError(f"languages={languages!r}: must be a non-empty list of language codes, "
+                         "e.g. languages=[kk,vi]")
+    confidence = cfg.min_confidence
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
+        raise BenchError(f"min_confidence={confidence!r}: must be a number from 0 to 1, e.g. 0.5")
     return Settings(
-        languages=tuple(str(code) for code in cfg.languages),
-        min_confidence=float(cfg.min_confidence),
+        languages=tuple(languages),
+        min_confidence=float(confidence),
         embeddings=embeddings_setting(cfg.embeddings),
         encoder=str(cfg.encoder),
         max_sentences=whole_number(cfg.max_sentences, "max_sentences"),
