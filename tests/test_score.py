@@ -15,6 +15,7 @@ from bench.refset.store import LocalReferences
 from bench.runs import load_run, write_hypotheses
 from tests.fixtures_comet import tiny_comet  # noqa: F401
 from tests.helpers import bench, stored_scores, write_references, write_run_record
+from tests.test_malformed_battery import bench_here
 
 DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 PAIRS = {pair: list(zip(DATA[pair]["src"], DATA[pair]["ref"])) for pair in ("zh-kk", "zh-vi")}
@@ -143,3 +144,25 @@ def test_score_run_contract_for_the_run_command(setup, tmp_path):
             "method": "percentile", "samples": 200, "seed": 1, "confidence": 0.9}
     # a second call has nothing to do and keeps what is there
     assert score_run(run, LocalReferences(refs), metrics, None) == returned
+
+
+def test_a_pair_too_long_for_the_resamples_gets_fewer_and_every_reader_believes_them(setup, monkeypatch,
+                                                                                       capsys):
+    """A pair of more rows than MAX_RESAMPLED_ROWS / bootstrap.samples is scored with fewer resamples,
+    recorded in its score, so `score` and `leaderboard` read what `run` wrote (the limit is lowered
+    here so that 4 rows stand for the 200,000 of a real test set)."""
+    import bench.runs
+
+    refs, results = setup
+    monkeypatch.setattr(bench.runs, "MAX_RESAMPLED_ROWS", 2000)
+    args = [f"dataset.path={refs}", f"results_dir={results}"]
+    assert bench_here(capsys, "run", "model=copy", "metric=[bleu]", "pairs=[zh-kk]", *args).returncode == 0
+    assert bench_here(capsys, "run", "model=reference", "metric=[bleu]", *args).returncode == 0
+    rows = {pair: len(PAIRS[pair]) for pair in PAIRS}
+    for run_dir in results.glob("runs/*/*"):
+        for pair, held in stored_scores(run_dir).items():
+            assert held["bleu"]["extra"]["bootstrap"]["samples"] == min(1000, 2000 // rows[pair])
+    score = bench_here(capsys, "score", "metric=[bleu,chrf]", *args)
+    assert score.returncode == 0 and "skipped" not in score.stdout + score.stderr, score
+    board = bench_here(capsys, "leaderboard", *args)
+    assert board.returncode == 0 and "skipped" not in board.stdout + board.stderr, board

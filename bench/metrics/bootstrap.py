@@ -11,6 +11,11 @@ system or the metric; counting them (a ``bincount`` over samples x segments) cos
 resampling itself. So the count matrices are made once per process and shared by every system,
 pair and metric of that size: a ``score`` batch of 50 systems, and the leaderboard, which re-derives
 every interval and runs a paired bootstrap per ranked system, count once per test-set size.
+
+What is written must be what :mod:`bench.runs` believes when it reads ``scores.json`` back: at most
+:data:`~bench.runs.MAX_BOOTSTRAP_SAMPLES` resamples (refused in preflight beyond that) and at most
+:data:`~bench.runs.MAX_RESAMPLED_ROWS` resampled rows in all. A pair too long for the chosen
+resamples gets fewer (:meth:`Bootstrap.for_rows`), and the number used is what its score records.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import runs
 from bench.errors import BenchError
 from bench.metrics.base import Metric, Score
 
@@ -46,14 +52,23 @@ class Bootstrap:
         cfg = dict(cfg or {})
         samples, seed = cfg.get("samples", cls.samples), cfg.get("seed", cls.seed)
         confidence = cfg.get("confidence", cls.confidence)
-        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-            raise BenchError(f"bootstrap.samples={samples!r}: must be a whole number of at least 1")
+        if isinstance(samples, bool) or not isinstance(samples, int) \
+                or not 1 <= samples <= runs.MAX_BOOTSTRAP_SAMPLES:
+            raise BenchError(f"bootstrap.samples={samples!r}: must be a whole number from 1 to "
+                             f"{runs.MAX_BOOTSTRAP_SAMPLES} (1000 is the usual choice)")
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise BenchError(f"bootstrap.seed={seed!r}: must be a whole number of at least 0")
         if isinstance(confidence, bool) or not isinstance(confidence, int | float) \
                 or not 0 < confidence < 1:
             raise BenchError(f"bootstrap.confidence={confidence!r}: must be between 0 and 1, e.g. 0.95")
         return cls(samples=samples, seed=seed, confidence=float(confidence))
+
+    def for_rows(self, rows: int) -> Bootstrap:
+        """These settings for a pair of ``rows`` segments: the resamples capped so that samples x rows
+        stays within :data:`bench.runs.MAX_RESAMPLED_ROWS`, the limit ``scores.json`` is read with (a
+        pair of 250,000 rows gets 800 resamples, not 1000; its score records 800)."""
+        cap = max(1, runs.MAX_RESAMPLED_ROWS // max(rows, 1))
+        return self if self.samples <= cap else dataclasses.replace(self, samples=cap)
 
     def record(self) -> dict[str, Any]:
         """What is stored beside an interval so that it can be reproduced."""
@@ -78,15 +93,16 @@ def resample_counts(n: int, samples: int, seed: int) -> Iterator[np.ndarray]:
     :data:`CHUNK_ELEMENTS` elements; row ``i`` says how often each segment is in resample ``i``.
 
     When all resamples fit in one chunk (1000 of up to 4,000 segments), the matrix is shared; a
-    longer test set gets its chunks made afresh each time, so memory stays bounded.
+    longer test set gets its chunks made afresh each time, so memory stays bounded. The indices are
+    drawn chunk by chunk from one generator, which gives the same draws as one ``(samples, n)`` call.
     """
     step = max(1, CHUNK_ELEMENTS // max(n, 1))
     if samples <= step:
         yield _shared_counts(n, samples, seed)
         return
-    idx = bootstrap_indices(n, samples, seed)
+    rng = np.random.default_rng(seed)
     for start in range(0, samples, step):
-        yield index_counts(idx[start:start + step], n)
+        yield index_counts(rng.choice(n, size=(min(step, samples - start), n), replace=True), n)
 
 
 @functools.lru_cache(maxsize=4)
@@ -118,6 +134,7 @@ def with_confidence_interval(score: Score, metric: Metric, bootstrap: Bootstrap)
     """``score`` with ``ci_low``/``ci_high`` from its stored stats and the bootstrap settings recorded."""
     if not score.stats:
         return score
+    bootstrap = bootstrap.for_rows(len(score.stats))
     low, high = confidence_interval(metric, np.asarray(score.stats, dtype=np.float64), bootstrap)
     return dataclasses.replace(score, ci_low=low, ci_high=high,
                                extra={**score.extra, "bootstrap": bootstrap.record()})
