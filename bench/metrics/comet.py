@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from bench.checks import whole_number
 from bench.devices import pick_device
 from bench.errors import BenchError
 from bench.io import sha256_file
@@ -163,7 +164,7 @@ class Comet(AdditiveMetric):
         self.name = name
         self.model = model
         self.checkpoint = checkpoint
-        self.batch_size = int(batch_size)
+        self.batch_size = whole_number(batch_size, f"metric.{name}.batch_size")
         self.device = device
         self.precision = precision
         self.progress = progress
@@ -191,7 +192,7 @@ class Comet(AdditiveMetric):
             raise BenchError(f"{path}: not a COMET checkpoint folder (no {hparams}); point "
                              f"metric.{self.name}.checkpoint at MODEL/checkpoints/model.ckpt, with "
                              "MODEL/hparams.yaml beside checkpoints/")
-        pretrained = (yaml.safe_load(hparams.read_text(encoding="utf-8")) or {}).get("pretrained_model")
+        pretrained = _pretrained_model(hparams)
         if pretrained and not _encoder_available(str(pretrained)):
             raise BenchError(
                 f"COMET model {self.model} needs its encoder {pretrained}, which is not available "
@@ -232,6 +233,22 @@ class Comet(AdditiveMetric):
 
     def from_sums(self, sums: np.ndarray, n: np.ndarray) -> np.ndarray:
         return np.asarray(sums, dtype=np.float64)[:, 0] / np.maximum(n, 1)
+
+
+def _pretrained_model(hparams: Path) -> str | None:
+    """The encoder a COMET checkpoint names in ``hparams.yaml``: a file from a download that may be
+    damaged, so anything but a YAML mapping is one line saying to download again."""
+    try:
+        data = yaml.safe_load(hparams.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise BenchError(f"{hparams}: not readable as YAML ({first}); download the COMET model "
+                         "again") from None
+    if data is not None and not isinstance(data, dict):
+        raise BenchError(f"{hparams}: holds a {type(data).__name__}, not COMET's settings (a mapping); "
+                         "download the COMET model again")
+    pretrained = (data or {}).get("pretrained_model")
+    return str(pretrained) if pretrained else None
 
 
 def _load(path: Path, device: Any, precision: str) -> Any:
