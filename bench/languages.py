@@ -45,6 +45,8 @@ class Language:
     scripts: tuple[str, ...]  # ISO 15924, the first is the card's BCP-47 subtag (kk-Cyrl)
     spaced: bool = True  # sentences are separated by white space (Chinese and Japanese run on)
     nllb: str | None = None  # NLLB-200: FLORES-200 code (ISO 639-3 + script)
+    #: FLORES+ (openlanguagedata/flores_plus) file name where it differs from the NLLB code (cmn_Hans)
+    flores: str | None = None
     m2m100: str | None = None  # M2M-100: ISO 639-1, wrapped as __kk__ by its tokenizer
     madlad: str | None = None  # MADLAD-400: the xx of its <2xx> target tag
     bleu_tokenizer: str = "13a"  # sacrebleu's tokenizer for this target (13a where it is not installed)
@@ -67,6 +69,11 @@ class Language:
         return f"{self.code}-{self.scripts[0]}"
 
     @property
+    def flores_plus(self) -> str | None:
+        """This language's FLORES+ code (``kaz_Cyrl``): its parquet file is ``<split>/<code>.parquet``."""
+        return self.flores or self.nllb
+
+    @property
     def letters(self) -> frozenset[str]:
         """The Unicode script words (``CYRILLIC``) of the letters this language is written in."""
         return frozenset(word for script in self.scripts for word in SCRIPT_LETTERS[script])
@@ -75,8 +82,8 @@ class Language:
 # NLLB and M2M-100 codes are checked against the tokenizers' own lists, sacrebleu tokenizers and lingua
 # names against those libraries, in tests/test_languages.py.
 LANGUAGES: dict[str, Language] = {row.code: row for row in (
-    Language("zh", "Chinese", "中文", ("Hans",), spaced=False, nllb="zho_Hans", m2m100="zh", madlad="zh",
-             bleu_tokenizer="zh", lingua="CHINESE"),
+    Language("zh", "Chinese", "中文", ("Hans",), spaced=False, nllb="zho_Hans", flores="cmn_Hans",
+             m2m100="zh", madlad="zh", bleu_tokenizer="zh", lingua="CHINESE"),
     Language("kk", "Kazakh", "Қазақ тілі", ("Cyrl",), nllb="kaz_Cyrl", m2m100="kk", madlad="kk",
              lingua="KAZAKH", prefix_abbreviations=_words("проф. акад. обл. көш. ғ."),
              final_abbreviations=_words("т.б. т.с.с. т.т. ж. жж. млн. млрд. мың.")),

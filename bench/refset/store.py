@@ -4,6 +4,12 @@
 ``references/MANIFEST.json`` records rows and sha256 per file; a pair's sha256 is the hash of its
 canonical JSONL text, so a set loaded from the Hub hashes the same as the local file it came from,
 and runs can tell whether they were made on the current test set.
+
+Two optional parts extend the contract without changing a built set's bytes (so no stored run goes
+stale): a segment with several references carries the second and later ones in ``more_refs`` (the
+field is written only when it has any), and a manifest may name its test set (``testset``: name,
+origin, whether the source side is original text or a translation), as ``python -m bench import``
+writes it. A manifest without ``testset`` is the seed set's.
 """
 
 from __future__ import annotations
@@ -36,30 +42,43 @@ class Segment:
     date: str | None  # ISO date of the article, when the page shows one
     source: str | None  # site the article was published on, when the page shows one
     bead: str  # alignment bead, "<n src sentences>-<n ref sentences>", e.g. "1-2"
+    #: the second and later human references of the source, when the test set has several
+    more_refs: tuple[str, ...] = ()
 
     @property
     def pair(self) -> Pair:
         return Pair.of(self.src_lang, self.tgt_lang)
 
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Every reference, the first (``ref``) first."""
+        return (self.ref, *self.more_refs)
+
     def to_row(self) -> dict:
-        return dataclasses.asdict(self)
+        row = dataclasses.asdict(self)
+        more = row.pop("more_refs")
+        return {**row, "more_refs": list(more)} if more else row
 
     @classmethod
     def from_row(cls, row: dict, where: str) -> Segment:
         """A row of a pair file (written by anyone), checked field by field against the schema."""
         names = [f.name for f in dataclasses.fields(cls)]
-        missing = [n for n in names if n not in row]
+        missing = [n for n in names if n not in row and n not in _ABSENT_OK]
         if missing:
             raise BenchError(f"{where}: row lacks {', '.join(missing)}; rebuild with `python -m bench build`")
-        wrong = [n for n in names if not _fits(row[n], n)]
+        wrong = [n for n in names if n in row and not _fits(row[n], n)]
         if wrong:
             raise BenchError(f"{where}: field {wrong[0]} is {type(row[wrong[0]]).__name__}, not "
                              f"{_FIELD_TYPES[wrong[0]]}; rebuild with `python -m bench build`")
-        return cls(**{n: row[n] for n in names})
+        values = {n: row[n] for n in names if n in row}
+        return cls(**{**values, "more_refs": tuple(values.get("more_refs", ()))})
 
 
 _OPTIONAL = {"date", "source"}
-_FIELD_TYPES = {f.name: ("int" if f.name == "seg" else "str") for f in dataclasses.fields(Segment)}
+#: fields a row may leave out (older sets, sets with one reference)
+_ABSENT_OK = {"more_refs"}
+_FIELD_TYPES = {f.name: {"seg": "int", "more_refs": "a non-empty list of texts"}.get(f.name, "str")
+                for f in dataclasses.fields(Segment)}
 
 
 def _fits(value: object, name: str) -> bool:
@@ -67,6 +86,8 @@ def _fits(value: object, name: str) -> bool:
         return name in _OPTIONAL
     if name == "seg":
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if name == "more_refs":
+        return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
     return isinstance(value, str)
 
 
@@ -86,6 +107,59 @@ class PairFile:
     sha256: str
 
 
+#: a test set's name: it titles a leaderboard and becomes part of file names
+SET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+#: whether a test set's source side was written in its language or translated into it
+SOURCE_SIDES = ("original", "translated", "unknown")
+
+
+def check_set_name(name: object, where: str) -> str:
+    """``name`` if it can name a test set; else one line saying what a name may hold."""
+    if not isinstance(name, str) or not SET_NAME.fullmatch(name):
+        raise BenchError(f"{where}: {name!r} is not a test-set name; use 1-64 letters, digits, '.', '_', "
+                         "'+' or '-', starting with a letter or digit (e.g. flores-devtest)")
+    return name
+
+
+@dataclass(frozen=True)
+class PairOrigin:
+    """Where one pair of an imported test set came from."""
+
+    #: ``{"format", "files": [{"path", "sha256"}, ...]}`` (the source first), plus ``repo_id`` and
+    #: ``revision`` (the commit) for a Hub dataset
+    origin: dict
+    source_side: str  # one of SOURCE_SIDES
+    #: rows of the input left out, by reason (WMT24++'s bad sources)
+    left_out: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SetInfo:
+    """``MANIFEST.json``'s ``testset``: an imported test set's name and, per pair, its origin."""
+
+    name: str
+    pairs: dict[Pair, PairOrigin]
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "pairs": {p: dataclasses.asdict(o) for p, o in sorted(self.pairs.items())}}
+
+    @classmethod
+    def parse(cls, data: object, where: str, fix: str) -> SetInfo:
+        pairs = data.get("pairs") if isinstance(data, dict) else None
+        if not isinstance(pairs, dict):
+            raise BenchError(f"{where}: \"testset\" needs a name and its pairs; {fix}")
+        parsed = {}
+        for pair, entry in pairs.items():
+            fits = (isinstance(entry, dict) and isinstance(entry.get("origin"), dict)
+                    and entry.get("source_side") in SOURCE_SIDES and isinstance(entry.get("left_out"), dict))
+            if not fits:
+                raise BenchError(f"{where}: testset pair {pair!r} needs an origin, a source_side "
+                                 f"({', '.join(SOURCE_SIDES)}) and left_out; {fix}")
+            parsed[Pair(pair, f"{where}: testset pair")] = PairOrigin(
+                entry["origin"], entry["source_side"], entry["left_out"])
+        return cls(check_set_name(data.get("name"), f"{where}: testset name"), parsed)
+
+
 @dataclass(frozen=True)
 class Manifest:
     """``MANIFEST.json``: the pair files of a reference set and their hashes (plus the build record,
@@ -94,6 +168,8 @@ class Manifest:
 
     files: dict[Pair, PairFile]
     record: dict
+    #: what an imported set is; None for a set made by ``build``
+    testset: SetInfo | None = None
 
     @classmethod
     def parse(cls, data: object, where: str) -> Manifest:
@@ -111,7 +187,8 @@ class Manifest:
                     or not isinstance(digest, str) or not _SHA256.fullmatch(digest)):
                 raise BenchError(f"{where}: entry {name!r} needs a row count and a sha256; {fix}")
             files[pair] = PairFile(rows, digest)
-        return cls(files=files, record=data)
+        info = SetInfo.parse(data["testset"], where, fix) if "testset" in data else None
+        return cls(files=files, record=data, testset=info)
 
 
 class TestSet(Protocol):
