@@ -1,0 +1,110 @@
+"""``python -m bench human import|export``: the Hydra application behind both actions.
+
+The action is the word after ``human`` (turned into ``action=`` by :func:`action_argv`, since Hydra
+cannot parse a bare word). Both read the test set (``dataset=``) and the runs under ``results_dir``;
+neither imports torch.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from bench.cli import command
+from bench.errors import BenchError
+from bench.human import formats, importer
+from bench.human.store import PairJudgments, default_testset, testset_name
+from bench.pair import Pair
+from bench.refset.store import Segment, TestSet
+from bench.runs import Run, discover_runs
+
+log = logging.getLogger("bench.human")
+
+ACTIONS = ("import", "export")
+FORMATS = ("mqm", "mqm_avg", "esa", "pearmut")
+
+
+def action_argv(args: list[str]) -> list[str]:
+    """``import format=mqm ...`` -> ``action=import format=mqm ...``: the first bare word is the action."""
+    for i, arg in enumerate(args):
+        if not arg.startswith("-") and "=" not in arg and (i == 0 or not args[i - 1].startswith("-")):
+            return [*args[:i], f"action={arg}", *args[i + 1:]]
+    return args
+
+
+class Context:
+    """What both actions need: the test set's pair, its rows and hash, the runs, the test-set name."""
+
+    def __init__(self, cfg: DictConfig) -> None:
+        self.cfg = cfg
+        references: TestSet = instantiate(cfg.dataset)
+        pairs = references.pairs()
+        if cfg.pair is None and len(pairs) != 1:
+            raise BenchError(f"pair: the test set has {len(pairs)} pairs; choose one with pair=NAME "
+                             f"({', '.join(pairs)})")
+        self.pair = Pair(str(cfg.pair if cfg.pair is not None else pairs[0]), "pair")
+        if self.pair not in pairs:
+            raise BenchError(f"pair={self.pair}: not in the test set {references.name}; "
+                             f"available: {', '.join(pairs)}")
+        self.segments: list[Segment] = references.load(self.pair)
+        self.sha256 = references.sha256(self.pair)
+        self.testset = (testset_name(cfg.testset) if cfg.testset is not None
+                        else default_testset(references.name))
+        self.results_dir = str(cfg.results_dir)
+        found, _ = discover_runs(self.results_dir)
+        #: the newest complete run of each system that translated this version of the pair
+        self.runs: dict[str, Run] = {}
+        for run in sorted(found, key=lambda r: (r.record.created, r.run_id)):
+            held = run.record.pairs.get(self.pair)
+            if held is not None and held.sha256 == self.sha256 and not run.record.limit:
+                self.runs[run.system] = run
+
+
+def run_import(cfg: DictConfig, ctx: Context) -> Path:
+    if cfg.format not in FORMATS:
+        raise BenchError(f"format={cfg.format}: choose one of {', '.join(FORMATS)}")
+    if cfg.path is None:
+        raise BenchError("path is required: pass path=FILE (the judgment file to import)")
+    path = Path(str(cfg.path))
+    systems = OmegaConf.to_container(cfg.systems) if cfg.systems is not None else {}
+    if not isinstance(systems, dict) or not all(isinstance(v, str) for v in systems.values()):
+        raise BenchError("systems must map names in the file to run names, e.g. "
+                         "'systems={WeChat_AI: wechat}'")
+    if cfg.format == "pearmut":
+        from bench.human.pearmut import read_results
+
+        rated, protocol = read_results(path, cfg.sidecar, ctx.testset, ctx.pair, ctx.sha256)
+    else:
+        rated, protocol = formats.READERS[cfg.format](path), formats.PROTOCOLS[cfg.format]
+    try:
+        found = importer.match(rated, ctx.segments, set(ctx.runs), {str(k): v for k, v in systems.items()},
+                               str(cfg.match))
+    except BenchError as exc:
+        raise BenchError(f"{path}: {exc}") from None
+    for line in found.report(path):
+        log.warning("%s", line)
+    new = PairJudgments(ctx.testset, ctx.pair, ctx.sha256, protocol, found.judgments)
+    stored = importer.merged(new, ctx.results_dir, bool(cfg.replace))
+    written = stored.save(ctx.results_dir)
+    raters = {j.rater for j in new.judgments}
+    segments = {j.segment for j in new.judgments}
+    log.info("imported %d %s judgments of %d systems on %d segments (%d raters; segments matched by %s) "
+             "into %s", len(new.judgments), protocol, len(new.systems()), len(segments), len(raters - {None}),
+             found.how, written)
+    return written
+
+
+@command("human")
+def main(cfg: DictConfig) -> None:
+    if cfg.action not in ACTIONS:
+        raise BenchError(f"human {cfg.action}: choose an action: python -m bench human import|export ...")
+    ctx = Context(cfg)
+    if cfg.action == "import":
+        run_import(cfg, ctx)
+    else:
+        from bench.human.campaign import run_export
+
+        run_export(cfg.campaign, ctx)
