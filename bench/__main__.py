@@ -27,7 +27,6 @@ COMMANDS: dict[str, str] = {
     "score": "add missing metrics to stored runs without re-translating",
     "leaderboard": "write results/leaderboard.{md,csv,html} from every stored run",
     "publish": "export the reference set as a Hugging Face dataset and upload it to the Hub",
-    "human": "human judgments: `human import` (WMT MQM, ESA, Pearmut) or `human export` (a Pearmut campaign)",
 }
 #: commands that are not Hydra applications: they take plain words
 PLAIN: dict[str, str] = {"list": "describe what can be chosen: bench list models|metrics|pairs"}
@@ -39,8 +38,7 @@ commands:
 
 Options are Hydra overrides, e.g. `python -m bench run model=copy pairs=[zh-kk]`.
 `-m` (multirun) sweeps over comma-separated values: `python -m bench -m run model=copy,reference`.
-`python -m bench <command> --help` says what a command does and lists its options
-(`python -m bench run model=NAME --help`: with that model's); `--version` prints bench's version.
+`python -m bench <command> --help` says what a command does and lists its options.
 Shell completion (bash): eval "$(bench -sc install=bash)"
 """
 
@@ -107,11 +105,6 @@ def main(argv: list[str] | None = None) -> int:
         return completed
     position = command_position(args)
     if position is None:
-        if args == ["--version"]:
-            from bench import __version__
-
-            print(f"bench {__version__}")
-            return 0
         if any(arg in ("-h", "--help") for arg in args) or not args:
             print(usage(), end="")
             return 0 if args else 2
@@ -127,20 +120,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     if any(arg in ("-h", "--help") for arg in args):
-        from bench.errors import BenchError
         from bench.help import command_help
 
-        try:
-            print(command_help(name, COMMANDS[name], args), end="")  # model=NAME: that model's settings
-        except BenchError as exc:
-            print(f"bench {name}: error: {exc}", file=sys.stderr)
-            return 2
+        print(command_help(name, COMMANDS[name]), end="")
         return 0
     showing = any(a in SHOW_FLAGS for a in args)
-    if name == "human":  # `human import ...`: the action word as an override Hydra can parse
-        from bench.human.command import action_argv
-
-        args = action_argv(args)
     if name == "run" and any(a in ("--cfg", "-c") for a in args) \
             and not any(a.startswith(("model=", "+experiment=")) for a in args):
         args.append("model=copy")  # a configuration to show; the real run needs model=NAME
