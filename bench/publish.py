@@ -8,24 +8,31 @@ the libraries' retries. The token is handed to ``HfApi`` and nowhere else: never
 written.
 
 A local export never leaves ``export_dir`` empty or half-written: the new export is built in a sibling
-folder and swapped in only when complete, and everything that can be refused (a file, a symbolic link,
-a folder holding other files, read-only places) is refused before anything is touched.
+folder and swapped in only when complete (in one atomic exchange where the file system has one, so a
+kill at any moment leaves the previous export or the new one), and everything that can be refused (a
+file, a symbolic link, a folder holding other files, read-only places, the file-system root) is
+refused before anything is touched. A full disk is one line, whether the export goes to
+``export_dir`` or to the temporary folder an upload is built in.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import logging
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from bench.cli import command
+from bench.cli import command, first_line
 from bench.errors import BenchError
 from bench.io import atomic_write_text, inside, read_text, sweep_stale_temp, temp_prefix
 from bench.refset import card
@@ -94,6 +101,8 @@ def check_replaceable(target: Path) -> None:
     if target.is_symlink():
         raise BenchError(f"export_dir={target} is a symbolic link; name the folder itself "
                          "(bench does not replace a link, nor write where it points)")
+    if not target.absolute().parents:
+        raise BenchError(f"export_dir={target} is the file-system root; choose a folder for the export")
     parent = next(p for p in target.absolute().parents if p.exists())
     if not parent.is_dir():
         raise BenchError(f"export_dir={target}: {parent} is a file, not a folder; choose another place")
@@ -142,30 +151,61 @@ def export_to(refs: LocalReferences, target: Path, options: card.CardOptions) ->
                          "choose another place") from None
     try:
         staged.chmod(0o755)
-        rows = export(refs, staged, options)
+        rows = export_into(refs, staged, options, f"export_dir={target}")
         swap_in(staged, target)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
     return rows
 
 
-def swap_in(staged: Path, target: Path) -> None:
-    """Rename ``staged`` to ``target``, moving a previous export aside first and removing it after.
+def export_into(refs: LocalReferences, folder: Path, options: card.CardOptions, where: str) -> dict[str, int]:
+    """:func:`export`, with a disk that fills up (or any refusal to write) as one line naming ``where``;
+    the caller removes the half-built ``folder``."""
+    try:
+        return export(refs, folder, options)
+    except OSError as exc:
+        why = exc.strerror or first_line(exc)
+        hint = "free some space" if exc.errno == errno.ENOSPC else "check the folder"
+        raise BenchError(f"{where}: cannot write the export in {folder.parent} ({why}); {hint} "
+                         "and publish again (nothing was changed)") from None
 
-    Folders cannot be swapped atomically, so there are two renames; if the second fails the previous
-    export is put back. Its removal comes last, once the new export is in place.
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the system or
+    file system has no such call, so the caller falls back to two renames."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def swap_in(staged: Path, target: Path) -> None:
+    """Put ``staged`` in place of ``target`` and remove the previous export after.
+
+    Where the system can exchange two folders atomically, that is one step: a kill leaves the old
+    export or the new one in ``target``, and the other under the staged name, which the next publish
+    removes. Elsewhere there are two renames, and if the second fails the previous export is put back.
     """
+    retired = staged.with_name(staged.name.removesuffix(".tmp") + "_old.tmp")
     try:
         if not target.exists():
             staged.rename(target)
             return
-        retired = staged.with_name(staged.name.removesuffix(".tmp") + "_old.tmp")
-        target.rename(retired)
-        try:
-            staged.rename(target)
-        except OSError:
-            retired.rename(target)
-            raise
+        if exchange(staged, target):
+            retired = staged
+        else:
+            target.rename(retired)
+            try:
+                staged.rename(target)
+            except OSError:
+                retired.rename(target)
+                raise
     except OSError as exc:
         raise BenchError(f"export_dir={target}: cannot move the new export into place ({exc.strerror}); "
                          "export_dir is as it was; make it writable or choose another folder") from None
@@ -191,14 +231,30 @@ def connect() -> HfApi:
         raise BenchError(f"{why}; check the connection (and HF_ENDPOINT), {local}")
     api = HfApi(token=token)
     try:
-        user = api.whoami()
+        with hub_answers("checking the token"):
+            user = api.whoami()
     except OSError as exc:  # requests' and huggingface_hub's HTTP errors are OSErrors
         raise BenchError(
             f"the Hub did not accept the token ({hub_failure(exc)}); set a valid HF_TOKEN or run "
             f"`hf auth login`, {local}"
         ) from None
-    log.info("uploading as %s", user.get("name", "?"))
+    log.info("uploading as %s", user.get("name", "?") if isinstance(user, dict) else "?")
     return api
+
+
+@contextlib.contextmanager
+def hub_answers(doing: str) -> Iterator[None]:
+    """An answer huggingface_hub cannot read (a JSON object without the ``url`` it expects, say: a
+    server at HF_ENDPOINT that is not the Hub) as one line naming the endpoint, not a traceback."""
+    from huggingface_hub import constants
+
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, OSError):  # requests' JSON errors are both; they are HTTP failures
+            raise
+        raise BenchError(f"{doing}: {constants.ENDPOINT} answered in a form huggingface_hub cannot read "
+                         f"({type(exc).__name__}: {first_line(exc)}); check HF_ENDPOINT") from None
 
 
 def upload(api: HfApi, folder: Path, repo_id: str, private: bool, rows: dict[str, int]) -> tuple[str, str]:
@@ -209,16 +265,18 @@ def upload(api: HfApi, folder: Path, repo_id: str, private: bool, rows: dict[str
     """
     message = f"bench publish: {describe(rows)}"
     try:
-        url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        if private:
-            api.update_repo_settings(repo_id, private=True, repo_type="dataset")
-        commit = api.upload_folder(
-            repo_id=repo_id, folder_path=folder, repo_type="dataset", commit_message=message,
-            delete_patterns=["*.parquet", *OPTIONAL_FILES],
-        )
+        with hub_answers(f"uploading to {repo_id}"):
+            url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+            if private:
+                api.update_repo_settings(repo_id, private=True, repo_type="dataset")
+            commit = api.upload_folder(
+                repo_id=repo_id, folder_path=folder, repo_type="dataset", commit_message=message,
+                delete_patterns=["*.parquet", *OPTIONAL_FILES],
+            )
+            oid = str(commit.oid)
     except OSError as exc:
         raise BenchError(f"uploading to {repo_id} failed ({hub_failure(exc)})") from None
-    return str(url), commit.oid
+    return str(url), oid
 
 
 def describe(rows: dict[str, int]) -> str:
@@ -240,7 +298,7 @@ def main(cfg: DictConfig) -> None:
     api = connect()
     sweep_stale_temp(tempfile.gettempdir())  # the upload folders of a publish that was killed
     with tempfile.TemporaryDirectory(prefix=temp_prefix("bench-publish"), suffix=".tmp") as folder:
-        rows = export(refs, Path(folder), options)
+        rows = export_into(refs, Path(folder), options, f"repo_id={options.repo_id}")
         url, oid = upload(api, Path(folder), options.repo_id, bool(cfg.private), rows)
     print(f"published {describe(rows)} to {url}")
     print(f"revision {oid}")

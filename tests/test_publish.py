@@ -255,3 +255,91 @@ def test_a_rejected_token_is_one_line_without_the_token(refs: Path, hub_endpoint
     assert exit_.value.code == 2
     assert err.strip().splitlines() == [err.strip()] and "HTTP 401" in err
     assert TOKEN not in out + err
+
+
+class NotTheHub(Head):
+    """A server at HF_ENDPOINT that knows the token but answers create_repo without the ``url`` the
+    Hub sends (a proxy, a mock, another service)."""
+
+    def answer(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.answer(b'{"name": "tester", "type": "user"}')
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.answer(b"{}")
+
+
+def test_an_endpoint_answering_in_another_form_is_one_line(refs: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capfd: pytest.CaptureFixture):
+    from huggingface_hub import constants
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotTheHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setattr(constants, "ENDPOINT", url)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            publish_in_process(monkeypatch, f"dataset.path={refs}")
+    finally:
+        server.shutdown()
+    out, err = capfd.readouterr()
+    assert exit_.value.code == 2 and "Traceback" not in err, err
+    error = err.strip().splitlines()[-1]  # after the log line naming the user the server said
+    assert err.count("error:") == 1 and error.startswith("bench publish: error: uploading to")
+    assert f"{url} answered in a form" in error and "HF_ENDPOINT" in error and TOKEN not in out + err
+
+
+def test_a_kill_while_the_new_export_is_moved_in_leaves_an_export(refs: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capfd: pytest.CaptureFixture):
+    """The process dies at the second rename or the first removal after the new export is complete:
+    export_dir still holds a whole export (the old one or the new one), never nothing."""
+    out = export(refs, tmp_path / "repo")
+    before = files(out)
+    only_kk = write_references(tmp_path / "kk-only", {"zh-kk": SEGMENTS["zh-kk"]})
+
+    rename = Path.rename
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # what a kill looks like from inside: nothing after it runs
+
+    def first_rename_only(self, target):
+        monkeypatch.setattr(Path, "rename", killed)
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", first_rename_only)
+    monkeypatch.setattr("shutil.rmtree", killed)
+    with pytest.raises(SystemExit):
+        publish_in_process(monkeypatch, f"dataset.path={only_kk}", f"export_dir={out}")
+    after = files(out)
+    assert after == before or set(after) == set(before) - {"zh-vi/test-00000-of-00001.parquet"}
+
+
+def test_a_full_disk_while_the_parquet_is_written_is_one_line(refs: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capfd: pytest.CaptureFixture):
+    import errno
+
+    out = export(refs, tmp_path / "repo")
+    before = files(out)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("bench.publish.write_pair", full)
+    with pytest.raises(SystemExit) as exit_:
+        publish_in_process(monkeypatch, f"dataset.path={refs}", f"export_dir={out}")
+    _, err = capfd.readouterr()
+    assert exit_.value.code == 2 and err.strip().splitlines() == [err.strip()], err
+    assert "No space left on device" in err and "free some space" in err
+    assert files(out) == before and not list(tmp_path.glob(".repo.*"))  # nothing replaced or left over

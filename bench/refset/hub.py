@@ -43,7 +43,9 @@ CARD = "README.md"
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 # Columns after ``translation``, in Segment field order; src/ref/src_lang/tgt_lang live in translation.
 PLAIN_COLUMNS = ("kind", "date", "source", "bead")
-REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+#: ORG/NAME as the Hub allows them: each starts with a letter or digit and ends with a word character,
+#: no ".." or "--" (``a/..`` would make dry_run_dir a folder above dist/hub/)
+REPO_ID = re.compile(r"^(?!.*(?:\.\.|--))[A-Za-z0-9](?:[\w.-]*\w)?/[A-Za-z0-9](?:[\w.-]*\w)?$")
 # Seconds to wait for the Hub before declaring it unreachable; a user waiting on an error should not
 # sit through the libraries' own retries (tens of seconds).
 PROBE_TIMEOUT_S = 5.0
