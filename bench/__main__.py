@@ -38,7 +38,8 @@ commands:
 
 Options are Hydra overrides, e.g. `python -m bench run model=copy pairs=[zh-kk]`.
 `-m` (multirun) sweeps over comma-separated values: `python -m bench -m run model=copy,reference`.
-`python -m bench <command> --help` says what a command does and lists its options.
+`python -m bench <command> --help` says what a command does and lists its options
+(`python -m bench run model=NAME --help`: with that model's); `--version` prints bench's version.
 Shell completion (bash): eval "$(bench -sc install=bash)"
 """
 
@@ -105,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         return completed
     position = command_position(args)
     if position is None:
+        if args == ["--version"]:
+            from bench import __version__
+
+            print(f"bench {__version__}")
+            return 0
         if any(arg in ("-h", "--help") for arg in args) or not args:
             print(usage(), end="")
             return 0 if args else 2
@@ -120,9 +126,14 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     if any(arg in ("-h", "--help") for arg in args):
+        from bench.errors import BenchError
         from bench.help import command_help
 
-        print(command_help(name, COMMANDS[name]), end="")
+        try:
+            print(command_help(name, COMMANDS[name], args), end="")  # model=NAME: that model's settings
+        except BenchError as exc:
+            print(f"bench {name}: error: {exc}", file=sys.stderr)
+            return 2
         return 0
     showing = any(a in SHOW_FLAGS for a in args)
     if name == "run" and any(a in ("--cfg", "-c") for a in args) \

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import shlex
+from collections import Counter
 from pathlib import Path
 
 from hydra.utils import instantiate
@@ -25,7 +27,7 @@ from bench.io import atomic_write_text
 from bench.metrics import load_metric, shipped_metrics
 from bench.metrics.significance import METHODS
 from bench.refset.store import TestSet
-from bench.runs import discover_runs, runs_root
+from bench.runs import Run, discover_runs, runs_root
 
 log = logging.getLogger("bench.leaderboard")
 
@@ -63,6 +65,7 @@ def build(cfg: DictConfig) -> tuple[Board, dict[Path, str]]:
                          "run `python -m bench run model=copy` first")
     references: TestSet = instantiate(cfg.dataset)  # the current test set: only runs on it are ranked
     current = {pair: references.sha256(pair) for pair in references.pairs()}
+    check_test_set(runs, current, references.name, runs_root(cfg.results_dir))
     board = collect(runs, current, policy(cfg), metric=functools.cache(load_metric))
     board.notes[:0] = skipped  # runs that could not be read, or never finished: listed as left out
     rows = {p.pair: references.load(p.pair) for p in board.pairs}
@@ -73,6 +76,40 @@ def build(cfg: DictConfig) -> tuple[Board, dict[Path, str]]:
                    out / "leaderboard.csv": tidy.render(board),
                    out / "results.json": tidy.render_json(board),
                    out / "leaderboard.html": html.render(board, rows)}
+
+
+def check_test_set(runs: list[Run], current: dict[str, str], name: str, root: Path) -> None:
+    """Refuse, rather than replace a board with one that has no run on it: runs made on the user's own
+    test set, and ``leaderboard`` without ``dataset.path=``, would otherwise overwrite their board
+    with an empty one for the shipped set. Says which test sets the runs were made on and how to
+    choose each."""
+    if any(current.get(pair) == made.sha256 for run in runs for pair, made in run.record.pairs.items()):
+        return
+    counts = Counter(run.record.testset for run in runs)
+    found = "; ".join(_printable(f"{other} ({n} run{'s' if n > 1 else ''}): {_choose(other, name)}")
+                      for other, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:3])
+    more = f"; and {len(counts) - 3} other test sets" if len(counts) > 3 else ""
+    raise BenchError(f"no complete run under {root} was made on the current test set {name}, so the board "
+                     f"files are left as they are; the runs were made on {found}{more}")
+
+
+def _choose(testset: str, current: str) -> str:
+    """How to make ``testset`` (a run's record of it, ``local:PATH`` or ``hub:REPO[@REVISION]``) current."""
+    kind, _, where = testset.partition(":")
+    if testset == current:
+        return "an older version of it: run the systems again on this one"
+    if kind == "local":
+        return f"pass {shlex.quote(f'dataset.path={where}')}"
+    if kind == "hub":
+        repo, _, revision = where.partition("@")
+        return f"pass dataset=hub {shlex.quote(f'dataset.repo_id={repo}')}" \
+            + (f" {shlex.quote(f'dataset.revision={revision}')}" if revision else "")
+    return "a test set of another kind"
+
+
+def _printable(text: str) -> str:
+    """A name from someone's ``run.json`` as it may reach a terminal: control characters escaped."""
+    return text if text.isprintable() else ascii(text)
 
 
 @command("leaderboard")

@@ -65,11 +65,14 @@ def select_pairs(wanted: Any, available: list[str], system: System) -> list[str]
             log.warning("%s cannot translate %s; evaluating %s", system.name,
                         ", ".join(p for p in available if p not in chosen), ", ".join(chosen))
         return chosen
-    names = [wanted] if isinstance(wanted, str) else list(wanted)
-    unknown = [p for p in names if p not in available]
+    names = list(wanted) if isinstance(wanted, list | tuple) else [wanted]
+    if not names:  # else a run of nothing would be recorded complete
+        raise BenchError("pairs=[]: no pair chosen; name some, e.g. pairs=[zh-kk], or pairs=null for every "
+                         "pair the model translates")
+    unknown = [str(p) for p in names if p not in available]
     if unknown:
         raise BenchError(f"pairs={','.join(unknown)}: not in the test set; available: {', '.join(available)}")
-    return names
+    return list(dict.fromkeys(names))
 
 
 def chunks(items: list[str], size: int) -> Iterator[list[str]]:
@@ -260,12 +263,14 @@ def prepare(cfg: DictConfig, run_dir: Path) -> Job:
     system.check(langs)
     for metric in metrics.values():
         metric.check(langs)
-    pairs = {p: testset.load(p)[:cfg.limit] for p in chosen}
-    empty = [p for p, rows in pairs.items() if not rows]
+    whole = {p: testset.load(p) for p in chosen}
+    empty = [p for p, rows in whole.items() if not rows]
     if empty:
         raise BenchError(f"{testset.name}: pair(s) {', '.join(empty)} have no rows; rebuild the references")
-    for segments in pairs.values():  # binds files/baselines to the rows; a bad file fails here
+    for segments in whole.values():  # binds files/baselines to the rows; a bad file fails here, and a
+        # file is checked against every row, also when limit=N translates only the first N
         system.prepare(segments[0].src_lang, segments[0].tgt_lang, segments)
+    pairs = {p: rows[:cfg.limit] for p, rows in whole.items()}
 
     if cfg.score_cache.enabled:  # opened once now, so a path that is no cache fails before translating
         ScoreCache(cfg.score_cache.path, setting="score_cache.path").close()

@@ -32,6 +32,7 @@ import os
 import re
 import secrets
 import socket
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,6 +41,7 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
+from bench.checks import path_text
 from bench.errors import BenchError
 from bench.io import (
     alive,
@@ -51,6 +53,7 @@ from bench.io import (
     read_text,
     sha256_text,
     sweep_stale_temp,
+    temp_prefix,
 )
 from bench.metrics.base import Score
 from bench.pair import Pair
@@ -107,28 +110,45 @@ def new_run_id() -> str:
 _CREATED: dict[Path, list[Path]] = {}
 
 
-def new_run_folder(runs: str, system: str) -> str:
-    """``<runs>/<system>/<run-id>``, chosen before Hydra creates it (the ``run_dir`` resolver).
+def new_run_folder(results_dir: str, system: str) -> str:
+    """``<results_dir>/runs/<system>/<run-id>``, chosen before Hydra creates it (the ``run_dir`` resolver).
 
-    The system name is checked here because Hydra makes the folder before any command code runs: a
-    name like ``../../x`` must fail before anything is created. The folders that are missing now are
-    remembered, so a run that fails its preflight removes exactly what this process created.
+    The system name and the results folder are checked here because Hydra makes the folder before
+    any command code runs: a name like ``../../x``, or ``results_dir=''`` (``/runs`` at the file-system
+    root), must fail before anything is created. The folders that are missing now are remembered, so
+    a run that fails its preflight removes exactly what this process created.
     """
-    path = Path(runs, check_system_name(system), new_run_id()).absolute()
+    path = Path(runs_root(check_results_dir(results_dir)), check_system_name(system), new_run_id()).absolute()
     for folder in (path.parent.parent, path.parent):  # runs/ and runs/<system>/, as found in results
         if folder.is_symlink():
             raise BenchError(f"{folder}: is a link; run folders must be real folders under results_dir "
                              "(a planted link would send the run elsewhere): remove the link")
+    _CREATED[path] = creatable(path)
+    return str(path)
+
+
+def check_results_dir(results_dir: object) -> str:
+    """``results_dir`` as given, unless it is empty: ``results_dir=$UNSET`` would put runs and caches
+    (``${results_dir}/cache``) at the file-system root."""
+    return str(path_text(results_dir, "results_dir"))
+
+
+def creatable(path: Path) -> list[Path]:
+    """The folders of ``path`` that are missing (``path`` first), once it is clear they can be made:
+    the nearest existing one is a folder where a folder can be made, found by making one and removing
+    it (permission bits are not the answer for root, nor on ``/proc`` or a read-only file system)."""
     missing, existing = [], path
     while not existing.exists() and not existing.is_symlink():
         missing.append(existing)
         existing = existing.parent
     if not existing.is_dir():
         raise BenchError(f"{existing}: is a file, not a folder; choose another results_dir")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise BenchError(f"{existing}: not writable; make it writable or choose another results_dir")
-    _CREATED[path] = missing
-    return str(path)
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=temp_prefix("probe"), suffix=".tmp", dir=existing))
+    except OSError as exc:
+        raise BenchError(f"{existing}: cannot create folders here ({exc.strerror}); make it writable or "
+                         "choose another results_dir") from None
+    return missing
 
 
 @functools.cache
@@ -139,7 +159,9 @@ def sweep_id() -> str:
 
 def new_sweep_folder(results_dir: str) -> str:
     """``<results>/sweeps/<sweep-id>``: each sweep's own record (``multirun.yaml``, :mod:`bench.sweeps`)."""
-    return str(Path(results_dir, "sweeps", sweep_id()))
+    path = Path(check_results_dir(results_dir), "sweeps", sweep_id()).absolute()
+    creatable(path)
+    return str(path)
 
 
 OmegaConf.register_new_resolver("run_dir", new_run_folder, replace=True)
@@ -550,6 +572,7 @@ def load_run(run_dir: Path) -> Run:
 def discover_runs(results_dir: str | Path) -> tuple[list[Run], list[str]]:
     """Every complete run under ``results_dir``, plus one line per folder that was skipped and why."""
     runs: list[Run] = []
+    unfinished: list[Run] = []
     skipped: list[str] = []
     root = runs_root(results_dir)
     for file in sorted(root.glob(f"*/*/{RUN_JSON}")):
@@ -564,15 +587,29 @@ def discover_runs(results_dir: str | Path) -> tuple[list[Run], list[str]]:
             continue
         for folder in (run.path, run.path / HYPOTHESES):  # what a killed writer left half-written
             sweep_stale_temp(folder)
-        if run.complete:
-            runs.append(run)
-            continue
-        if run.orphaned():
-            run.record.status = INTERRUPTED
-            with contextlib.suppress(BenchError):  # a read-only results folder: say so all the same
-                run.save_record()
-        state = ("interrupted (not finished, and its process is gone)" if run.record.status == INTERRUPTED
-                 else "not finished (still running, or stopped on another machine)")
-        skipped.append(f"{where}: {state}; run the same command again to resume it")
-    return runs, skipped
+        (runs if run.complete else unfinished).append(run)
+    return runs, skipped + [unfinished_note(run, runs) for run in unfinished]
 
+
+def unfinished_note(run: Run, complete: list[Run]) -> str:
+    """Why an unfinished run is left out, and what to do: resume it, unless that was done already (a
+    resumed run finishes in a new folder, and the old one stays behind)."""
+    if run.orphaned():
+        run.record.status = INTERRUPTED
+        with contextlib.suppress(BenchError):  # a read-only results folder: say so all the same
+            run.save_record()
+    where = f"{run.path.parent.name}/{run.run_id}"
+    state = ("interrupted (not finished, and its process is gone)" if run.record.status == INTERRUPTED
+             else "not finished (still running, or stopped on another machine)")
+    resumed = next((r for r in complete if resumes(r.record, run.record)), None)
+    if resumed is not None:
+        return (f"{where}: {state}; finished since as {resumed.path.parent.name}/{resumed.run_id}, so this "
+                "folder can be deleted")
+    return f"{where}: {state}; run the same command again to resume it"
+
+
+def resumes(later: RunRecord, earlier: RunRecord) -> bool:
+    """Whether ``later`` is ``earlier`` run again: the same system, test set and limit, started after it."""
+    return (later.system == earlier.system and later.fingerprint == earlier.fingerprint
+            and later.pairs == earlier.pairs and later.limit == earlier.limit
+            and (later.created, later.run_id) > (earlier.created, earlier.run_id))

@@ -5,17 +5,24 @@ constructor's ``TypeError`` (``+model.batch_size=8``).
 Which keys are valid comes from the code and configs themselves: a primary config's own keys and
 config groups, and for every node with a ``_target_`` the parameters its class accepts (walked up
 the ``**options`` chain of ``__init__`` methods). Nothing is listed twice by hand.
+
+Values are checked here too (:func:`check_values`), for every command and plug-in at once: a yes/no
+setting is any key whose shipped default is true or false, and takes only yes/no (:func:`bench.checks.flag`,
+which also turns ``record_check=no`` into false for the code that reads it); a path setting may not be
+empty; the choice settings that no constructor checks are in :data:`CHOICES`.
 """
 
 from __future__ import annotations
 
 import difflib
 import inspect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from bench.checks import choice, flag, path_text
 from bench.errors import BenchError
 
 #: groups whose chosen node(s) are ``_target_`` nodes; ``metric`` holds one node per chosen metric
@@ -101,6 +108,7 @@ def check_config(config_dir: Any, command: str, cfg: DictConfig) -> None:
     for group in MANY:
         for name, node in (cfg.get(group) or {}).items():
             check_node(node, f"{group}.{name}.", f"{group}={name}", extra={"name"})
+    check_values(config_dir, command, cfg, choices)
 
 
 def _choices() -> dict[str, str]:
@@ -138,3 +146,136 @@ def not_in_struct(command: str, key: str, overrides: list[str]) -> str | None:
         valid |= accepted(str(node._target_)) or set()
     owner = parent or f"`bench {command}`"
     return str(unknown(f"{parent}." if parent else "", leaf, valid, owner))
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+def _languages() -> list[str]:
+    from bench.languages import LANGUAGES
+
+    return list(LANGUAGES)
+
+
+def _embeddings() -> tuple[Any, ...]:
+    return ("auto", True, False)
+
+
+def off_target_metrics() -> list[str]:
+    """The shipped metrics that measure off-target output: a share that flags a system must be one."""
+    from hydra.utils import get_object
+
+    from bench.cli import CONFIG_DIR
+    from bench.metrics.offtarget import OffTarget
+
+    return [file.stem for file in sorted((CONFIG_DIR / "metric").glob("*.yaml"))
+            if issubclass(get_object(str(OmegaConf.load(file)._target_)), OffTarget)]
+
+
+def _significance_methods() -> tuple[str, ...]:
+    from bench.metrics.significance import METHODS
+
+    return tuple(METHODS)
+
+
+def _corrections() -> tuple[str, ...]:
+    from bench.board.ranking import CORRECTIONS
+
+    return tuple(CORRECTIONS)
+
+
+#: choice settings of the primary configs that no constructor checks: ``command -> key -> choices``
+#: (functions, so that each list comes from where it is defined and is read only when needed)
+CHOICES: dict[str, dict[str, Callable[[], Iterable[Any]]]] = {
+    "align": {"src_lang": _languages, "tgt_lang": _languages, "embeddings": _embeddings},
+    "build": {"embeddings": _embeddings},
+    "leaderboard": {"off_target_metric": off_target_metrics, "significance.method": _significance_methods,
+                    "significance.correction": _corrections},
+}
+#: leaf names of the settings that hold a file or folder (besides every ``*_dir``)
+PATH_KEYS = frozenset({"path", "src", "tgt", "out", "encoder", "checkpoint", "tokenizer", "cache",
+                       "embedding_cache"})
+
+
+def check_values(config_dir: Path, command: str, cfg: DictConfig, chosen: dict[str, str]) -> None:
+    """Yes/no, path and choice settings of the composed ``cfg`` (see the module docstring). A yes/no
+    word is written back as a boolean, so the code that reads the setting sees true or false."""
+    raw = OmegaConf.to_container(cfg, resolve=False)
+    for key, default in shipped_defaults(config_dir, command, cfg, chosen):
+        value = _lookup(raw, key)
+        if isinstance(default, bool) and not _interpolated(value):
+            checked = flag(value, key)
+            if checked is not value:
+                OmegaConf.update(cfg, key, checked, merge=False)
+    for key, value in leaves(raw):
+        if key.rpartition(".")[2] in PATH_KEYS or key.endswith("_dir"):
+            path_text(value, key)
+    for key, options in CHOICES.get(command, {}).items():
+        value = _lookup(raw, key)
+        if not _interpolated(value):
+            checked = choice(value, key, options())
+            if checked is not value:
+                OmegaConf.update(cfg, key, checked, merge=False)
+
+
+def _lookup(raw: dict[str, Any], key: str) -> Any:
+    """The value at a dotted ``key`` of a plain config, or None."""
+    node: Any = raw
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _interpolated(value: Any) -> bool:
+    """``${...}``: resolved later, and checked where it is read."""
+    return isinstance(value, str) and "${" in value
+
+
+def leaves(raw: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``(dotted key, value)`` of every setting (Hydra's own and ``_target_``-style keys left out; an
+    empty mapping such as ``extra_body: {}`` is a setting of its own)."""
+    for key, value in raw.items():
+        if key == "hydra" and not prefix or str(key).startswith("_"):
+            continue
+        if isinstance(value, dict) and value:
+            yield from leaves(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def shipped_defaults(config_dir: Path, command: str, cfg: DictConfig,
+                     chosen: dict[str, str]) -> Iterator[tuple[str, Any]]:
+    """``(dotted key, shipped default)`` of the command's own settings and of each chosen option of
+    its config groups, as the files say before any override."""
+    own = OmegaConf.to_container(OmegaConf.load(config_dir / f"{command}.yaml"), resolve=False)
+    yield from leaves({k: v for k, v in own.items() if k != "defaults"})
+    options = [(group, chosen[group], f"{group}.") for group in chosen if "/" not in group and group in cfg]
+    options += [("metric", name, f"metric.{name}.") for name in (cfg.get("metric") or {})]
+    for group, name, prefix in options:
+        for key, value in leaves(option_defaults(config_dir, group, name)):
+            yield prefix + key, value
+
+
+def option_files(config_dir: Path, group: str, name: str) -> list[Path]:
+    """The files one option of a config group is composed from, in Hydra's merge order: its defaults
+    list (``/family/seq2seq@_here_``, or a name in the same group) with ``_self_`` where it stands."""
+    file = config_dir / group / f"{name}.yaml"
+    if not file.is_file():
+        return []
+    defaults = list(OmegaConf.load(file).get("defaults") or [])
+    if "_self_" not in defaults:
+        defaults.append("_self_")
+    files: list[Path] = []
+    for item in defaults:
+        if item == "_self_":
+            files.append(file)
+        elif isinstance(item, str):
+            where = item.partition("@")[0]
+            parent, _, option = (where[1:] if where.startswith("/") else f"{group}/{where}").rpartition("/")
+            files += option_files(config_dir, parent, option)
+    return files
+
+
+def option_defaults(config_dir: Path, group: str, name: str) -> dict[str, Any]:
+    """One option's settings as shipped (its defaults list merged), interpolations unresolved."""
+    merged = OmegaConf.merge(*[OmegaConf.load(f) for f in option_files(config_dir, group, name)] or [{}])
+    return {k: v for k, v in OmegaConf.to_container(merged, resolve=False).items() if k != "defaults"}

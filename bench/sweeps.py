@@ -19,6 +19,7 @@ from typing import Any
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
 
 from bench.cli import flat
 from bench.console import table
@@ -32,7 +33,11 @@ ERROR_WIDTH = 120  # characters of a failed job's error shown in the table
 
 class SweepRecord(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        os.environ[ENV] = str(Path(str(config.hydra.sweep.dir)).absolute())
+        try:
+            folder = str(config.hydra.sweep.dir)
+        except OmegaConfBaseException:  # refused (``results_dir=''``): Hydra meets it next, and says it
+            return
+        os.environ[ENV] = str(Path(folder).absolute())
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         folder = os.environ.get(ENV)
@@ -73,8 +78,10 @@ def _error(text: object) -> str:
 
 
 def _relative(run_dir: str) -> str:
+    """``<model>/<run-id>``; a job that failed before it started leaves no folder (bench removes what
+    it made), and a table must not send anyone looking for it."""
     path = Path(run_dir)
-    return f"{path.parent.name}/{path.name}"
+    return f"{path.parent.name}/{path.name}" if path.is_dir() else "(removed)"
 
 
 def _scores(run_dir: Path) -> str:

@@ -44,7 +44,7 @@ class Reference(System):
         self._rows[(src_lang, tgt_lang)] = segments
 
     def translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
-        rows = self._rows.get((src_lang, tgt_lang), [])
+        rows = self._rows.get((src_lang, tgt_lang), [])[:len(sources)]  # a smoke run (limit=N): the first N
         if [row.src for row in rows] != list(sources):
-            raise BenchError("the reference baseline translates whole test sets in reference order only")
+            raise BenchError("the reference baseline translates test sets in reference order only")
         return [row.ref for row in rows]
