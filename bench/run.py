@@ -8,6 +8,7 @@ A killed run started again finds its finished chunks in the cache and translates
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -36,7 +37,7 @@ from bench.metrics.cache import ScoreCache
 from bench.pair import Pair
 from bench.provenance import git_commit, machine, now_iso, package_versions
 from bench.refset.store import Segment, TestSet
-from bench.runs import COMPLETE, PairRecord, Run, RunRecord, RunScores, write_hypotheses
+from bench.runs import COMPLETE, INTERRUPTED, PairRecord, Run, RunRecord, RunScores, write_hypotheses
 from bench.systems.base import System
 from bench.systems.cache import TranslationCache
 
@@ -207,6 +208,11 @@ def main(cfg: DictConfig) -> None:
             hypotheses, work[pair] = translate_pair(system, job.cache, segments, cfg.chunk_size,
                                                     f"{system.name} {pair}")
             write_hypotheses(run_dir, pair, hypotheses)
+    except BaseException:  # a model that fails to load, a full disk, Ctrl-C: never left "running"
+        run.record.status = INTERRUPTED
+        with contextlib.suppress(BenchError, OSError):
+            run.save_record()
+        raise
     finally:
         job.cache.close()
         system.close()
