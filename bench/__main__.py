@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "score": "add missing metrics to stored runs without re-translating",
     "leaderboard": "write results/leaderboard.{md,csv,html} from every stored run",
     "publish": "export the reference set as a Hugging Face dataset and upload it to the Hub",
+    "human": "human judgments: `human import` (WMT MQM, ESA, Pearmut) or `human export` (a Pearmut campaign)",
 }
 #: commands that are not Hydra applications: they take plain words
 PLAIN: dict[str, str] = {"list": "describe what can be chosen: bench list models|metrics|pairs"}
@@ -136,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return 0
     showing = any(a in SHOW_FLAGS for a in args)
+    if name == "human":  # `human import ...`: the action word as an override Hydra can parse
+        from bench.human.command import action_argv
+
+        args = action_argv(args)
     if name == "run" and any(a in ("--cfg", "-c") for a in args) \
             and not any(a.startswith(("model=", "+experiment=")) for a in args):
         args.append("model=copy")  # a configuration to show; the real run needs model=NAME

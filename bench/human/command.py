@@ -76,7 +76,8 @@ def run_import(cfg: DictConfig, ctx: Context) -> Path:
     if cfg.format == "pearmut":
         from bench.human.pearmut import read_results
 
-        rated, protocol = read_results(path, cfg.sidecar, ctx.testset, ctx.pair, ctx.sha256)
+        rated, protocol = read_results(path, cfg.sidecar, ctx.testset, ctx.pair, ctx.sha256,
+                                       {s.id: s.src for s in ctx.segments})
     else:
         rated, protocol = formats.READERS[cfg.format](path), formats.PROTOCOLS[cfg.format]
     try:
