@@ -194,3 +194,6 @@ def test_weights_that_pass_the_checks_but_do_not_fit_are_one_line(tiny_models, w
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert len(errors) == 1 and "could not be loaded" in errors[0], result.stderr
     assert "re-download or re-save the model" in errors[0]
+    # the run had started: it is recorded as stopped, so no reader waits for it as still running
+    (record,) = (world / "results" / "runs").glob("*/*/run.json")
+    assert json.loads(record.read_text())["status"] == "interrupted"
