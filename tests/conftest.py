@@ -32,11 +32,17 @@ def one_torch_thread():
 
     Their matrices are too small to split, and on a machine busy with other work two OpenMP threads
     waiting for each other made tiny-model generation ten times slower (3.4 s instead of 0.3 s).
-    Opt in with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
+    Opt in with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``. ``OMP_NUM_THREADS`` is
+    set too: bench gives torch its own count when it loads a model (``bench.cores``) and takes it from there.
     """
     import torch
 
-    threads = torch.get_num_threads()
+    threads, variable = torch.get_num_threads(), os.environ.get("OMP_NUM_THREADS")
     torch.set_num_threads(1)
+    os.environ["OMP_NUM_THREADS"] = "1"
     yield
     torch.set_num_threads(threads)
+    if variable is None:
+        os.environ.pop("OMP_NUM_THREADS")
+    else:
+        os.environ["OMP_NUM_THREADS"] = variable

@@ -29,6 +29,7 @@ import numpy as np
 import yaml
 
 from bench.checks import whole_number
+from bench.cores import use_torch_threads
 from bench.devices import pick_device
 from bench.errors import BenchError
 from bench.io import sha256_file
@@ -218,6 +219,7 @@ class Comet(AdditiveMetric):
                               else "cpu" if self.device == "auto" else self.device)
         path = self.checkpoint_path()
         key = (str(path), str(device), self.precision)
+        use_torch_threads()  # the cores bench may use, or OMP_NUM_THREADS (bench.cores)
         if key not in _LOADED:
             _LOADED[key] = LoadedComet(_load(path, device, self.precision), device, self.batch_size)
         return _LOADED[key]

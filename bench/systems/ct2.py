@@ -29,7 +29,7 @@ a GPU, else CPU; no MPS). ``model.compute_type=auto`` computes as ``model.dtype=
 (float32 on CPU, bfloat16 or float16 on GPU), so switching backends alone keeps the numbers; int8 is
 asked for by name, since it changes outputs. Both are in the system's identity (the cache key) and
 in run.json. ``inter_threads`` batches run in parallel (each budgeted batch is shared among them);
-``intra_threads`` is the number of threads per batch (0: CTranslate2's default).
+``intra_threads`` is the number of threads per batch (0: the cores bench may use, shared among them).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from types import ModuleType
 from typing import Any
 
 from bench.checks import whole_number
+from bench.cores import thread_count
 from bench.devices import parse_device
 from bench.errors import BenchError
 from bench.io import sweep_stale_temp, temp_prefix
@@ -242,7 +243,8 @@ class CT2Engine:
         log.info("loading CTranslate2 model %s on %s:%d (%s)", self.folder, device, index, compute_type)
         self.translator = ctranslate2().Translator(
             str(self.folder), device=device, device_index=index, compute_type=compute_type,
-            inter_threads=self.inter_threads, intra_threads=self.intra_threads)
+            inter_threads=self.inter_threads,
+            intra_threads=self.intra_threads or max(1, thread_count() // self.inter_threads))
 
     def generate(self, batch: list[list[int]], prefix: int | None, num_beams: int,
                  max_new_tokens: int) -> list[list[int]]:

@@ -24,6 +24,10 @@ system's config) stays cheap. The preflight and the identity need neither (a run
 are all cached never imports torch; see :mod:`bench.devices` for when the device needs it), and the
 folder checks of :mod:`bench.systems.checkpoints` catch damaged model folders before a run starts.
 
+torch's CPU threads are as many as the cores bench may use (affinity, cgroup quota: :mod:`bench.cores`),
+not the machine's: more threads than cores spin waiting for each other. ``model.threads`` or
+``OMP_NUM_THREADS`` chooses otherwise.
+
 A batch that runs out of memory is split in half and retried (:mod:`bench.systems.batching`), down to
 one segment; only a single segment that does not fit stops the run.
 """
@@ -42,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.checks import flag, whole_number
+from bench.cores import use_torch_threads
 from bench.devices import accelerator_possible, pick_device
 from bench.errors import BenchError
 from bench.systems.base import System, optional_str
@@ -220,8 +225,11 @@ class HFSystem(System):
         num_beams: int = 1,
         max_new_tokens: int = 256,
         trust_remote_code: bool = False,
+        threads: int = 0,
     ) -> None:
         super().__init__(name)
+        #: torch's CPU threads; 0: OMP_NUM_THREADS, else the cores bench may use (bench.cores)
+        self.threads = whole_number(threads, "model.threads", minimum=0)
         self.batch_tokens = whole_number(batch_tokens, "model.batch_tokens")
         self.num_beams = whole_number(num_beams, "model.num_beams")
         self.max_new_tokens = whole_number(max_new_tokens, "model.max_new_tokens")
@@ -237,6 +245,7 @@ class HFSystem(System):
         self.tokenizer: Any = None
         self.load_seconds: float | None = None
         self.parameters: int | None = None
+        self.threads_used: int | None = None
 
     # -- preflight and identity ---------------------------------------------------------------
     def located(self) -> Located:
@@ -336,7 +345,9 @@ class HFSystem(System):
             import torch
 
             torch.backends.cuda.enable_cudnn_sdp(False)  # see the module docstring
-        log.info("loading %s on %s (%s)", self.located().source, device, self.dtype())
+        self.threads_used = use_torch_threads(self.threads)
+        log.info("loading %s on %s (%s, %d CPU threads)", self.located().source, device, self.dtype(),
+                 self.threads_used)
         auto = getattr(transformers, self.auto_model)
         self.model = auto.from_pretrained(source, dtype=dtype, **options).to(device).eval()
         self.parameters = sum(p.numel() for p in self.model.parameters())
@@ -346,7 +357,7 @@ class HFSystem(System):
         facts: dict[str, Any] = {"source": located.source, "batch_tokens": self.batch_tokens}
         if self.load_seconds is not None:  # loaded at some point (the run asks after close())
             facts.update(device=self._device, dtype=self._dtype_name, load_seconds=self.load_seconds,
-                         parameters=self.parameters)
+                         parameters=self.parameters, threads=self.threads_used)
         return facts
 
     def close(self) -> None:

@@ -44,7 +44,9 @@ class Seq2Seq(HFSystem):
         super().__init__(name, **options)
         if backend not in BACKENDS:
             raise BenchError(f"model.backend={backend!r} is not a backend; use {' or '.join(BACKENDS)}")
-        engine = CT2Engine(compute_type, self.device_setting, inter_threads, intra_threads, convert_dir)
+        # model.threads, where set, is CTranslate2's thread count too unless intra_threads says otherwise
+        engine = CT2Engine(compute_type, self.device_setting, inter_threads, intra_threads or self.threads,
+                           convert_dir)
         self.engine = engine if backend == "ctranslate2" else None
 
     def encode(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[list[int]]:
