@@ -152,6 +152,10 @@ def run_export(cfg: DictConfig, ctx: Context) -> Path:
         picked = sorted({ids.index(x) for x in wanted})
     else:
         picked = choose(informativeness(outputs, segment_goodness(runs, ctx.pair)), budget, rng)
+        if not picked:
+            raise BenchError(f"the systems {', '.join(runs)} wrote the same text on every segment of "
+                             f"{ctx.pair}: there is nothing to ask annotators; choose other systems "
+                             "(campaign.systems=[...])")
         log.info("chose %d of %d segments (budget %d) where the systems are hardest to tell apart",
                  len(picked), len(ids), budget)
     spans_from, spans = prefilled_spans(runs, ctx.pair) if protocol == "ESA-AI" else (None, {})
