@@ -16,6 +16,7 @@ from bench.refset.store import LocalReferences
 from bench.testsets import READERS
 from bench.testsets.base import Request
 from bench.testsets.output import write
+from tests.fixtures_comet import tiny_comet  # noqa: F401
 from tests.helpers import bench
 
 ZH = ["他们在北京开会。", "今天的天气很好。", "这个项目明年完成。", "我们需要更多的时间。"]
@@ -231,3 +232,66 @@ def test_hub_dataset_not_cached_offline_is_one_line_naming_the_download(tmp_path
     assert "HF_HUB_OFFLINE=1 is set" in result.stderr
     assert "hf download google/wmt24pp en-vi_VN.jsonl --repo-type dataset" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+# -- several references: scored as sacrebleu scores them, the others by the mean rule ------------------
+
+SYSTEMS = {"close": EN1, "mixed": [EN2[0], EN1[1], EN2[2], "We need time."],
+           "poor": ["Beijing.", "Weather.", "A project.", "Time."]}
+
+
+def run_systems(tmp_path: Path, refs: list[Path], name: str) -> dict[str, dict]:
+    """Import the set with ``refs``, run every system of :data:`SYSTEMS` on it; their scores.json."""
+    src = lines(tmp_path / "src.zh", ZH)
+    out, results = tmp_path / name, tmp_path / f"{name}-results"
+    assert bench("import", f"name={name}", "src_lang=zh", "tgt_lang=en", f"src={src}",
+                 f"refs=[{','.join(map(str, refs))}]", f"out_dir={out}").returncode == 0
+    scores = {}
+    for system, outputs in SYSTEMS.items():
+        folder = tmp_path / "systems" / system
+        folder.mkdir(parents=True, exist_ok=True)
+        lines(folder / "zh-en.txt", outputs)
+        result = bench("run", "model=file", f"model.path={folder}", f"model.name={system}",
+                       f"dataset.path={out}", "metric=[bleu,chrf,ter,length_ratio]", f"results_dir={results}")
+        assert result.returncode == 0, result.stderr
+        (run,) = (results / "runs" / system).iterdir()
+        scores[system] = read_json(run / "scores.json")["pairs"]["zh-en"]["metrics"]
+        if len(refs) > 1:
+            samples = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines()]
+            assert [s["references"] for s in samples] == [list(p) for p in zip(EN1, EN2)]
+    return scores
+
+
+def test_several_references_score_as_sacrebleu_and_the_mean_rule(tmp_path: Path):
+    import sacrebleu
+
+    ref1, ref2 = lines(tmp_path / "ref1.en", EN1), lines(tmp_path / "ref2.en", EN2)
+    for refs, streams in (([ref1], [EN1]), ([ref1, ref2], [EN1, EN2])):
+        scores = run_systems(tmp_path, refs, f"set{len(refs)}")
+        for system, outputs in SYSTEMS.items():
+            got = scores[system]
+            expected = {"bleu": sacrebleu.corpus_bleu(outputs, streams, tokenize="13a").score,
+                        "chrf": sacrebleu.corpus_chrf(outputs, streams).score,
+                        "ter": sacrebleu.corpus_ter(outputs, streams).score}
+            for metric, value in expected.items():
+                assert got[metric]["score"] == pytest.approx(value, abs=1e-9), (system, metric)
+                assert f"nrefs:{len(refs)}|" in got[metric]["signature"]
+            hyp = sum(len(h) for h in outputs)
+            ref = sum(sum(len(r[i]) for r in streams) / len(streams) for i in range(len(ZH)))
+            assert got["length_ratio"]["score"] == pytest.approx(hyp / ref)
+            assert ("|nrefs:2|refs:mean" in got["length_ratio"]["signature"]) == (len(refs) == 2)
+    assert scores["close"]["bleu"]["score"] == pytest.approx(100.0)  # one reference matched in full
+
+
+def test_comet_with_several_references_is_the_mean_of_its_scores_against_each(tiny_comet: Path):  # noqa: F811
+    from bench.metrics.comet import Comet
+
+    metric = Comet(checkpoint=str(tiny_comet), progress=False)
+    hyps = SYSTEMS["mixed"]
+    alone = [metric.score(ZH, hyps, refs, src_lang="zh", tgt_lang="en") for refs in (EN1, EN2)]
+    both = metric.score_references(ZH, hyps, [EN1, EN2], src_lang="zh", tgt_lang="en")
+    assert alone[0].segments != alone[1].segments  # the references differ, so the rule is seen
+    assert both.segments == pytest.approx([(a + b) / 2 for a, b in zip(alone[0].segments, alone[1].segments)])
+    assert both.score == pytest.approx((alone[0].score + alone[1].score) / 2)
+    assert both.signature == alone[0].signature + "|nrefs:2|refs:mean"
+    assert both.extra["per_reference"] == [alone[0].score, alone[1].score]

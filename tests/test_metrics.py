@@ -191,10 +191,10 @@ def test_shared_references_are_bounded_by_segments(monkeypatch):
     cache, metric = ReferenceCache(max_segments=10), CHRF()
     sets = {name: [f"{name} line {i}" for i in range(4)] for name in "abc"}
     for name in "abcab":
-        cache.prepared(metric, sets[name])
+        cache.prepared(metric, [sets[name]])
     assert len(calls) == 5  # c pushed a out, then a pushed b out
-    cache.prepared(metric, sets["a"])
+    cache.prepared(metric, [sets["a"]])
     big = [f"long line {i}" for i in range(11)]
-    cache.prepared(metric, big)
-    cache.prepared(metric, big)
+    cache.prepared(metric, [big])
+    cache.prepared(metric, [big])
     assert len(calls) == 7

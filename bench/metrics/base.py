@@ -35,8 +35,16 @@ class Score:
         return {k: v for k, v in values.items() if v is not None and v != {}}
 
 
+#: how a metric made for one reference (COMET, xCOMET, MetricX, the judge, length) scores several:
+#: against each reference alone, then each segment's statistics averaged over the references, so a
+#: segment's score is the mean of its scores against each reference and a mean-of-segments metric's
+#: corpus score is the mean of its corpus scores against each reference stream. The signature says so.
+MEAN_OF_REFERENCES = "|nrefs:{n}|refs:mean"
+
+
 class Metric(ABC):
-    """``score(sources, hypotheses, references, src_lang=, tgt_lang=) -> Score``."""
+    """``score(sources, hypotheses, references, src_lang=, tgt_lang=) -> Score``; several references
+    per segment through :meth:`score_references`."""
 
     #: key in scores.json, e.g. "bleu", "chrf", "comet"
     name: str
@@ -79,6 +87,33 @@ class Metric(ABC):
     def score(self, sources: list[str], hypotheses: list[str], references: list[str], *,
               src_lang: str, tgt_lang: str) -> Score:
         """Score a system's output for one pair, with per-segment stats for resampling."""
+
+    def references_signature(self, src_lang: str, tgt_lang: str, nrefs: int) -> str | None:
+        """:meth:`expected_signature` for ``nrefs`` references per segment."""
+        expected = self.expected_signature(src_lang, tgt_lang)
+        return expected if expected is None or nrefs == 1 else expected + MEAN_OF_REFERENCES.format(n=nrefs)
+
+    def score_references(self, sources: list[str], hypotheses: list[str], references: list[list[str]], *,
+                         src_lang: str, tgt_lang: str) -> Score:
+        """Score against several references: ``references[k][i]`` is segment ``i``'s ``k``-th one.
+
+        This default applies :data:`MEAN_OF_REFERENCES`; a metric that takes several references
+        natively (sacrebleu's BLEU, chrF and TER) overrides it. The per-reference corpus scores are
+        kept in ``extra["per_reference"]``; other extras (xCOMET's error spans) are the first
+        reference's.
+        """
+        scores = [self.score(sources, hypotheses, refs, src_lang=src_lang, tgt_lang=tgt_lang)
+                  for refs in references]
+        if len(scores) == 1:
+            return scores[0]
+        stats = np.mean([np.asarray(s.stats, dtype=np.float64) for s in scores], axis=0)
+        notes = [f"reference {k + 1}: {s.extra['note']}" for k, s in enumerate(scores) if s.extra.get("note")]
+        extra = {**scores[0].extra, "per_reference": [s.score for s in scores],
+                 **({"note": "; ".join(notes)} if notes else {})}
+        segments = self.segment_scores(stats) if all(s.segments is not None for s in scores) else None
+        return Score(metric=self.name, score=self.aggregate(stats),
+                     signature=scores[0].signature + MEAN_OF_REFERENCES.format(n=len(scores)),
+                     stats=stats.tolist(), segments=segments, extra=extra)
 
     @abstractmethod
     def aggregate(self, stats: np.ndarray) -> float:

@@ -234,7 +234,7 @@ class Judge(AdditiveMetric):
         """The judge's score of each segment, None where its answer did not read as a score: that
         segment is left out of the system's score, so showing it as the worst score (what a resample
         without any readable answer counts) would misstate it."""
-        return [float(v) if n > 0 else None for v, n in np.asarray(stats, dtype=np.float64)]
+        return [float(v / n) if n > 0 else None for v, n in np.asarray(stats, dtype=np.float64)]
 
     def from_sums(self, sums: np.ndarray, n: np.ndarray) -> np.ndarray:
         """Mean over readable answers; a resample with none counts as the scheme's worst score."""

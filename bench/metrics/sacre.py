@@ -73,16 +73,17 @@ class ReferenceCache:
         self.max_segments = max_segments
         self._entries: OrderedDict[tuple[str, str, str], list[Any]] = OrderedDict()
 
-    def prepared(self, metric: SacreMetric, references: list[str]) -> list[Any]:
-        """What sacrebleu's ``_cache_references`` returns for the single reference stream ``references``."""
-        metric.num_refs = 1  # what _cache_references records for one stream; the signature needs it
+    def prepared(self, metric: SacreMetric, references: list[list[str]]) -> list[Any]:
+        """What sacrebleu's ``_cache_references`` returns for the reference streams ``references``
+        (one list of lines per reference, as its command line reads one file per reference)."""
+        metric.num_refs = len(references)  # what _cache_references records; the signature needs it
         key = (type(metric).__qualname__, metric.get_signature().format(),
                sha256_text(json.dumps(references, ensure_ascii=False)))
         if key in self._entries:
             self._entries.move_to_end(key)
             return self._entries[key]
-        prepared = metric._cache_references([references])
-        if len(references) <= self.max_segments:
+        prepared = metric._cache_references(references)
+        if len(references[0]) <= self.max_segments:
             self._entries[key] = prepared
             while sum(map(len, self._entries.values())) > self.max_segments:
                 self._entries.popitem(last=False)
@@ -97,11 +98,12 @@ class ReferenceCache:
 REFERENCES = ReferenceCache(max_segments=20_000)
 
 
-def corpus_statistics(metric: SacreMetric, hypotheses: list[str], references: list[str]) -> list[list[Any]]:
+def corpus_statistics(metric: SacreMetric, hypotheses: list[str],
+                      references: list[list[str]]) -> list[list[Any]]:
     """sacrebleu's per-segment statistics, the reference side taken from :data:`REFERENCES`.
 
     sacrebleu's own mode for references given once (``_ref_cache``) does the rest, so the
-    hypothesis side runs exactly as in ``_extract_corpus_statistics(hypotheses, [references])``.
+    hypothesis side runs exactly as in ``_extract_corpus_statistics(hypotheses, references)``.
     """
     metric._ref_cache = REFERENCES.prepared(metric, references)
     try:
@@ -131,12 +133,21 @@ class SacreMetricBase(AdditiveMetric):
         """The configured sacrebleu metric for a target language."""
 
     def expected_signature(self, src_lang: str, tgt_lang: str) -> str:
+        return self.references_signature(src_lang, tgt_lang, 1)
+
+    def references_signature(self, src_lang: str, tgt_lang: str, nrefs: int) -> str:
         metric = self._sacrebleu(tgt_lang)
-        metric.num_refs = 1  # what sacrebleu records once it has seen our single reference stream
+        metric.num_refs = nrefs  # what sacrebleu records once it has seen that many reference streams
         return metric.get_signature().format()
 
     def score(self, sources: list[str], hypotheses: list[str], references: list[str], *,
               src_lang: str, tgt_lang: str) -> Score:
+        return self.score_references(sources, hypotheses, [references], src_lang=src_lang, tgt_lang=tgt_lang)
+
+    def score_references(self, sources: list[str], hypotheses: list[str], references: list[list[str]], *,
+                         src_lang: str, tgt_lang: str) -> Score:
+        """Several references as sacrebleu takes them: BLEU counts n-gram matches against any of them
+        and takes the closest reference length, chrF and TER keep each segment's best reference."""
         metric = self._sacrebleu(tgt_lang)
         rows = corpus_statistics(metric, hypotheses, references)
         result = metric._aggregate_and_compute(rows)

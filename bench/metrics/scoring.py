@@ -20,7 +20,7 @@ from bench.metrics.base import Metric, Score
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.metrics.cache import ScoreCache, contents_key
 from bench.pair import Pair
-from bench.refset.store import TestSet
+from bench.refset.store import Segment, TestSet
 from bench.runs import RUN_JSON, PairRecord, PairScores, Run, RunScores
 
 log = logging.getLogger(__name__)
@@ -65,19 +65,30 @@ class Scorer:
 
     def score_pair(self, metric: Metric, sources: list[str], hypotheses: list[str],
                    references: list[str], *, src_lang: str, tgt_lang: str) -> tuple[Score, bool]:
-        """One metric on one pair, with its interval; also says whether the cache answered.
+        """One metric on one pair with one reference per segment: :meth:`score_references`."""
+        return self.score_references(metric, sources, hypotheses, [references], src_lang=src_lang,
+                                     tgt_lang=tgt_lang)
+
+    def score_references(self, metric: Metric, sources: list[str], hypotheses: list[str],
+                         references: list[list[str]], *, src_lang: str, tgt_lang: str) -> tuple[Score, bool]:
+        """One metric on one pair against one or more reference streams (``references[k][i]``: the
+        ``k``-th reference of segment ``i``), with its interval; also says whether the cache answered.
 
         The one place every metric's inputs pass: sources, hypotheses and references are NFC-normalised
         here, and the signature says so (:data:`NFC`)."""
-        check_lengths(sources, hypotheses, references, f"{metric.name} on {src_lang}-{tgt_lang}")
-        sources, hypotheses, references = nfc(sources), nfc(hypotheses), nfc(references)
-        expected = metric.expected_signature(src_lang, tgt_lang) if self.cache else None
+        for stream in references:
+            check_lengths(sources, hypotheses, stream, f"{metric.name} on {src_lang}-{tgt_lang}")
+        sources, hypotheses, references = nfc(sources), nfc(hypotheses), [nfc(r) for r in references]
+        expected = metric.references_signature(src_lang, tgt_lang, len(references)) if self.cache else None
         signature = expected + NFC if expected else None
-        contents = contents_key(sources, hypotheses, references) if signature else ""
+        # one stream keys the cache as before; several are a list of streams, which no single one equals
+        keyed = references[0] if len(references) == 1 else references
+        contents = contents_key(sources, hypotheses, keyed) if signature else ""
         score = self.cache.get(signature, contents, rows=len(sources)) if signature else None
         hit = score is not None
         if score is None:
-            score = metric.score(sources, hypotheses, references, src_lang=src_lang, tgt_lang=tgt_lang)
+            score = metric.score_references(sources, hypotheses, references, src_lang=src_lang,
+                                            tgt_lang=tgt_lang)
             score = replace(score, signature=score.signature + NFC)
             if signature:
                 self.cache.put(signature, contents, score)
@@ -104,11 +115,11 @@ class Scorer:
                 continue
             src_lang, tgt_lang = pair.langs
             sources = [s.src for s in segments]
-            references = [s.ref for s in segments]
+            references = reference_streams(segments, f"{testset.name} {pair}")
             new: dict[str, Score] = {}
             for name in todo:
-                score, hit = self.score_pair(self.metrics[name], sources, hypotheses, references,
-                                             src_lang=src_lang, tgt_lang=tgt_lang)
+                score, hit = self.score_references(self.metrics[name], sources, hypotheses, references,
+                                                   src_lang=src_lang, tgt_lang=tgt_lang)
                 new[name] = score
                 outcome.added.add((pair, name))
                 outcome.from_cache += hit
@@ -144,9 +155,20 @@ class Scorer:
                 if self.force or name not in scores.get(pair)}
 
 
+def reference_streams(segments: list[Segment], where: str) -> list[list[str]]:
+    """The references as sacrebleu's command line reads them: one stream (file) per reference, so
+    every segment of a pair must have as many as the others."""
+    counts = sorted({len(s.refs) for s in segments})
+    if len(counts) > 1:
+        raise BenchError(f"{where}: segments have {' or '.join(map(str, counts))} references; every segment "
+                         "of a pair needs the same number (re-import the set)")
+    return [[s.refs[k] for s in segments] for k in range(counts[0] if counts else 1)]
+
+
 def samples(run: Run, testset: TestSet, scores: RunScores) -> list[dict[str, Any]]:
     """``samples.jsonl``: one flat row per segment of every pair scored on the current test set and the
-    current hypotheses, each metric's segment score as a column (BLEU, without one, has none)."""
+    current hypotheses, each metric's segment score as a column (BLEU, without one, has none). With
+    several references, ``reference`` is the first and ``references`` lists them all."""
     rows: list[dict[str, Any]] = []
     for pair, held in sorted(scores.pairs.items()):
         if (run.record.pairs[pair].sha256 != testset.sha256(pair)
@@ -155,8 +177,9 @@ def samples(run: Run, testset: TestSet, scores: RunScores) -> list[dict[str, Any
         segments = testset.load(pair)[:run.record.limit]
         per_segment = {name: s.segments for name, s in sorted(held.metrics.items()) if s.segments}
         for i, (segment, hypothesis) in enumerate(zip(segments, run.hypotheses(pair))):
+            every = {"references": list(segment.refs)} if segment.more_refs else {}
             rows.append({"id": segment.id, "pair": pair, "source": segment.src, "reference": segment.ref,
-                         "hypothesis": hypothesis,
+                         **every, "hypothesis": hypothesis,
                          **{name: values[i] for name, values in per_segment.items()}})
     return rows
 
