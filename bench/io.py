@@ -9,6 +9,8 @@ removes it (:func:`sweep_stale_temp`).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import hmac
@@ -303,17 +305,40 @@ def open_sqlite(path: str | os.PathLike, schema: str, setting: str) -> sqlite3.C
     """
     path = check_cache_file(path, setting)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fix = f"delete it (a cache holds only what can be recomputed) or point {setting} at a new file"
+    with sqlite_errors(setting, path):
+        return _connect_sqlite(path, schema, setting, DAMAGED_CACHE_FIX.format(setting=setting))
+
+
+#: seconds a cache write waits for another process's write lock before it gives up
+SQLITE_BUSY_S = 60
+DAMAGED_CACHE_FIX = "delete it (a cache holds only what can be recomputed) or point {setting} at a new file"
+
+
+@contextlib.contextmanager
+def sqlite_errors(setting: str, path: Path) -> Iterator[None]:
+    """SQLite's errors on a cache as one line each. A write lock held past :data:`SQLITE_BUSY_S` and a
+    full disk are not damage: deleting the cache would not help (and would lose finished work), so
+    they say what would."""
     try:
-        return _connect_sqlite(path, schema, setting, fix)
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            raise
-        raise BenchError(f"{setting}={path}: a damaged cache ({exc}); {fix}") from None
+        yield
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_FULL:
+            raise BenchError(f"{setting}={path}: the disk is full ({exc}); free some space and run again "
+                             "(finished work is kept)") from None
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise BenchError(f"{setting}={path}: another process has held the cache's write lock for over "
+                             f"{SQLITE_BUSY_S} s ({exc}); wait for the other run, score or sweep job to "
+                             f"finish, or point {setting} at another file") from None
+        if code is not None and code & 0xFF == sqlite3.SQLITE_IOERR:
+            raise BenchError(f"{setting}={path}: cannot write ({exc}); check that its disk has space and "
+                             f"is writable, or point {setting} at another file") from None
+        raise BenchError(f"{setting}={path}: a damaged cache ({exc}); "
+                         f"{DAMAGED_CACHE_FIX.format(setting=setting)}") from None
 
 
 def _connect_sqlite(path: Path, schema: str, setting: str, fix: str) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=60, isolation_level=None)
+    db = sqlite3.connect(path, timeout=SQLITE_BUSY_S, isolation_level=None)
     try:
         table = re.search(r"CREATE TABLE IF NOT EXISTS (\w+)", schema).group(1)
         wanted = [c.split()[0] for c in re.search(r"\((.*)\)", schema, re.DOTALL).group(1).split(",")]
@@ -326,7 +351,7 @@ def _connect_sqlite(path: Path, schema: str, setting: str, fix: str) -> sqlite3.
                              f"point {setting} at a new file")
         if (found and set(found) != {table}) or (columns and columns != wanted):
             raise BenchError(f"{setting}={path}: not a cache of this bench version (it holds {holds}); {fix}")
-        db.execute("PRAGMA busy_timeout = 60000")
+        db.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_S * 1000)}")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute(schema)
@@ -338,33 +363,99 @@ def _connect_sqlite(path: Path, schema: str, setting: str, fix: str) -> sqlite3.
     return db
 
 
+#: the length of this user's cache key; a key file of any other length was cut short or is not bench's
+KEY_BYTES = 32
+
+
+def _key_file() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "bench" / "cache.key"
+
+
 def _user_key() -> bytes:
-    """This user's cache key: 32 random bytes in ``$XDG_CONFIG_HOME/bench/cache.key`` (made once, mode
-    0600). It never enters a results folder, so no one who shares one can forge an entry."""
-    folder = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "bench"
-    file = folder / "cache.key"
+    """This user's cache key: :data:`KEY_BYTES` random bytes in ``$XDG_CONFIG_HOME/bench/cache.key``,
+    made once. It never enters a results folder, so no one who shares one can forge an entry.
+
+    Every MAC rests on it, so the file is believed only when it can be nothing but the key bench made
+    for this user (:func:`_read_key`); and it is made so that no process ever reads it half-written.
+    """
+    file = _key_file()
+    return _read_key(file) or _make_key(file)
+
+
+def _make_key(file: Path) -> bytes:
+    """Write a new key to a private temporary file, ``fsync`` it, then link it into place.
+
+    ``os.link`` fails if the name exists, so of processes racing to make the key exactly one wins and
+    none replaces another's; as the file is complete before it has its name, every loser (and every
+    reader) reads the winner's whole key. A full disk fails the write, never leaves a short key.
+    """
+    file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    sweep_stale_temp(file.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(file.name), suffix=".tmp", dir=file.parent)  # mode 0600
     try:
-        return file.read_bytes()
-    except FileNotFoundError:
-        pass
-    folder.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(KEY_BYTES))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process won: its key is complete too
+            os.link(tmp, file)
+    finally:
+        os.unlink(tmp)
+    key = _read_key(file)
+    if key is None:
+        raise BenchError(f"{file}: the cache key vanished as it was made; run the command again")
+    return key
+
+
+def _read_key(file: Path) -> bytes | None:
+    """The key in ``file`` (None: there is none yet); anything that cannot be the key is one line.
+
+    Opened without following a link and without blocking (a FIFO would hang every command), then
+    checked on the open file itself: a regular file of this user's, closed to everyone else, of
+    exactly :data:`KEY_BYTES` bytes. A key of 0 bytes (a full disk when it was made) would make every
+    MAC one anybody can compute.
+    """
+    fix = "delete it (bench makes a new one; cached entries are then computed again)"
     try:
-        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first
-        return file.read_bytes()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secrets.token_bytes(32))
-    return file.read_bytes()
+        fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        what = "is a link" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+        raise BenchError(f"{file}: the cache key {what}; {fix}") from None
+    try:
+        problem = _key_problem(os.fstat(fd))
+        data = b"" if problem else os.read(fd, KEY_BYTES + 1)
+    finally:
+        os.close(fd)
+    if not problem and len(data) != KEY_BYTES:
+        problem = f"holds {len(data)} bytes, not {KEY_BYTES}"
+    if problem:
+        raise BenchError(f"{file}: the cache key {problem}; {fix}")
+    return data
+
+
+def _key_problem(info: os.stat_result) -> str | None:
+    """Why a key file with these attributes cannot be this user's key (None: it can)."""
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file"
+    if info.st_uid != os.geteuid():
+        return f"belongs to another user (uid {info.st_uid})"
+    if info.st_mode & 0o077:
+        return f"may be read or written by others (mode {stat.S_IMODE(info.st_mode):04o})"
+    if info.st_size != KEY_BYTES:
+        return f"holds {info.st_size} bytes, not {KEY_BYTES}"
+    return None
 
 
 @functools.cache
 def _key() -> bytes:
     try:
         return _user_key()
-    except OSError as exc:  # a home that cannot be written (a CI container): this process's key only
-        log.warning("cannot keep a cache key under %s (%s); cached entries are trusted by this process "
-                    "only: set XDG_CONFIG_HOME to a writable folder", Path.home(), exc.strerror)
-        return secrets.token_bytes(32)
+    except OSError as exc:  # a home that cannot be written (a CI container), a full disk: this process's key
+        log.warning("cannot keep a cache key in %s (%s); cached entries are trusted by this process "
+                    "only: set XDG_CONFIG_HOME to a writable folder", _key_file().parent, exc.strerror)
+        return secrets.token_bytes(KEY_BYTES)
 
 
 def cache_mac(*parts: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
 
@@ -106,3 +107,144 @@ def test_without_a_writable_home_the_key_lives_in_the_process(tmp_path: Path, mo
         cache.close()
     finally:
         io._key.cache_clear()
+
+
+# -- the per-user key every cache entry's MAC rests on -------------------------------------------
+
+KEY_FIX = "delete it (bench makes a new one; cached entries are then computed again)"
+
+
+def key_file(root: Path) -> Path:
+    return root / "bench" / "cache.key"
+
+
+@pytest.fixture
+def config_home(tmp_path: Path, monkeypatch) -> Path:
+    """An empty ``$XDG_CONFIG_HOME``; the process's cached key is forgotten before and after."""
+    from bench import io
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    io._key.cache_clear()
+    yield tmp_path / "config"
+    io._key.cache_clear()
+
+
+def test_the_key_is_made_once_private_and_whole(config_home: Path):
+    from bench import io
+
+    key = io._user_key()
+    info = key_file(config_home).stat()
+    assert len(key) == 32 and key_file(config_home).read_bytes() == key
+    assert info.st_mode & 0o777 == 0o600 and info.st_uid == os.geteuid()
+    assert io._user_key() == key
+    assert sorted(p.name for p in key_file(config_home).parent.iterdir()) == ["cache.key"]  # no temp left
+
+
+def _plant(kind: str, file: Path, elsewhere: Path) -> None:
+    file.parent.mkdir(parents=True)
+    good = os.urandom(32)
+    if kind == "empty":
+        file.write_bytes(b"")
+    elif kind == "one byte":
+        file.write_bytes(b"k")
+    elif kind == "33 bytes":
+        file.write_bytes(good + b"\n")
+    elif kind == "link to /dev/null":
+        file.symlink_to("/dev/null")
+    elif kind == "link to a key":
+        (elsewhere / "key").write_bytes(good)
+        (elsewhere / "key").chmod(0o600)
+        file.symlink_to(elsewhere / "key")
+    elif kind == "fifo":
+        os.mkfifo(file, 0o600)
+    elif kind == "folder":
+        file.mkdir()
+    else:  # a mode that lets others read or write it
+        file.write_bytes(good)
+        file.chmod(int(kind.split()[1], 8))
+        return
+    if file.is_file() and not file.is_symlink():
+        file.chmod(0o600)
+
+
+@pytest.mark.parametrize(("kind", "says"), [
+    ("empty", "holds 0 bytes, not 32"),
+    ("one byte", "holds 1 bytes, not 32"),
+    ("33 bytes", "holds 33 bytes, not 32"),
+    ("link to /dev/null", "is a link"),
+    ("link to a key", "is a link"),
+    ("fifo", "is not a regular file"),
+    ("folder", "is not a regular file"),
+    ("mode 0666", "may be read or written by others (mode 0666)"),
+    ("mode 0620", "may be read or written by others (mode 0620)"),
+    ("mode 0604", "may be read or written by others (mode 0604)"),
+])
+def test_a_key_file_that_cannot_be_the_key_is_one_line_and_left_alone(config_home: Path, tmp_path: Path,
+                                                                      kind: str, says: str):
+    from bench import io
+
+    file = key_file(config_home)
+    _plant(kind, file, tmp_path)
+    before = os.lstat(file)
+    with pytest.raises(BenchError) as raised:
+        io._user_key()
+    assert str(raised.value) == f"{file}: the cache key {says}; {KEY_FIX}"
+    after = os.lstat(file)
+    assert (after.st_mode, after.st_size, after.st_mtime_ns) == \
+        (before.st_mode, before.st_size, before.st_mtime_ns)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_key_file_of_another_user_is_refused(config_home: Path):
+    from bench import io
+
+    file = key_file(config_home)
+    file.parent.mkdir(parents=True)
+    file.write_bytes(os.urandom(32))
+    file.chmod(0o600)
+    os.chown(file, 12345, 12345)
+    with pytest.raises(BenchError, match=r"belongs to another user \(uid 12345\); delete it"):
+        io._user_key()
+
+
+def test_a_fifo_key_is_one_line_from_the_command_not_a_hang(tmp_path: Path):
+    from tests.helpers import bench
+
+    config = tmp_path / "config"
+    key_file(config).parent.mkdir(parents=True)
+    os.mkfifo(key_file(config), 0o600)
+    args = ("run", "model=copy", "metric=[chrf]", "limit=2", f"results_dir={tmp_path / 'results'}")
+    refused = bench(*args, env={"XDG_CONFIG_HOME": str(config)}, timeout=120)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.strip() == \
+        f"bench run: error: {key_file(config)}: the cache key is not a regular file; {KEY_FIX}"
+    key_file(config).unlink()  # the fix the line names
+    fixed = bench(*args, env={"XDG_CONFIG_HOME": str(config)}, timeout=120)
+    assert fixed.returncode == 0, fixed.stderr
+    assert key_file(config).stat().st_size == 32
+
+
+def _race(root: str, start, out) -> None:
+    from bench import io
+
+    os.environ["XDG_CONFIG_HOME"] = root
+    start.wait()
+    try:
+        out.put(io._user_key().hex())
+    except BaseException as exc:  # the parent reports what went wrong
+        out.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_processes_racing_to_make_the_key_all_read_the_same_whole_key(config_home: Path):
+    """No process reads a key another is still writing (77 of 900 did), and none replaces another's."""
+    ctx = multiprocessing.get_context("fork")
+    start, out = ctx.Barrier(12), ctx.Queue()
+    workers = [ctx.Process(target=_race, args=(str(config_home), start, out)) for _ in range(12)]
+    for proc in workers:
+        proc.start()
+    keys = [out.get(timeout=60) for _ in workers]
+    for proc in workers:
+        proc.join(60)
+    assert len(set(keys)) == 1 and len(bytes.fromhex(keys[0])) == 32, keys
+    assert key_file(config_home).read_bytes().hex() == keys[0]
+    assert sorted(p.name for p in key_file(config_home).parent.iterdir()) == ["cache.key"]
