@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from bench.errors import BenchError
-from bench.io import cache_mac, open_sqlite, sha256_text
+from bench.io import cache_mac, open_sqlite, sha256_text, sqlite_errors
 from bench.metrics.base import Score
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS scores "
@@ -34,7 +34,7 @@ class ScoreCache:
     """``${results_dir}/cache/scores.sqlite``; safe for several processes (SQLite locking, WAL)."""
 
     def __init__(self, path: str | Path, setting: str = "score_cache.path") -> None:
-        self.path = Path(path)
+        self.path, self.setting = Path(path), setting
         self._db = open_sqlite(self.path, SCHEMA, setting)
 
     @staticmethod
@@ -47,7 +47,8 @@ class ScoreCache:
         from bench.runs import parse_score
 
         key = self._key(signature, contents)
-        row = self._db.execute("SELECT score, mac FROM scores WHERE key = ?", (key,)).fetchone()
+        with sqlite_errors(self.setting, self.path):
+            row = self._db.execute("SELECT score, mac FROM scores WHERE key = ?", (key,)).fetchone()
         if row is None or not hmac.compare_digest(row[1], cache_mac(key, row[0])):  # not this user's
             return None
         try:
@@ -57,7 +58,7 @@ class ScoreCache:
             return None
 
     def put(self, signature: str, contents: str, score: Score) -> None:
-        with self._db:
+        with sqlite_errors(self.setting, self.path), self._db:
             self._db.execute("BEGIN IMMEDIATE")
             key, text = self._key(signature, contents), json.dumps(score.to_json(), ensure_ascii=False)
             self._db.execute("INSERT OR REPLACE INTO scores (key, signature, score, mac) VALUES (?, ?, ?, ?)",
