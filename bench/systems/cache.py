@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from bench.io import cache_mac, open_sqlite, sha256_text
+from bench.io import cache_mac, open_sqlite, sha256_text, sqlite_errors
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
@@ -40,6 +40,7 @@ class TranslationCache:
 
     def __init__(self, path: str | Path | None, setting: str = "translation_cache.path") -> None:
         self.path = Path(path) if path is not None else None
+        self.setting = setting
         self._db: sqlite3.Connection | None = None
         if self.path is not None:
             self._db = open_sqlite(self.path, SCHEMA, setting)
@@ -59,21 +60,23 @@ class TranslationCache:
         for start in range(0, len(key_list), _BATCH):
             chunk = key_list[start:start + _BATCH]
             marks = ",".join("?" * len(chunk))
-            for key, output, mac in self._db.execute(
-                f"SELECT key, output, mac FROM translations WHERE key IN ({marks})", chunk
-            ):
+            with sqlite_errors(self.setting, self.path):
+                rows = self._db.execute(f"SELECT key, output, mac FROM translations WHERE key IN ({marks})",
+                                        chunk).fetchall()
+            for key, output, mac in rows:
                 if hmac.compare_digest(mac, cache_mac(key, output)):  # else not this user's: a miss
                     found[keys[key]] = output
         return found
 
     def put_many(self, fingerprint: str, src_lang: str, tgt_lang: str,
                  items: Iterable[tuple[str, str]]) -> None:
-        """Store ``(source, output)`` pairs in one transaction (all or nothing)."""
+        """Store ``(source, output)`` pairs in one transaction (all or nothing); a full disk or a lock
+        held too long by another writer is one line (:func:`bench.io.sqlite_errors`)."""
         if self._db is None:
             return
         keyed = [(cache_key(fingerprint, src_lang, tgt_lang, s), s, o) for s, o in items]
         rows = [(k, fingerprint, src_lang, tgt_lang, s, o, cache_mac(k, o)) for k, s, o in keyed]
-        with self._db:  # BEGIN ... COMMIT, rolled back on error
+        with sqlite_errors(self.setting, self.path), self._db:  # BEGIN ... COMMIT, rolled back on error
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
