@@ -30,7 +30,7 @@ COMMANDS: dict[str, str] = {
     "human": "human judgments: `human import` (WMT MQM, ESA, Pearmut) or `human export` (a Pearmut campaign)",
 }
 #: commands that are not Hydra applications: they take plain words
-PLAIN: dict[str, str] = {"list": "describe what can be chosen: bench list models|metrics|pairs"}
+PLAIN: dict[str, str] = {"list": "describe what can be chosen: bench list models|metrics|pairs|testsets"}
 
 USAGE = """usage: python -m bench [-m] <command> [key=value ...]
 

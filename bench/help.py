@@ -216,17 +216,23 @@ def command_help(command: str, summary: str, args: list[str] | None = None) -> s
 
 
 def list_command(args: list[str]) -> int:
-    """``bench list models|metrics|pairs``; 0 on success, 2 with one line otherwise."""
+    """``bench list models|metrics|pairs [DIR]|testsets [DIR ...]``; 0, or 2 with one line."""
     import sys
 
-    what = args[0] if len(args) == 1 else None
-    if what not in ("models", "metrics", "pairs"):
-        print("bench list: error: say what to list: bench list models|metrics|pairs", file=sys.stderr)
+    folders = {"pairs": 1, "testsets": len(args)}.get(args[0], 0) if args else 0  # DIRs it may name
+    what = args[0] if 1 <= len(args) <= 1 + folders else None
+    if what not in ("models", "metrics", "pairs", "testsets"):
+        print("bench list: error: say what to list: bench list models|metrics|pairs [DIR]|testsets [DIR ...]",
+              file=sys.stderr)
         return 2
+    if what == "testsets":
+        from bench.testsets.listing import list_testsets
+
+        return list_testsets(args[1:])
     if what == "pairs":
         from bench.refset.store import LocalReferences
 
-        refs = LocalReferences()
+        refs = LocalReferences(args[1] if len(args) == 2 else None)
         try:
             found = [["pair", "rows", "languages"]] + [
                 [pair, str(len(refs.load(pair))), _names(pair)] for pair in refs.pairs()]

@@ -50,6 +50,8 @@ class Language:
     m2m100: str | None = None  # M2M-100: ISO 639-1, wrapped as __kk__ by its tokenizer
     madlad: str | None = None  # MADLAD-400: the xx of its <2xx> target tag
     bleu_tokenizer: str = "13a"  # sacrebleu's tokenizer for this target (13a where it is not installed)
+    #: marks that end a sentence besides ``. ! ? …`` (Burmese ``။``, Khmer ``។``, Arabic-script ``؟``)
+    sentence_ends: str = ""
     lingua: str | None = None  # lingua's Language member (KAZAKH); None where lingua cannot detect it
     #: abbreviations before a name or number, never a sentence end (``проф.``)
     prefix_abbreviations: frozenset[str] = frozenset()
@@ -109,21 +111,27 @@ LANGUAGES: dict[str, Language] = {row.code: row for row in (
     Language("uz", "Uzbek", "Oʻzbekcha", ("Latn",), nllb="uzn_Latn", m2m100="uz", madlad="uz"),
     Language("tg", "Tajik", "Тоҷикӣ", ("Cyrl",), nllb="tgk_Cyrl", madlad="tg"),
     Language("tk", "Turkmen", "Türkmençe", ("Latn",), nllb="tuk_Latn", madlad="tk"),
-    Language("ug", "Uyghur", "ئۇيغۇرچە", ("Arab",), nllb="uig_Arab", madlad="ug"),
+    Language("ug", "Uyghur", "ئۇيغۇرچە", ("Arab",), nllb="uig_Arab", madlad="ug", sentence_ends="؟"),
     Language("bo", "Tibetan", "བོད་སྐད་", ("Tibt",), nllb="bod_Tibt", madlad="bo"),
     Language("tr", "Turkish", "Türkçe", ("Latn",), nllb="tur_Latn", m2m100="tr", madlad="tr",
              lingua="TURKISH"),
     Language("az", "Azerbaijani", "Azərbaycan dili", ("Latn",), nllb="azj_Latn", m2m100="az", madlad="az",
              lingua="AZERBAIJANI"),
     Language("fa", "Persian", "فارسی", ("Arab",), nllb="pes_Arab", m2m100="fa", madlad="fa",
-             lingua="PERSIAN"),
+             lingua="PERSIAN", sentence_ends="؟"),
     Language("ar", "Arabic", "العربية", ("Arab",), nllb="arb_Arab", m2m100="ar", madlad="ar",
-             lingua="ARABIC"),
-    Language("hi", "Hindi", "हिन्दी", ("Deva",), nllb="hin_Deva", m2m100="hi", madlad="hi", lingua="HINDI"),
-    Language("th", "Thai", "ไทย", ("Thai",), nllb="tha_Thai", m2m100="th", madlad="th", lingua="THAI"),
-    Language("lo", "Lao", "ລາວ", ("Laoo",), nllb="lao_Laoo", m2m100="lo", madlad="lo"),
-    Language("km", "Khmer", "ខ្មែរ", ("Khmr",), nllb="khm_Khmr", m2m100="km", madlad="km"),
-    Language("my", "Burmese", "မြန်မာ", ("Mymr",), nllb="mya_Mymr", m2m100="my", madlad="my"),
+             lingua="ARABIC", sentence_ends="؟"),
+    Language("hi", "Hindi", "हिन्दी", ("Deva",), nllb="hin_Deva", m2m100="hi", madlad="hi", lingua="HINDI",
+             sentence_ends="।"),
+    # Thai, Lao, Khmer and Burmese write words without spaces: BLEU on characters (sacrebleu's spBLEU
+    # tokenizers download a model; 13a would count whole clauses as words)
+    Language("th", "Thai", "ไทย", ("Thai",), nllb="tha_Thai", m2m100="th", madlad="th", bleu_tokenizer="char",
+             lingua="THAI"),
+    Language("lo", "Lao", "ລາວ", ("Laoo",), nllb="lao_Laoo", m2m100="lo", madlad="lo", bleu_tokenizer="char"),
+    Language("km", "Khmer", "ខ្មែរ", ("Khmr",), nllb="khm_Khmr", m2m100="km", madlad="km",
+             bleu_tokenizer="char", sentence_ends="។៕"),
+    Language("my", "Burmese", "မြန်မာ", ("Mymr",), nllb="mya_Mymr", m2m100="my", madlad="my",
+             bleu_tokenizer="char", sentence_ends="။"),
     Language("id", "Indonesian", "Bahasa Indonesia", ("Latn",), nllb="ind_Latn", m2m100="id", madlad="id",
              lingua="INDONESIAN"),
     Language("ms", "Malay", "Bahasa Melayu", ("Latn",), nllb="zsm_Latn", m2m100="ms", madlad="ms",

@@ -295,3 +295,15 @@ def test_comet_with_several_references_is_the_mean_of_its_scores_against_each(ti
     assert both.score == pytest.approx((alone[0].score + alone[1].score) / 2)
     assert both.signature == alone[0].signature + "|nrefs:2|refs:mean"
     assert both.extra["per_reference"] == [alone[0].score, alone[1].score]
+
+
+def test_bench_list_shows_the_user_s_own_sets_and_pairs(text_set: dict[str, Path], tmp_path: Path):
+    assert bench("import", "name=talks", "src_lang=zh", "tgt_lang=en", f"src={text_set['src']}",
+                 f"refs=[{text_set['ref1']},{text_set['ref2']}]", cwd=tmp_path).returncode == 0
+    listed = bench("list", "testsets", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    assert ["talks", "zh-en", "4", "2", "unknown", "testsets/talks"] in rows
+    assert any(row[:2] == ["references", "zh-kk"] for row in rows)  # the seed set beside it
+    pairs = bench("list", "pairs", "testsets/talks", cwd=tmp_path)
+    assert pairs.returncode == 0 and "zh-en  4     Chinese -> English" in pairs.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import re
 
 import pytest
 from lingua import Language as LinguaLanguage
@@ -109,3 +110,32 @@ def test_bleu_uses_mecab_for_japanese_only_where_it_is_installed(tmp_path, monke
         (tmp_path / module / "__init__.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert (absent, Bleu().tokenizer_for("ja")) == ("13a", "ja-mecab")
+
+
+#: the languages a user may bring a test set in without code (issue 21): zh -> X and en -> X
+BROUGHT = ("zh", "kk", "vi", "en", "ru", "ky", "mn", "ja", "ko", "th", "lo", "my", "km", "id", "ms", "ug")
+
+
+@pytest.mark.parametrize("code", BROUGHT)
+def test_a_brought_language_has_a_flores_code_and_a_bleu_tokenizer_that_runs_here(code: str):
+    row = LANGUAGES[code]
+    assert re.fullmatch(r"[a-z]{3}_[A-Z][a-z]{3}", row.flores_plus)
+    bleu = Bleu()
+    bleu.check([("zh", code)])  # the tokenizer runs offline (or falls back to one that does)
+    if code in ("th", "lo", "my", "km"):  # words run on: BLEU on characters, not on whole clauses
+        assert bleu.tokenizer_for(code) == "char"
+
+
+def test_chinese_is_cmn_hans_in_flores_plus_and_zho_hans_for_nllb():
+    assert (LANGUAGES["zh"].flores_plus, LANGUAGES["zh"].nllb) == ("cmn_Hans", "zho_Hans")
+    assert LANGUAGES["kk"].flores_plus == "kaz_Cyrl"
+
+
+@pytest.mark.parametrize("code, text, first", [
+    ("my", "ကျွန်တော် စာအုပ် ဖတ်တယ်။ သူ ထမင်း စားတယ်။", "ကျွန်တော် စာအုပ် ဖတ်တယ်။"),
+    ("km", "ខ្ញុំអានសៀវភៅ។ គាត់ញ៉ាំបាយ។", "ខ្ញុំអានសៀវភៅ។"),
+    ("ug", "سىز قەيەرگە بارىسىز؟ مەن مەكتەپكە بارىمەن.", "سىز قەيەرگە بارىسىز؟"),
+])
+def test_a_row_s_own_sentence_ends_split_its_sentences(code: str, text: str, first: str):
+    assert split_sentences(text, code)[0] == first and len(split_sentences(text, code)) == 2
+    assert len(split_sentences(text, "en")) == 1  # without the row's marks: one sentence

@@ -16,13 +16,20 @@ costs little more; the rules therefore split only where a sentence surely ends:
 
 from __future__ import annotations
 
+import functools
 import re
 
 from bench.languages import Language, language
 
 CLOSERS = "”’」』）)】》»›\"'"
 _CJK_END = re.compile(f"[。！？!?]+[{re.escape(CLOSERS)}]*")
-_SPACED_END = re.compile(f"(?P<mark>[.!?…]+)(?P<closers>[{re.escape(CLOSERS)}]*)\\s+")
+
+
+@functools.cache
+def _spaced_end(marks: str) -> re.Pattern:
+    """A sentence end in a spaced language: ``.!?…`` or the row's own marks (``။``), then white space."""
+    return re.compile(f"(?P<mark>[.!?…{re.escape(marks)}]+)(?P<closers>[{re.escape(CLOSERS)}]*)\\s+")
+
 
 # Titles before a name that never end a sentence in any language; each language adds its own
 # abbreviations in its row of bench/languages.py.
@@ -49,7 +56,7 @@ def _split_cjk(text: str) -> list[str]:
 
 def _split_spaced(text: str, row: Language) -> list[str]:
     sentences, start = [], 0
-    for match in _SPACED_END.finditer(text):
+    for match in _spaced_end(row.sentence_ends).finditer(text):
         if _ends_sentence(text[start:match.start("mark")], match, text[match.end():], row):
             sentences.append(text[start:match.end("closers")])
             start = match.end()

@@ -233,6 +233,11 @@ class LocalReferences:
     def pairs(self) -> list[Pair]:
         return sorted(self.manifest().files)
 
+    def title(self) -> str:
+        """The test set's name: an imported set's own, else its folder's (``references``)."""
+        info = self.manifest().testset
+        return info.name if info else self.path.resolve().name
+
     def sha256(self, pair: str) -> str:
         return self._entry(pair).sha256
 
