@@ -23,6 +23,8 @@ from bench.board.collect import Board, Policy, Significance, collect
 from bench.board.ranking import CORRECTIONS
 from bench.cli import command
 from bench.errors import BenchError
+from bench.human.store import human_root
+from bench.human.trust import HUMAN, attach, without_human
 from bench.io import atomic_write_text
 from bench.metrics import load_metric, shipped_metrics
 from bench.metrics.significance import METHODS
@@ -48,7 +50,7 @@ def policy(cfg: DictConfig) -> Policy:
         raise BenchError(f"significance.alpha={alpha!r}: a significance level between 0 and 1, e.g. 0.05")
     rank_by = cfg.rank_by
     names = tuple(str(n) for n in rank_by) if isinstance(rank_by, ListConfig) else (str(rank_by),)
-    unknown = [n for n in names if n not in shipped_metrics()]
+    unknown = [n for n in names if n not in shipped_metrics() and n != HUMAN]
     if unknown or not names:
         raise BenchError(f"rank_by={','.join(unknown) or '[]'}: rank by metrics bench ships, e.g. "
                          f"rank_by=[comet,chrf]; valid: {', '.join(shipped_metrics())}")
@@ -66,16 +68,21 @@ def build(cfg: DictConfig) -> tuple[Board, dict[Path, str]]:
     references: TestSet = instantiate(cfg.dataset)  # the current test set: only runs on it are ranked
     current = {pair: references.sha256(pair) for pair in references.pairs()}
     check_test_set(runs, current, references.name, runs_root(cfg.results_dir))
-    board = collect(runs, current, policy(cfg), metric=functools.cache(load_metric))
+    chosen, loader = policy(cfg), functools.cache(load_metric)
+    board = collect(runs, current, without_human(chosen), metric=loader)
     board.notes[:0] = skipped  # runs that could not be read, or never finished: listed as left out
     rows = {p.pair: references.load(p.pair) for p in board.pairs}
     for pair in board.pairs:
         drilldown.read(pair, rows[pair.pair])
+    trust = attach(board, cfg.results_dir, rows, current, loader, rank_by_human=chosen.rank_by[0] == HUMAN)
     out = Path(cfg.results_dir)
-    return board, {out / "leaderboard.md": markdown.render(board),
-                   out / "leaderboard.csv": tidy.render(board),
-                   out / "results.json": tidy.render_json(board),
-                   out / "leaderboard.html": html.render(board, rows)}
+    files = {out / "leaderboard.md": markdown.render(board) + trust.markdown(),
+             out / "leaderboard.csv": tidy.render(board),
+             out / "results.json": tidy.render_json(board),
+             out / "leaderboard.html": trust.into_page(html.render(board, rows))}
+    if human_root(cfg.results_dir).is_dir():  # human judgments imported: their agreement with the metrics
+        files[out / "human_agreement.json"] = trust.json()
+    return board, files
 
 
 def check_test_set(runs: list[Run], current: dict[str, str], name: str, root: Path) -> None:

@@ -1,0 +1,85 @@
+"""Human judgments on the leaderboard: the agreement numbers against an independent computation (sacrebleu
+and scipy on the files themselves), the trust table, the warning, the human column and rank_by=human."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import sacrebleu
+
+from tests.helpers import bench
+from tests.test_human_import import PAIR, expected_mqm, make_world, mqm_tsv
+
+stats = pytest.importorskip("scipy.stats")
+
+#: the humans' order is the reverse of chrF's for good and bad (WMT.bad's errors go to the best system)
+REVERSED = "systems={WMT.good:bad,WMT.mid:mid,WMT.weak:weak,WMT.bad:good}"
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("trust")
+    world = make_world(root)
+    tsv = mqm_tsv(root / "mqm.tsv")
+    done = bench("human", "import", "format=mqm", f"path={tsv}", REVERSED, *world.args())
+    assert done.returncode == 0, done.stderr
+    out = bench("leaderboard", *world.args())
+    assert out.returncode == 0, out.stderr
+    return world, out
+
+
+def human_means(world) -> dict[str, float]:
+    names = {"WMT.good": "bad", "WMT.mid": "mid", "WMT.weak": "weak", "WMT.bad": "good"}
+    return {run: float(np.mean([expected_mqm(wmt, i) for i in range(len(world.segments))]))
+            for wmt, run in names.items()}
+
+
+def test_system_agreement_equals_scipy_on_sacrebleu_chrf(board):
+    world, _ = board
+    records = json.loads((world.results / "human_agreement.json").read_text())
+    found = {(r["metric"], r["level"], r["statistic"]): r for r in records}
+    systems = ["bad", "good", "mid", "weak"]
+    refs = [s.ref for s in world.segments]
+    chrf = []
+    for name in systems:
+        hyps = (next((world.results / "runs" / name).iterdir()) / "hypotheses" / f"{PAIR}.txt").read_text()
+        chrf.append(sacrebleu.corpus_chrf(hyps.splitlines(), [refs]).score)
+    human = [human_means(world)[s] for s in systems]
+    pearson, kendall = found[("chrf", "system", "pearson")], found[("chrf", "system", "kendall")]
+    assert pearson["value"] == pytest.approx(stats.pearsonr(chrf, human)[0], abs=1e-6)
+    assert kendall["value"] == pytest.approx(stats.kendalltau(chrf, human)[0], abs=1e-6)
+    assert kendall["ci_low"] <= kendall["value"] <= kendall["ci_high"]
+    assert {r["n"] for r in records if r["statistic"] != "contradicted_orderings"} == {12}
+    assert {(r["metric"], r["level"]) for r in records} >= {("comet", "system"), ("comet", "segment"),
+                                                            ("chrf", "segment")}
+    assert set(records[0]) == {"testset", "pair", "metric", "level", "statistic", "value", "ci_low",
+                               "ci_high", "n"}
+    reversed_ = found[("comet", "system", "contradicted_orderings")]
+    assert reversed_["value"] >= 1 and reversed_["n"] >= reversed_["value"]
+
+
+def test_markdown_and_html_show_the_trust_table_the_warning_and_the_human_column(board):
+    world, _ = board
+    page = (world.results / "leaderboard.md").read_text()
+    assert f"## Metric trust: {PAIR}" in page and "| `chrf` |" in page
+    assert "the ranking metric comet disagrees with the humans" in page
+    assert "Ranked by comet" in page and "| human" in page.split("## Metric trust")[0]
+    html = (world.results / "leaderboard.html").read_text()
+    assert f"<h2>Metric trust: {PAIR}</h2>" in html and "disagrees with the humans" in html
+    rows = json.loads((world.results / "results.json").read_text())
+    assert {r["system"] for r in rows if r["metric"] == "human"} == {"bad", "good", "mid", "weak"}
+
+
+def test_rank_by_human_ranks_in_human_clusters(board):
+    world, _ = board
+    out = bench("leaderboard", "rank_by=[human,comet,chrf]", *world.args())
+    assert out.returncode == 0, out.stderr
+    rows = [r for r in json.loads((world.results / "results.json").read_text()) if r["metric"] == "human"]
+    means = human_means(world)
+    assert {r["rank_metric"] for r in rows} == {"human"}
+    by_rank = sorted(rows, key=lambda r: (r["rank"], -r["score"]))
+    assert [r["system"] for r in by_rank] == sorted(means, key=lambda s: -means[s])
+    assert all(r["score"] == pytest.approx(means[r["system"]]) for r in rows)
+    assert "Ranked by human" in (world.results / "leaderboard.md").read_text()
