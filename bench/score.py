@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 from tqdm import tqdm
 
 from bench.cli import command
-from bench.console import table
+from bench.console import printable, table
 from bench.errors import BenchError
 from bench.metrics import instantiate_metrics
 from bench.metrics.bootstrap import Bootstrap
@@ -52,7 +52,7 @@ def summary(outcomes: list[tuple[Run, RunOutcome]], metrics: list[str], notes: l
     return (f"\n{table(rows)}\n"
             f"{len(outcomes)} runs: {computed} scores computed, {cached} from the score cache, "
             f"{kept} already stored (* marks scores added now)\n"
-            + "".join(f"note: {n}\n" for n in shown))
+            + "".join(f"note: {printable(n)}\n" for n in shown))
 
 
 def score_all(cfg: DictConfig, runs: list[Run], testset: TestSet

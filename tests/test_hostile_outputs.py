@@ -302,9 +302,24 @@ def hostile_board(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpr
     record = json.loads((run / "run.json").read_text())
     record["versions"]["sacrebleu"] = "<img src=x onerror=alert(1)> [click](http://evil.example)"
     atomic_write_json(run / "run.json", record)
+    # a run from a shared folder whose id retitles the terminal and turns its text red
+    write_run(results, "m2m", ESCAPING_ID, "2026-11-03", outputs, segments)
     (results / f".leaderboard.md.{dead_pid()}-{HOST}.k1lled00.tmp").write_text("half a leaderboard")
     out = bench("leaderboard", f"results_dir={results}", f"dataset.path={refs}", cwd=root)
     return results, out
+
+
+ESCAPING_ID = "x\x1b]0;pwned\x07\x1b[31mRED\u202e"
+
+
+def test_escape_sequences_in_run_ids_are_shown_never_obeyed(hostile_board):
+    results, out = hostile_board
+    assert out.returncode == 0, out.stderr
+    for name in ("leaderboard.md", "leaderboard.csv"):
+        text = (results / name).read_text(encoding="utf-8")
+        assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text, name
+    rows = list(csv.DictReader(io.StringIO((results / "leaderboard.csv").read_text(encoding="utf-8"))))
+    assert "x\\x1b]0;pwned\\x07\\x1b[31mRED\\u202e" in {r["run_id"] for r in rows}
 
 
 def test_csv_cells_that_would_run_as_formulas_are_quoted(hostile_board):
@@ -374,7 +389,8 @@ def test_an_atomic_write_names_its_owner_and_leaves_nothing(tmp_path: Path):
 
 @pytest.mark.parametrize("cell, shown", [
     ("=1+1", "'=1+1"), ("+cmd", "'+cmd"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("-", "'-"),
+    ("\tx", "\\tx"), ("\rx", "\\rx"), ("-", "'-"), (" =1+1", "' =1+1"), ("\u3000@x", "'\u3000@x"),
+    (" -1.5", " -1.5"), ("a\x1b[2J", "a\\x1b[2J"),
     ("-1.5", "-1.5"), ("+3", "+3"), ("1e-05", "1e-05"), ("-2.5E+3", "-2.5E+3"), ("nllb", "nllb"), ("", ""),
 ])
 def test_csv_cells(cell: str, shown: str):

@@ -7,9 +7,11 @@ threshold, ranked after the systems) or ``baseline`` (never ranked: ``rank`` is 
 test set are not leaderboard entries and are left out; the Markdown and HTML pages list them.
 
 Texts come from other people's files (a signature is whatever ``scores.json`` says), and a spreadsheet
-runs a cell that starts like a formula (``=HYPERLINK(...)``, ``@SUM(...)``). Such cells get a leading
-single quote, as OWASP advises against CSV injection, which spreadsheets show as text; numbers, negative
-ones included, are left as they are.
+runs a cell that starts like a formula (``=HYPERLINK(...)``, ``@SUM(...)``), also after leading spaces,
+which spreadsheets skip. Such cells get a leading single quote, as OWASP advises against CSV injection,
+which spreadsheets show as text; numbers, negative ones included, are left as they are. Control
+characters are shown as escapes (:func:`bench.console.printable`), so ``cat leaderboard.csv`` cannot
+run a terminal's escape sequences.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import re
 
 from bench.board import fmt
 from bench.board.collect import Board
+from bench.console import printable
 from bench.io import dumps_json
 
 COLUMNS = ("pair", "system", "metric", "score", "ci_low", "ci_high", "signature", "run_id", "rank",
@@ -35,7 +38,9 @@ def value(number: float | int | None) -> str:
 
 def inert(cell: str) -> str:
     """``cell`` as a spreadsheet shows it and never runs it."""
-    return "'" + cell if cell.startswith(FORMULA_START) and not NUMBER.fullmatch(cell) else cell
+    cell = printable(cell)
+    lead = cell.lstrip()
+    return "'" + cell if lead.startswith(FORMULA_START) and not NUMBER.fullmatch(lead) else cell
 
 
 def records(board: Board) -> list[dict[str, object]]:
