@@ -307,3 +307,16 @@ def test_bench_list_shows_the_user_s_own_sets_and_pairs(text_set: dict[str, Path
     assert any(row[:2] == ["references", "zh-kk"] for row in rows)  # the seed set beside it
     pairs = bench("list", "pairs", "testsets/talks", cwd=tmp_path)
     assert pairs.returncode == 0 and "zh-en  4     Chinese -> English" in pairs.stdout
+
+
+def test_a_set_with_two_references_publishes_and_reads_back_from_the_export(text_set: dict[str, Path],
+                                                                           tmp_path: Path):
+    from bench.refset.hub import HubReferences
+
+    out, export = tmp_path / "talks", tmp_path / "export"
+    write(out, "talks", READERS["text"](text_request(text_set)))
+    result = bench("publish", "repo_id=me/talks", f"dataset.path={out}", f"export_dir={export}")
+    assert result.returncode == 0, result.stderr
+    local, hub = LocalReferences(out), HubReferences(str(export))
+    assert hub.load("zh-en") == local.load("zh-en") and hub.sha256("zh-en") == local.sha256("zh-en")
+    assert hub.load("zh-en")[1].refs == (EN1[1], EN2[1])

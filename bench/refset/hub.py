@@ -56,8 +56,9 @@ def data_file(pair: str) -> str:
     return f"{pair}/{SPLIT}-00000-of-00001.parquet"
 
 
-def features(pair: str) -> Features:
-    from datasets import Features, Translation, Value
+def features(pair: str, several: bool = False) -> Features:
+    """The columns of a pair; ``several``: a ``more_refs`` column holds the second and later references."""
+    from datasets import Features, Sequence, Translation, Value
 
     src, tgt = Pair(pair).langs
     return Features({
@@ -66,16 +67,18 @@ def features(pair: str) -> Features:
         "seg": Value("int32"),
         "translation": Translation(languages=[src, tgt]),
         **{name: Value("string") for name in PLAIN_COLUMNS},
+        **({"more_refs": Sequence(Value("string"))} if several else {}),
     })
 
 
-def to_record(segment: Segment) -> dict:
+def to_record(segment: Segment, several: bool = False) -> dict:
     return {
         "id": segment.id,
         "doc_id": segment.doc_id,
         "seg": segment.seg,
         "translation": {segment.src_lang: segment.src, segment.tgt_lang: segment.ref},
         **{name: getattr(segment, name) for name in PLAIN_COLUMNS},
+        **({"more_refs": list(segment.more_refs)} if several else {}),
     }
 
 
@@ -86,6 +89,8 @@ def to_segment(record: dict, pair: str, where: str = "record") -> Segment:
     if not isinstance(text, dict) or src not in text or tgt not in text:
         raise BenchError(f"{where}: no translation column with {src} and {tgt}; {REFETCH}")
     row = {name: record[name] for name in ("id", "doc_id", "seg", *PLAIN_COLUMNS) if name in record}
+    if record.get("more_refs"):  # absent, or empty for a segment with one reference
+        row["more_refs"] = record["more_refs"]
     return Segment.from_row({**row, "src_lang": src, "tgt_lang": tgt, "src": text[src], "ref": text[tgt]},
                             where)
 
@@ -155,7 +160,9 @@ def to_dataset(segments: list[Segment], pair: str) -> Dataset:
         raise BenchError(
             f"{pair}: rows {', '.join(mismatched[:3])} belong to another pair; rebuild the references"
         )
-    return Dataset.from_list([to_record(s) for s in segments], features=features(pair), split=SPLIT)
+    several = any(s.more_refs for s in segments)
+    return Dataset.from_list([to_record(s, several) for s in segments], features=features(pair, several),
+                             split=SPLIT)
 
 
 def write_pair(segments: list[Segment], pair: str, folder: Path) -> DatasetInfo:
