@@ -14,7 +14,6 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,11 +75,6 @@ def select_pairs(wanted: Any, available: list[str], system: System) -> list[str]
     return list(dict.fromkeys(names))
 
 
-def chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), max(1, size)):
-        yield items[start:start + size]
-
-
 def checked(outputs: list[str], sources: list[str], system: System) -> list[str]:
     if not isinstance(outputs, list) or len(outputs) != len(sources):
         got = len(outputs) if isinstance(outputs, list) else type(outputs).__name__
@@ -109,7 +103,7 @@ def translate_pair(system: System, cache: TranslationCache, segments: list[Segme
                  len(done), len(unique))
     todo = sorted((s for s in unique if s not in done), key=len, reverse=True)
     with tqdm(total=len(unique), initial=len(done), desc=desc, unit="seg", leave=False) as bar:
-        for chunk in chunks(todo, chunk_size):
+        for chunk in system.chunks(todo, src, tgt, chunk_size):
             start = time.perf_counter()
             outputs = checked(system.translate(chunk, src, tgt), chunk, system)
             work.seconds += time.perf_counter() - start

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bench.errors import BenchError
@@ -81,6 +81,14 @@ class System(ABC):
         """Called during preflight with the whole test set of each pair, before anything is
         translated. Only systems whose output is tied to reference rows (baselines, files) need it;
         raising :class:`BenchError` here stops the run before any file is written."""
+
+    def chunks(self, sources: list[str], src_lang: str, tgt_lang: str, rows: int) -> Iterator[list[str]]:
+        """``sources`` in the groups a run translates and caches as one unit, ``rows`` at a time. A
+        group is the most a killed run loses; a system that batches by tokens gives groups of whole
+        batches instead, so that its batches are as full as its budget allows
+        (:meth:`bench.systems.hf.Transformers.chunks`)."""
+        for start in range(0, len(sources), max(1, rows)):
+            yield sources[start:start + max(1, rows)]
 
     @abstractmethod
     def translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:

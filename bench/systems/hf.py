@@ -40,7 +40,7 @@ import os
 import re
 import time
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,7 +50,7 @@ from bench.cores import use_torch_threads
 from bench.devices import accelerator_possible, pick_device
 from bench.errors import BenchError
 from bench.systems.base import System, optional_str
-from bench.systems.batching import BatchTooLarge, map_batched
+from bench.systems.batching import BatchTooLarge, map_batched, plan_batches
 from bench.systems.checkpoints import folder_problem
 
 if TYPE_CHECKING:
@@ -384,6 +384,25 @@ class HFSystem(System):
     def postprocess(self, outputs: list[str], sources: list[str], tgt_lang: str) -> list[str]:
         """Last textual fixes (causal LLM chatter); encoder-decoder outputs are used as they are."""
         return [text.strip() for text in outputs]
+
+    def chunks(self, sources: list[str], src_lang: str, tgt_lang: str, rows: int) -> Iterator[list[str]]:
+        """Whole token-budget batches, as many as hold at least ``rows`` sources: with the large
+        ``batch_tokens`` of a GPU a batch then fills its budget whatever ``chunk_size`` is (a group of
+        64 short sentences is a tenth of 32,768 tokens), and a killed run still loses one group at
+        most. The groups follow :func:`plan_batches`' order, so :meth:`translate` plans the same
+        batches again."""
+        if not sources:
+            return
+        self.load()
+        ids = self.encode(sources, src_lang, tgt_lang)
+        group: list[int] = []
+        for batch in plan_batches([len(x) for x in ids], self.batch_tokens):
+            group += batch
+            if len(group) >= rows:
+                yield [sources[i] for i in group]
+                group = []
+        if group:
+            yield [sources[i] for i in group]
 
     def translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         if not sources:
