@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import random
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +44,7 @@ PREFERRED = ("comet", "xcomet", "metricx", "chrf", "bleu")
 SIDECAR_VERSION = 1
 #: an ESA score at or below this on an attention item passes the check
 ATTENTION_MAX_ESA = 33.0
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def informativeness(outputs: dict[str, list[str]], metrics: dict[str, dict[str, np.ndarray]]) -> np.ndarray:
@@ -130,34 +133,51 @@ def pearmut_spans(spans: object, text: str) -> list[dict[str, Any]]:
     return out
 
 
-def run_export(cfg: DictConfig, ctx: Context) -> Path:
+@dataclass(frozen=True)
+class Settings:
+    """The ``campaign:`` settings, checked before anything is read."""
+
+    protocol: str
+    systems: list[str]
+    segments: list[str]
+    budget: int
+    attention: int
+    annotators: int
+    seed: int
+    id: str | None
+    out: str | None
+
+    @classmethod
+    def of(cls, cfg: DictConfig) -> Settings:
+        return cls(protocol=choice(cfg.protocol, "campaign.protocol", PROTOCOLS),
+                   systems=[str(s) for s in OmegaConf.to_container(cfg.systems) or []],
+                   segments=[str(s) for s in OmegaConf.to_container(cfg.segments) or []],
+                   budget=whole_number(cfg.budget, "campaign.budget"),
+                   attention=whole_number(cfg.attention, "campaign.attention", minimum=0),
+                   annotators=whole_number(cfg.annotators, "campaign.annotators"),
+                   seed=whole_number(cfg.seed, "campaign.seed", minimum=0),
+                   id=None if cfg.id is None else _campaign_id(str(cfg.id)),
+                   out=None if cfg.out is None else str(cfg.out))
+
+
+def _campaign_id(text: str) -> str:
+    if not _ID.fullmatch(text):
+        raise BenchError(f"campaign.id={text!r}: letters, digits and . _ - only (Pearmut makes it a file "
+                         "name)")
+    return text
+
+
+def run_export(cfg: Settings, ctx: Context) -> Path:
     """Write ``campaign.json`` and ``campaign.sidecar.json``; returns the campaign's path."""
-    protocol = choice(cfg.protocol, "campaign.protocol", PROTOCOLS)
-    budget = whole_number(cfg.budget, "campaign.budget")
-    attention = whole_number(cfg.attention, "campaign.attention", minimum=0)
-    annotators = whole_number(cfg.annotators, "campaign.annotators")
-    seed = whole_number(cfg.seed, "campaign.seed", minimum=0)
-    runs = compared(ctx, [str(s) for s in OmegaConf.to_container(cfg.systems) or []])
+    protocol = cfg.protocol
+    runs = compared(ctx, cfg.systems)
     outputs = {s: run.hypotheses(ctx.pair) for s, run in runs.items()}
-    rng = random.Random(seed)
+    rng = random.Random(cfg.seed)
     keys = [f"s{i}" for i in range(1, len(runs) + 1)]
     rng.shuffle(keys)
     key_of = dict(zip(runs, keys))
     ids = [s.id for s in ctx.segments]
-    wanted = [str(x) for x in OmegaConf.to_container(cfg.segments) or []]
-    if wanted:
-        missing = [x for x in wanted if x not in ids]
-        if missing:
-            raise BenchError(f"campaign.segments: {missing[0]} is not a segment of {ctx.pair}")
-        picked = sorted({ids.index(x) for x in wanted})
-    else:
-        picked = choose(informativeness(outputs, segment_goodness(runs, ctx.pair)), budget, rng)
-        if not picked:
-            raise BenchError(f"the systems {', '.join(runs)} wrote the same text on every segment of "
-                             f"{ctx.pair}: there is nothing to ask annotators; choose other systems "
-                             "(campaign.systems=[...])")
-        log.info("chose %d of %d segments (budget %d) where the systems are hardest to tell apart",
-                 len(picked), len(ids), budget)
+    picked = rows_to_ask(cfg, ctx, runs, outputs, rng)
     spans_from, spans = prefilled_spans(runs, ctx.pair) if protocol == "ESA-AI" else (None, {})
     if protocol == "ESA-AI" and spans_from is None:
         log.warning("ESA-AI: no stored metric has error spans for every system (score with xcomet); the "
@@ -170,24 +190,41 @@ def run_export(cfg: DictConfig, ctx: Context) -> Path:
             item["error_spans"] = {key_of[s]: pearmut_spans(spans[s][j], outputs[s][j]) for s in runs}
         items.append([item])
         sidecar_items[item["item_id"]] = {"segment": ids[j], "kind": "judge"}
-    items += attention_items(ctx, outputs, key_of, picked, attention, rng, sidecar_items, protocol)
+    items += attention_items(ctx, outputs, key_of, picked, cfg.attention, rng, sidecar_items, protocol)
     rng.shuffle(items)
-    campaign_id = str(cfg.id) if cfg.id is not None else f"bench-{ctx.testset}-{ctx.pair}-{protocol.lower()}"
+    campaign_id = cfg.id or f"bench-{ctx.testset}-{ctx.pair}-{protocol.lower()}"
     pearmut_protocol, scale = PROTOCOLS[protocol]
-    campaign = {"campaign_id": campaign_id,
-                "info": {"assignment": "single-stream", "protocol": pearmut_protocol, "users": annotators},
-                "data": items}
+    info = {"assignment": "single-stream", "protocol": pearmut_protocol, "users": cfg.annotators}
+    campaign = {"campaign_id": campaign_id, "info": info, "data": items}
     sidecar = {"schema_version": SIDECAR_VERSION, "campaign_id": campaign_id, "protocol": scale,
                "testset": ctx.testset, "pair": str(ctx.pair), "sha256": ctx.sha256,
-               "systems": {key_of[s]: s for s in runs}, "prefilled_from": spans_from, "seed": seed,
+               "systems": {key_of[s]: s for s in runs}, "prefilled_from": spans_from, "seed": cfg.seed,
                "items": sidecar_items}
-    out = Path(ctx.results_dir, "human", "campaigns", campaign_id) if cfg.out is None else Path(str(cfg.out))
+    out = Path(ctx.results_dir, "human", "campaigns", campaign_id) if cfg.out is None else Path(cfg.out)
     path = inside(out, "campaign.json")
     atomic_write_json(inside(out, "campaign.sidecar.json"), sidecar)
     atomic_write_json(path, campaign)
     log.info("wrote %s (%d items, %d attention checks, %d systems) and its sidecar; next: pearmut add %s",
              path, len(items), sum(v["kind"] == "attention" for v in sidecar_items.values()), len(runs), path)
     return path
+
+
+def rows_to_ask(cfg: Settings, ctx: Context, runs: dict[str, Run], outputs: dict[str, list[str]],
+                rng: random.Random) -> list[int]:
+    """The rows named by ``campaign.segments``, or the most informative ones within the budget."""
+    ids = [s.id for s in ctx.segments]
+    if cfg.segments:
+        missing = [x for x in cfg.segments if x not in ids]
+        if missing:
+            raise BenchError(f"campaign.segments: {missing[0]} is not a segment of {ctx.pair}")
+        return sorted({ids.index(x) for x in cfg.segments})
+    picked = choose(informativeness(outputs, segment_goodness(runs, ctx.pair)), cfg.budget, rng)
+    if not picked:
+        raise BenchError(f"the systems {', '.join(runs)} wrote the same text on every segment of {ctx.pair}: "
+                         "there is nothing to ask annotators; choose other systems (campaign.systems=[...])")
+    log.info("chose %d of %d segments (budget %d) where the systems are hardest to tell apart", len(picked),
+             len(ids), cfg.budget)
+    return picked
 
 
 def attention_items(ctx: Context, outputs: dict[str, list[str]], key_of: dict[str, str], picked: list[int],

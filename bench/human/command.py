@@ -63,7 +63,7 @@ class Context:
                 self.runs[run.system] = run
 
 
-def run_import(cfg: DictConfig, ctx: Context) -> Path:
+def run_import(cfg: DictConfig) -> Path:
     if cfg.format not in FORMATS:
         raise BenchError(f"format={cfg.format}: choose one of {', '.join(FORMATS)}")
     if cfg.path is None:
@@ -73,6 +73,9 @@ def run_import(cfg: DictConfig, ctx: Context) -> Path:
     if not isinstance(systems, dict) or not all(isinstance(v, str) for v in systems.values()):
         raise BenchError("systems must map names in the file to run names, e.g. "
                          "'systems={WeChat_AI: wechat}'")
+    if not path.is_file():
+        raise BenchError(f"path={path}: no such file")
+    ctx = Context(cfg)
     if cfg.format == "pearmut":
         from bench.human.pearmut import read_results
 
@@ -101,11 +104,12 @@ def run_import(cfg: DictConfig, ctx: Context) -> Path:
 @command("human")
 def main(cfg: DictConfig) -> None:
     if cfg.action not in ACTIONS:
-        raise BenchError(f"human {cfg.action}: choose an action: python -m bench human import|export ...")
-    ctx = Context(cfg)
+        given = f"'{cfg.action}' is not an action; " if cfg.action else ""
+        raise BenchError(f"{given}choose one: python -m bench human import|export [key=value ...]")
     if cfg.action == "import":
-        run_import(cfg, ctx)
+        run_import(cfg)
     else:
-        from bench.human.campaign import run_export
+        from bench.human.campaign import Settings, run_export
 
-        run_export(cfg.campaign, ctx)
+        settings = Settings.of(cfg.campaign)
+        run_export(settings, Context(cfg))
