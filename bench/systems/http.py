@@ -87,8 +87,12 @@ def redact(text: str, secret: str | None, piece: int = SHOWN_PIECE) -> str:
 
 
 def holds_secret(text: str, secret: str | None, piece: int = ANSWER_PIECE) -> bool:
-    """Whether ``text`` contains ``secret`` or any ``piece`` of its characters in a row."""
-    if not secret:
+    """Whether ``text`` contains ``secret`` or any ``piece`` of its characters in a row.
+
+    Only a key of at least ``piece`` different characters is looked for: a placeholder such as
+    ``EMPTY`` or ``none`` (what vLLM and local servers are given) is no secret, and an ordinary answer
+    that contains the word must not be refused as repeating the key."""
+    if not secret or len(set(secret)) < piece:
         return False
     size = min(piece, len(secret))
     return any(secret[i:i + size] in text for i in range(len(secret) - size + 1))
