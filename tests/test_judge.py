@@ -269,6 +269,8 @@ def test_bench_run_with_the_judge_end_to_end(server, tmp_path: Path):
     assert stored["score"] == pytest.approx(60.0) and stored["ci_low"] <= 60.0 <= stored["ci_high"]
     assert stored["signature"].startswith("judge:esa|model:judge-model|prompt:")
     assert stored["extra"]["unparsable_rows"] == [1]
+    samples = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+    assert [row["judge"] for row in samples] == [50.0, None, 70.0, 60.0]  # the column, null where unread
     assert (results / "cache" / "judge.sqlite").is_file()
     again = bench(*args)  # the score cache answers: the server is not asked again
     assert again.returncode == 0, again.stderr

@@ -10,6 +10,7 @@ keeps what it finished.
 from __future__ import annotations
 
 import logging
+import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -167,7 +168,8 @@ def reference_streams(segments: list[Segment], where: str) -> list[list[str]]:
 
 def samples(run: Run, testset: TestSet, scores: RunScores) -> list[dict[str, Any]]:
     """``samples.jsonl``: one flat row per segment of every pair scored on the current test set and the
-    current hypotheses, each metric's segment score as a column (BLEU, without one, has none). With
+    current hypotheses, each metric's segment score as a column (BLEU, without one, has none; a judge
+    has null where it could not read its answer). With
     several references, ``reference`` is the first and ``references`` lists them all."""
     rows: list[dict[str, Any]] = []
     for pair, held in sorted(scores.pairs.items()):
@@ -175,13 +177,27 @@ def samples(run: Run, testset: TestSet, scores: RunScores) -> list[dict[str, Any
                 or held.hypotheses_sha256 != run.hypotheses_sha256(pair)):
             continue
         segments = testset.load(pair)[:run.record.limit]
-        per_segment = {name: s.segments for name, s in sorted(held.metrics.items()) if s.segments}
+        per_segment = {name: column for name, s in sorted(held.metrics.items())
+                       if (column := segment_column(s, len(segments))) is not None}
         for i, (segment, hypothesis) in enumerate(zip(segments, run.hypotheses(pair))):
             every = {"references": list(segment.refs)} if segment.more_refs else {}
             rows.append({"id": segment.id, "pair": pair, "source": segment.src, "reference": segment.ref,
                          **every, "hypothesis": hypothesis,
                          **{name: values[i] for name, values in per_segment.items()}})
     return rows
+
+
+def segment_column(score: Score, rows: int) -> list[float | None] | None:
+    """A metric's segment scores for ``samples.jsonl``: its ``segments``, or, for a judge with answers it
+    could not read (which has none, as scores.json holds finite numbers only), its ``segment_scores``
+    with null for those; None when the metric has no segment scores (BLEU)."""
+    if score.segments:
+        return list(score.segments)
+    column = score.extra.get("segment_scores")
+    fits = isinstance(column, list) and len(column) == rows and all(
+        v is None or (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v))
+        for v in column)
+    return column if fits else None
 
 
 def _save_merged(run: Run, pair: Pair, digest: str, new: dict[str, Score], force: bool) -> RunScores:
