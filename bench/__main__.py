@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     if name == "human":  # `human import ...`: the action word as an override Hydra can parse
         from bench.human.command import action_argv
 
-        args = action_argv(args)
+        args = action_argv(args, VALUE_FLAGS)
     if name == "run" and any(a in ("--cfg", "-c") for a in args) \
             and not any(a.startswith(("model=", "+experiment=")) for a in args):
         args.append("model=copy")  # a configuration to show; the real run needs model=NAME

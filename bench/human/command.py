@@ -8,6 +8,7 @@ neither imports torch.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 
 from hydra.utils import instantiate
@@ -27,10 +28,11 @@ ACTIONS = ("import", "export")
 FORMATS = ("mqm", "mqm_avg", "esa", "pearmut")
 
 
-def action_argv(args: list[str]) -> list[str]:
-    """``import format=mqm ...`` -> ``action=import format=mqm ...``: the first bare word is the action."""
+def action_argv(args: list[str], value_flags: Collection[str]) -> list[str]:
+    """``import format=mqm ...`` -> ``action=import format=mqm ...``: the first bare word that is not the
+    value of one of Hydra's ``value_flags`` (``--cfg job``) is the action."""
     for i, arg in enumerate(args):
-        if not arg.startswith("-") and "=" not in arg and (i == 0 or not args[i - 1].startswith("-")):
+        if not arg.startswith("-") and "=" not in arg and (i == 0 or args[i - 1] not in value_flags):
             return [*args[:i], f"action={arg}", *args[i + 1:]]
     return args
 
