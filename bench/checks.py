@@ -42,7 +42,7 @@ def choice(value: Any, key: str, options: Iterable[Any]) -> Any:
         value = YES_NO.get(value.strip().lower(), value)
     if not any(value == o and isinstance(value, bool) == isinstance(o, bool) for o in options):
         shown = ", ".join(str(o).lower() if isinstance(o, bool) else str(o) for o in options)
-        raise BenchError(f"{key}={value!r}: choose one of {shown}")
+        raise BenchError(f"{key}={value}: choose one of {shown}")
     return value
 
 

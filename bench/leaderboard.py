@@ -20,14 +20,12 @@ from omegaconf import DictConfig, ListConfig
 
 from bench.board import drilldown, html, markdown, tidy
 from bench.board.collect import Board, Policy, Significance, collect
-from bench.board.ranking import CORRECTIONS
 from bench.cli import command
 from bench.errors import BenchError
 from bench.human.store import human_root
 from bench.human.trust import HUMAN, attach, without_human
 from bench.io import atomic_write_text
 from bench.metrics import load_metric, shipped_metrics
-from bench.metrics.significance import METHODS
 from bench.refset.store import TestSet
 from bench.runs import Run, discover_runs, runs_root
 
@@ -35,13 +33,8 @@ log = logging.getLogger("bench.leaderboard")
 
 
 def policy(cfg: DictConfig) -> Policy:
-    """The settings of ``configs/leaderboard.yaml``, checked (``rank_by`` may be one name or a list)."""
-    method = str(cfg.significance.method)
-    if method not in METHODS:
-        raise BenchError(f"significance.method={method}: choose one of {', '.join(METHODS)}")
-    correction = str(cfg.significance.correction)
-    if correction not in CORRECTIONS:
-        raise BenchError(f"significance.correction={correction}: choose one of {', '.join(CORRECTIONS)}")
+    """The settings of ``configs/leaderboard.yaml``, checked (``rank_by`` may be one name or a list; the
+    choice and yes/no settings were checked with every command's, in :mod:`bench.settings`)."""
     threshold = cfg.off_target_threshold
     if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 100:
         raise BenchError(f"off_target_threshold={threshold!r}: a percentage between 0 and 100, e.g. 10")
@@ -54,9 +47,10 @@ def policy(cfg: DictConfig) -> Policy:
     if unknown or not names:
         raise BenchError(f"rank_by={','.join(unknown) or '[]'}: rank by metrics bench ships, e.g. "
                          f"rank_by=[comet,chrf]; valid: {', '.join(shipped_metrics())}")
-    return Policy(rank_by=names, include_reference=bool(cfg.include_reference),
+    return Policy(rank_by=names, include_reference=cfg.include_reference,
                   off_target=str(cfg.off_target_metric), off_target_threshold=float(threshold),
-                  significance=Significance(method=method, alpha=float(alpha), correction=correction))
+                  significance=Significance(method=str(cfg.significance.method), alpha=float(alpha),
+                                            correction=str(cfg.significance.correction)))
 
 
 def build(cfg: DictConfig) -> tuple[Board, dict[Path, str]]:

@@ -71,3 +71,59 @@ def test_cfg_job_prints_the_configuration_wherever_it_is(args: list[str]):
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load(result.stdout)
     assert config["pairs"] == ["zh-kk"] and config["model"]["name"] == "copy"
+
+
+#: (command line, the setting the one-line refusal names): yes/no settings take yes/no words only,
+#: choice settings their choices, path settings no empty text; each is refused before anything is written
+REFUSED = [
+    (["build", "record_check=maybe"], "record_check"),
+    (["build", "embeddings=maybe"], "embeddings"),
+    (["build", "raw_dir="], "raw_dir"),
+    (["run", "model=copy", "translation_cache.enabled=maybe"], "translation_cache.enabled"),
+    (["run", "model=copy", "metric=[bleu]", "metric.bleu.lowercase=perhaps"], "metric.bleu.lowercase"),
+    (["run", "model=nllb-200-distilled-600M", "model.trust_remote_code=nah"], "model.trust_remote_code"),
+    (["run", "model=file", "model.path=out", "model.baseline=sometimes"], "model.baseline"),
+    (["run", "model=file", "model.path="], "model.path"),
+    (["run", "model=copy", "pairs=[]"], "pairs"),
+    (["run", "model=copy", "results_dir="], "results_dir"),
+    (["-m", "run", "model=copy", "results_dir="], "results_dir"),
+    (["score", "force=1"], "force"),
+    (["leaderboard", "include_reference=maybe"], "include_reference"),
+    (["leaderboard", "off_target_metric=bleu"], "off_target_metric"),
+    (["leaderboard", "significance.correction=bonferroni"], "significance.correction"),
+    (["leaderboard", "results_dir= "], "results_dir"),
+    (["publish", "repo_id=org/name", "private=maybe"], "private"),
+    (["align", "src=a.txt", "tgt=b.txt", "src_lang=xx", "tgt_lang=en"], "src_lang"),
+]
+
+
+@pytest.mark.parametrize(("args", "key"), REFUSED, ids=[" ".join(a) for a, _ in REFUSED])
+def test_a_setting_outside_its_values_is_one_line_naming_it(args: list[str], key: str, tmp_path):
+    out = bench(*args, cwd=tmp_path)
+    command = next(a for a in args if not a.startswith("-"))
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
+    assert out.stderr.startswith(f"bench {command}: error: {key}="), out.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_yes_no_words_mean_what_they_say(tmp_path):
+    """``record_check=no`` used to be the text "no", true in Python: the build recorded that a person
+    had read every alignment."""
+    from tests.test_build import ENGLISH
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    (raw / "en_last_mile.txt").write_text(ENGLISH, encoding="utf-8")
+    built = bench("build", f"raw_dir={raw}", f"out_dir={out}", "record_check=no", "embeddings=no")
+    assert built.returncode == 0, built.stderr
+    assert not (raw / "checked.json").exists()
+    assert "NOT CHECKED" in (out / "build_report.md").read_text(encoding="utf-8")
+    checked = bench("build", f"raw_dir={raw}", f"out_dir={out}", "record_check=yes", "embeddings=no")
+    assert checked.returncode == 0 and (raw / "checked.json").is_file()
+
+
+def test_a_results_folder_where_nothing_can_be_made_is_one_line(tmp_path):
+    for args in (["run"], ["-m", "run"]):
+        out = bench(*args, "model=copy", "results_dir=/proc/bench-results", "metric=[]", cwd=tmp_path)
+        assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
+        assert "/proc: cannot create folders here" in out.stderr and "results_dir" in out.stderr

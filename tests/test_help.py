@@ -63,3 +63,59 @@ def test_completion_script_registers_the_bench_program():
     out = bench("-sc", "install=bash")
     assert out.returncode == 0, out.stderr
     assert out.stdout.rstrip().endswith("-F hydra_bash_completion bench")
+
+
+def composed_model(name: str) -> list[str]:
+    """The settings of ``model=NAME`` as Hydra composes them (what ``--help`` must list)."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from bench.cli import CONFIG_DIR
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+            cfg = compose("run", overrides=[f"model={name}"])
+    finally:
+        GlobalHydra.instance().clear()
+    return [str(k) for k in cfg.model if not str(k).startswith("_")]
+
+
+@pytest.mark.parametrize("model", ["nllb-200-distilled-600M", "file", "openai"])
+def test_run_help_lists_the_chosen_model_s_settings(model: str):
+    out = bench("run", f"model={model}", "--help")
+    assert out.returncode == 0, out.stderr
+    section = out.stdout.split(f"model settings (model={model}; they depend on model=):")[1].split("\n\n")[0]
+    listed = [line.split("=")[0].strip() for line in section.strip().splitlines()]
+    assert listed == [f"model.{key}" for key in composed_model(model)]
+
+
+def test_run_help_without_a_model_says_which_settings_each_model_has():
+    out = bench("run", "--help")
+    assert "model settings depend on model=" in out.stdout
+    by_model = out.stdout.split("model settings depend on model=")[1]
+    for key in ("model.path=", "model.num_beams=", "model.batch_tokens=", "model.backend="):
+        assert key in by_model
+    assert "model.backend=" in bench("run", "model=m2m100_418M", "--help").stdout
+    bad = bench("run", "model=no-such-model", "--help")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "no-such-model" in bad.stderr
+
+
+@pytest.mark.parametrize("what", ["models", "metrics"])
+def test_list_describes_each_choice_in_whole_sentences(what: str):
+    out = bench("list", what)
+    folder = ROOT / "configs" / ("model" if what == "models" else "metric")
+    rows = {line.split()[0]: line.split(None, 1)[1] for line in out.stdout.splitlines()[1:]}
+    assert set(rows) == {p.stem for p in folder.glob("*.yaml")}
+    for name, text in rows.items():
+        header = [line.lstrip("# ") for line in (folder / f"{name}.yaml").read_text().splitlines()
+                  if line.startswith("#") and not line.startswith("# @package")]
+        assert text.endswith((".", "!", "?")) and text.startswith(header[0].split(". ")[0]), (name, text)
+        assert text in " ".join(header)
+
+
+def test_version_prints_the_version():
+    from bench import __version__
+
+    out = bench("--version")
+    assert out.returncode == 0 and out.stdout == f"bench {__version__}\n"

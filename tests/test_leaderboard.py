@@ -553,3 +553,25 @@ def test_error_spans_travel_to_the_page_checked_against_their_outputs(tmp_path: 
     column = doc["spans"]["xcomet"][madlad]
     assert column[0] == [[0, len(outputs[0].split()[0]), 1, 0.81]]
     assert column[1] == [] and column[2] == [] and len(column) == len(outputs)
+
+
+def test_runs_on_another_test_set_never_replace_the_board_with_an_empty_one(tmp_path: Path):
+    """Issue 18: runs on one's own test set, then ``leaderboard`` without ``dataset.path=``, wrote a board
+    of the shipped set with no run on it over the user's board, and exited 0."""
+    refs, results = tmp_path / "mine", tmp_path / "results"
+    write_references(refs, {"zh-kk": ROWS["zh-kk"][:4]})
+    assert bench("run", "model=copy", f"dataset.path={refs}", f"results_dir={results}", "metric=[chrf]",
+                 cwd=tmp_path).returncode == 0
+    board = bench("leaderboard", f"dataset.path={refs}", f"results_dir={results}", cwd=tmp_path)
+    assert board.returncode == 0, board.stderr
+    files = {p: p.read_bytes() for p in results.iterdir() if p.is_file()}
+    assert len(files) == 4
+
+    other = bench("leaderboard", f"results_dir={results}", cwd=tmp_path)  # the shipped test set
+    assert other.returncode == 2 and other.stderr.count("\n") == 1, other.stderr
+    assert f"the runs were made on local:{refs} (1 run): pass dataset.path={refs}" in other.stderr
+
+    write_references(refs, {"zh-kk": ROWS["zh-kk"][:3]})  # the same folder, rebuilt: every run is older
+    older = bench("leaderboard", f"dataset.path={refs}", f"results_dir={results}", cwd=tmp_path)
+    assert older.returncode == 2 and "an older version of it" in older.stderr
+    assert {p: p.read_bytes() for p in results.iterdir() if p.is_file()} == files

@@ -159,3 +159,37 @@ def test_a_killed_run_is_marked_interrupted_by_the_next_command(refs: Path, tmp_
     board = bench("leaderboard", f"dataset.path={refs}", f"results_dir={results}", "include_reference=true")
     assert "interrupted (not finished, and its process is gone)" in board.stderr
     assert "interrupted" in (results / "leaderboard.md").read_text().split("## Runs left out")[1]
+
+
+def test_limit_with_translation_files_checks_every_row_and_translates_the_first(refs: Path, tmp_path: Path):
+    results, outputs = tmp_path / "results", tmp_path / "outputs"
+    outputs.mkdir()
+    lines = [f"line {i}" for i in range(len(ROWS["zh-kk"]))]
+    (outputs / "zh-kk.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ("run", "model=file", f"model.path={outputs}", "pairs=[zh-kk]", f"dataset.path={refs}",
+            f"results_dir={results}", "metric=[chrf]")
+    out = bench(*args, "limit=1")
+    assert out.returncode == 0, out.stderr
+    [run] = run_dirs(results, "file")
+    assert (run / "hypotheses" / "zh-kk.txt").read_text(encoding="utf-8") == "line 0\n"
+    (outputs / "zh-kk.txt").write_text("line 0\n", encoding="utf-8")  # a file of one line, for limit=1
+    short = bench(*args, "limit=1")
+    rows = len(ROWS["zh-kk"])
+    assert short.returncode == 2, short.stderr
+    assert f"1 lines, but the reference set has {rows} rows for zh-kk" in short.stderr
+
+
+def test_a_run_finished_after_an_interruption_retires_the_old_folder_s_note(refs: Path, tmp_path: Path):
+    results = tmp_path / "results"
+    for _ in range(2):
+        assert bench("run", "model=copy", f"dataset.path={refs}", f"results_dir={results}",
+                     "metric=[chrf]").returncode == 0
+    first, second = run_dirs(results, "copy")
+    record = json.loads((first / "run.json").read_text())
+    record.update(status="interrupted", created="2020-01-01T00:00:00+00:00")
+    (first / "run.json").write_text(json.dumps(record))
+    board = bench("leaderboard", f"dataset.path={refs}", f"results_dir={results}")
+    assert board.returncode == 0, board.stderr
+    assert f"copy/{first.name}: interrupted (not finished, and its process is gone); finished since as " \
+           f"copy/{second.name}, so this folder can be deleted" in board.stderr
+    assert "run the same command again" not in board.stderr

@@ -100,3 +100,8 @@ def test_a_failing_job_does_not_stop_the_sweep(tmp_path: Path):
     assert "at least one sweep job failed" in out.stderr
     [run] = list((results / "runs" / "copy").iterdir())  # the job after the failed one still ran
     assert json.loads((run / "run.json").read_text())["status"] == "complete"
+    assert not (results / "runs" / "opus-mt-zh-vi").exists()  # it never started: nothing of it is kept
+    failed = next(line for line in out.stdout.splitlines() if " failed " in line)
+    assert "(removed)" in failed and "opus-mt-zh-vi/" not in failed  # the table names no folder that is gone
+    done = next(line for line in out.stdout.splitlines() if " completed " in line)
+    assert f"copy/{run.name}" in done
