@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.systems.http import SHOWN_PIECE, excerpt, holds_secret, redact
-from bench.systems.transport import origin
+from bench.systems.transport import UnreadableJSON, origin, parse_json
 from tests.helpers import bench, completion, write_references
 
 KEY = "sk-Q7vXw2LmT9pRz4Kd8YbN"
@@ -303,6 +303,79 @@ def test_a_key_an_http_header_cannot_carry_is_one_line(bad, serve, world):
     result = world.run(server.url, key=key)
     world.failed(result, "OPENAI_API_KEY (model.api_key_env)", "export the key alone")
     assert server.requests == []
+
+
+# -- JSON that would crash the parser or what comes after it -----------------------------------------
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # RecursionError in json.loads
+LONG_INT = b'{"choices": [{"message": {"content": "x"}}], "usage": {"completion_tokens": 1%s}}' % (
+    b"0" * 5000)  # ValueError in json.loads (Python's 4,300 digits)
+
+
+def events(*payloads: bytes) -> Route:
+    body = b"".join(b"data: " + p + b"\n\n" for p in payloads) + b"data: [DONE]\n\n"
+    return answer(200, body, **{"Content-Type": "text/event-stream"})
+
+
+@pytest.mark.parametrize(("route", "says"), [
+    (answer(200, DEEP), "nested more than 64 levels deep"),
+    (answer(200, LONG_INT), "an integer of more than 64 digits"),
+    (answer(200, b'{"choices": [{"message": {"content": "\\ud800"}}]}'), "half a surrogate pair"),
+    (events(b'{"choices": [{"delta": {"content": "x"}}]}', DEEP), "nested more than 64 levels deep"),
+    (events(b'{"choices": 5}'), "choices are not a list of objects"),
+    (events(b'{"choices": [{"delta": "x", "finish_reason": "stop"}]}'), "delta content is not text"),
+    (events(b'{"choices": [{"delta": {"content": [1]}, "finish_reason": "stop"}]}'), "not text"),
+], ids=["deep-answer", "long-integer", "surrogate", "deep-event", "choices-number", "delta-text",
+        "content-list"])
+def test_json_that_breaks_the_parser_is_a_malformed_answer(route, says, serve, world):
+    """One line naming the fault and the setting, and the run marked interrupted, not left running."""
+    line = world.failed(world.run(serve(route).url), "malformed answer", says, "model.max_retries")
+    assert "Traceback" not in line
+    (record,) = world.results.rglob("run.json")
+    assert json.loads(record.read_text())["status"] == "interrupted"
+
+
+@pytest.mark.parametrize("listing", [DEEP, b'{"data": [{"id": 1%s}]}' % (b"0" * 5000), b'{"data": 5}',
+                                     b'{"data": [5, "x", {"id": ["tiny"]}]}', b"\xff"],
+                         ids=["deep", "long-integer", "data-number", "odd-entries", "not-utf8"])
+def test_a_models_listing_that_cannot_be_read_lists_nothing_and_the_run_goes_on(listing, serve, world):
+    server = serve(answer(200, completion("Сәлем.")), get=answer(200, listing))
+    result = world.run(server.url)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_judge_answer_that_breaks_the_parser_is_one_line(serve, world):
+    server = serve(answer(200, DEEP))
+    result = bench("run", "model=reference", "metric=[judge]", f"metric.judge.base_url={server.url}",
+                   "metric.judge.model=tiny", "metric.judge.max_retries=0",
+                   f"dataset.path={world.root / 'references'}", f"results_dir={world.results}",
+                   cwd=world.root, timeout=120)
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "nested more than 64 levels deep" in lines[0] and "metric.judge.max_retries" in lines[0]
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    (DEEP, "nested more than 64 levels deep"),
+    (b"[" * 65 + b"]" * 65, "nested more than 64 levels deep"),  # parses, but deeper than an answer
+    (b'{"a": ' * 65 + b"1" + b"}" * 65, "nested more than 64 levels deep"),
+    (b"-" + b"9" * 65, "an integer of more than 64 digits"),
+    (b'"\\udfff"', "half a surrogate pair"),
+    (b'{"\\ud800": 1}', "half a surrogate pair"),  # in a key too
+    (b"\xff\xfe", "not UTF-8"),
+    (b"{x", "invalid JSON"),
+])
+def test_parse_json_refuses_what_would_fail_later_with_a_reason(data, says):
+    with pytest.raises(UnreadableJSON, match=says):
+        parse_json(data)
+
+
+def test_parse_json_reads_what_an_answer_holds():
+    deepest: list = []
+    for _ in range(63):
+        deepest = [deepest]
+    assert parse_json(b"[" * 64 + b"]" * 64) == deepest
+    assert parse_json('{"n": -' + "9" * 64 + ', "t": "\\ud83d\\ude00"}') == {"n": -int("9" * 64), "t": "😀"}
 
 
 # -- the scrubbing rules themselves ------------------------------------------------------------------

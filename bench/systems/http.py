@@ -17,7 +17,10 @@ is kept as an empty translation (and counted), since that is what the system pro
 Every exchange has a total deadline (``model.timeout``, however slowly the server trickles), a cap on
 the answer's size (``model.max_answer_bytes``) and follows redirects only within the origin of
 ``model.base_url`` (see :mod:`bench.systems.transport`). An answer that is too large, or a redirect to
-another origin, stops the run at once.
+another origin, stops the run at once. Whatever JSON the server sends (an answer, each streamed event,
+``/models``) is read by :func:`~bench.systems.transport.parse_json`: nesting too deep for the parser, an
+integer thousands of digits long or a string that is no text is a malformed answer like any other,
+never a traceback.
 
 The API key is read from the environment variable named by ``model.api_key_env`` at each request. It
 is never stored on the object, in the identity, in logs or in error messages. Servers echo requests
@@ -45,7 +48,14 @@ from typing import Any
 from bench.errors import BenchError
 from bench.systems.base import System
 from bench.systems.causal import DEFAULT_PROMPT, ChatPrompt
-from bench.systems.transport import Answer, AnswerTooLarge, CrossOriginRedirect, exchange
+from bench.systems.transport import (
+    Answer,
+    AnswerTooLarge,
+    CrossOriginRedirect,
+    UnreadableJSON,
+    exchange,
+    parse_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -174,21 +184,32 @@ def _parse_events(text: str) -> Reply:
         chunk = _json(payload)
         if "error" in chunk:
             raise MalformedReply("error event", payload)
-        for choice in chunk.get("choices") or []:
-            parts.append((choice.get("delta") or {}).get("content") or "")
-            finished = finished or bool(choice.get("finish_reason"))
-            truncated = truncated or choice.get("finish_reason") == "length"
+        for content, reason in _event_choices(chunk, payload):
+            parts.append(content)
+            finished = finished or bool(reason)
+            truncated = truncated or reason == "length"
         tokens = _completion_tokens(chunk) or tokens
     if not finished:
         raise MalformedReply("event stream ended before the answer was finished")
     return Reply("".join(parts), tokens, truncated)
 
 
+def _event_choices(chunk: dict, payload: str) -> list[tuple[str, Any]]:
+    """``(content, finish_reason)`` of each choice of one streamed event; any other shape is malformed."""
+    choices = chunk.get("choices") or []
+    if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+        raise MalformedReply("an event whose choices are not a list of objects", payload)
+    deltas = [(c.get("delta") or {}, c.get("finish_reason")) for c in choices]
+    if not all(isinstance(d, dict) and isinstance(d.get("content") or "", str) for d, _ in deltas):
+        raise MalformedReply("an event whose delta content is not text", payload)
+    return [(d.get("content") or "", reason) for d, reason in deltas]
+
+
 def _json(text: str) -> dict:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        raise MalformedReply("invalid JSON", text) from None
+        data = parse_json(text)
+    except UnreadableJSON as exc:
+        raise MalformedReply(str(exc), text) from None
     if not isinstance(data, dict):
         raise MalformedReply("expected a JSON object", text)
     return data
@@ -199,6 +220,18 @@ def _completion_tokens(data: dict) -> int | None:
     tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
     return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) and 0 <= tokens < 1 << 31 \
         else None  # a count the server gets wrong is not a count
+
+
+def listed_models(body: bytes) -> list[str]:
+    """The model ids a ``/models`` answer lists; an answer that lists none readably lists none (the
+    list only feeds a warning, so it never stops a run)."""
+    try:
+        data = parse_json(body)
+    except UnreadableJSON:
+        return []
+    listed = data.get("data") if isinstance(data, dict) else None
+    return [m["id"] for m in listed if isinstance(m, dict) and isinstance(m.get("id"), str)] \
+        if isinstance(listed, list) else []
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -305,10 +338,7 @@ class OpenAIChat(System):
         if answer.status != 200:
             raise self._fail(f"GET {url} answered HTTP {answer.status}: is {self.setting}.base_url right "
                              "(OpenAI-compatible servers usually end in /v1)?")
-        try:
-            self.server_models = [str(m.get("id")) for m in json.loads(answer.body).get("data", [])]
-        except (ValueError, AttributeError):
-            self.server_models = []
+        self.server_models = listed_models(answer.body)
         if self.server_models and self.model not in self.server_models:
             log.warning("%s does not list model %s (it lists %d others); sending requests anyway",
                         self.base_url, self.model, len(self.server_models))

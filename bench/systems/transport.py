@@ -12,14 +12,23 @@ The standard library alone leaves three holes when the server is hostile or brok
   origin is refused, so a key never reaches a host the user did not name. Following it without the
   key would only turn the refusal into a confusing 401 from the other host.
 
+The body is bytes from a server we do not control, and so is any JSON in it. ``json.loads`` alone
+raises ``RecursionError`` on deep nesting and ``ValueError`` on integers past Python's digit limit, and
+hands back values nested so deep that any later recursion over them (a ``repr``, a ``json.dumps``) fails
+far from here; :func:`parse_json` is the one reader of a server's JSON, and any of that is
+:class:`UnreadableJSON` with a reason in a few words.
+
 The transport knows nothing of chat completions or configuration keys: it reports what happened
-(:class:`Answer`, :class:`AnswerTooLarge`, :class:`CrossOriginRedirect`) and the caller words it.
+(:class:`Answer`, :class:`AnswerTooLarge`, :class:`CrossOriginRedirect`, :class:`UnreadableJSON`) and
+the caller words it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import json
+import re
 import socket
 import threading
 import urllib.error
@@ -32,6 +41,12 @@ from urllib.parse import urlsplit
 TRANSIENT_ERRORS = (urllib.error.URLError, OSError, http.client.HTTPException)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _READ_CHUNK = 1 << 16
+#: JSON nested deeper than this is no API's answer (a chat completion nests 4 levels, an event 5)
+MAX_JSON_DEPTH = 64
+#: digits in a JSON integer: token counts and timestamps have a dozen; Python's own limit (4,300) can be
+#: lifted by anyone (``PYTHONINTMAXSTRDIGITS=0``), and then one long number costs minutes to convert
+MAX_INT_DIGITS = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -203,3 +218,52 @@ def exchange(request: urllib.request.Request, timeout: float, max_bytes: int) ->
                 reason = getattr(exc, "reason", None) or exc
                 return Answer(failure=f"{type(exc).__name__}: {reason}")
         return Answer(failure=f"no complete answer within {timeout:g} s")
+
+
+class UnreadableJSON(ValueError):
+    """A server's bytes that bench does not read as JSON; the message says why in a few words."""
+
+
+def parse_json(data: bytes | str) -> Any:
+    """The value of a server's JSON, or :class:`UnreadableJSON`: never another exception, whatever the
+    bytes (the caller bounds their size: :func:`exchange`'s ``max_bytes``)."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        value = json.loads(text, parse_int=_bounded_int)
+    except UnreadableJSON:
+        raise
+    except UnicodeDecodeError:
+        raise UnreadableJSON("not UTF-8") from None
+    except RecursionError:
+        raise UnreadableJSON(f"nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except json.JSONDecodeError as exc:
+        raise UnreadableJSON(f"invalid JSON ({exc.msg})") from None
+    problem = _value_problem(value)
+    if problem:
+        raise UnreadableJSON(problem)
+    return value
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise UnreadableJSON(f"an integer of more than {MAX_INT_DIGITS} digits")
+    return int(digits)
+
+
+def _value_problem(value: Any) -> str | None:
+    """Why a parsed value is still no answer: a list or object more than :data:`MAX_JSON_DEPTH` levels
+    deep, or a string with half a surrogate pair (``"\\ud800"`` is valid JSON but no text: writing it
+    as UTF-8, to a file or a cache, fails). Walked without recursion, so the walk cannot fail as the
+    parser does."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return "a string with half a surrogate pair, which is not text"
+        elif isinstance(item, (list, dict)):
+            if depth > MAX_JSON_DEPTH:
+                return f"nested more than {MAX_JSON_DEPTH} levels deep"
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return None
