@@ -28,6 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 from bench.board.collect import BASELINES
 from bench.checks import choice, whole_number
 from bench.errors import BenchError
+from bench.human.store import CAMPAIGNS, HUMAN
 from bench.io import atomic_write_json, inside
 from bench.metrics import load_metric
 from bench.runs import Run
@@ -200,7 +201,7 @@ def run_export(cfg: Settings, ctx: Context) -> Path:
                "testset": ctx.testset, "pair": str(ctx.pair), "sha256": ctx.sha256,
                "systems": {key_of[s]: s for s in runs}, "prefilled_from": spans_from, "seed": cfg.seed,
                "items": sidecar_items}
-    out = Path(ctx.results_dir, "human", "campaigns", campaign_id) if cfg.out is None else Path(cfg.out)
+    out = Path(ctx.results_dir, HUMAN, CAMPAIGNS, campaign_id) if cfg.out is None else Path(cfg.out)
     path = inside(out, "campaign.json")
     atomic_write_json(inside(out, "campaign.sidecar.json"), sidecar)
     atomic_write_json(path, campaign)

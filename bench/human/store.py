@@ -24,6 +24,8 @@ from bench.runs import check_system_name
 
 SCHEMA_VERSION = 1
 HUMAN = "human"
+#: ``results/human/campaigns/``: where ``human export`` writes, so no test set may take the name
+CAMPAIGNS = "campaigns"
 PROTOCOLS = ("mqm", "esa")
 FIELDS = ("schema_version", "testset", "pair", "sha256", "protocol", "system", "segment", "rater", "score")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -114,9 +116,9 @@ def _checked_protocol(value: object, where: str) -> str:
 
 def testset_name(name: object, where: str = "testset") -> str:
     """A test-set name that is one folder name (``results/human/<name>/``)."""
-    if not isinstance(name, str) or not _SLUG.fullmatch(name):
-        raise BenchError(f"{where}={name!r}: a test-set name is letters, digits and . _ - (no / or spaces), "
-                         "e.g. testset=wmt20-zhen")
+    if not isinstance(name, str) or not _SLUG.fullmatch(name) or name == CAMPAIGNS:
+        raise BenchError(f"{where}={name!r}: a test-set name is letters, digits and . _ - (no / or spaces; "
+                         "not 'campaigns'), e.g. testset=wmt20-zhen")
     return name
 
 
@@ -125,6 +127,7 @@ def default_testset(dataset_name: str) -> str:
     test set's name, as a folder name."""
     last = re.split(r"[:/\\]", dataset_name.split("@")[0].rstrip("/"))[-1]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", last).strip("-.") or "testset"
+    slug = "testset" if slug == CAMPAIGNS else slug
     return testset_name(slug[:100] if slug[0].isalnum() else f"t{slug}"[:100])
 
 
