@@ -83,3 +83,39 @@ def test_rank_by_human_ranks_in_human_clusters(board):
     assert [r["system"] for r in by_rank] == sorted(means, key=lambda s: -means[s])
     assert all(r["score"] == pytest.approx(means[r["system"]]) for r in rows)
     assert "Ranked by human" in (world.results / "leaderboard.md").read_text()
+
+
+def test_partial_judgments_give_a_trust_table_but_no_human_column_or_ranking(tmp_path):
+    world = make_world(tmp_path)
+    esa = tmp_path / "esa.csv"
+    judged = ["mid", "weak", "bad"]
+    esa.write_text("".join(f"{s},{seg.id},{60 + 10 * n - i % 3}\n" for n, s in enumerate(judged)
+                           for i, seg in enumerate(world.segments)), encoding="utf-8")
+    assert bench("human", "import", "format=esa", f"path={esa}", *world.args()).returncode == 0
+    out = bench("leaderboard", "rank_by=[human,comet,chrf]", *world.args())
+    assert out.returncode == 0, out.stderr
+    page = (world.results / "leaderboard.md").read_text()
+    assert "Ranked by comet" in page and "not judged: good" in page
+    rows = json.loads((world.results / "results.json").read_text())
+    assert not [r for r in rows if r["metric"] == "human"]
+    records = json.loads((world.results / "human_agreement.json").read_text())
+    assert {r["n"] for r in records if r["level"] == "segment"} == {12}
+
+
+def test_damaged_or_stale_judgments_are_notes_and_the_board_is_still_written(tmp_path):
+    world = make_world(tmp_path)
+    damaged = world.results / "human" / "old" / f"{PAIR}.jsonl"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_text('{"schema_version": 1, "score": "high"}\n', encoding="utf-8")
+    tsv = mqm_tsv(tmp_path / "mqm.tsv")
+    assert bench("human", "import", "format=mqm", f"path={tsv}", REVERSED, "testset=wmt", *world.args()) \
+        .returncode == 0
+    stale = world.results / "human" / "wmt" / f"{PAIR}.jsonl"
+    rows = [json.loads(line) for line in stale.read_text().splitlines()]
+    stale.write_text("".join(json.dumps({**r, "sha256": "0" * 64}) + "\n" for r in rows), encoding="utf-8")
+    out = bench("leaderboard", *world.args())
+    assert out.returncode == 0, out.stderr
+    page = (world.results / "leaderboard.md").read_text()
+    assert "not a bench human-judgment row" in page and "made on another version of zh-en" in page
+    assert "## Metric trust" not in page
+    assert json.loads((world.results / "human_agreement.json").read_text()) == []

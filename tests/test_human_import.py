@@ -173,3 +173,35 @@ def test_nothing_matched_and_a_mapping_of_an_absent_system_are_refused(world: Wo
     out = bench("human", "import", "format=mqm", f"path={tsv}", "systems={WMT.typo:good}", *world.args())
     assert out.returncode == 2 and "systems.WMT.typo: no system of that name in the file" in out.stderr
     assert not (world.results / "human").exists()
+
+
+def test_an_esa_row_that_is_not_a_score_names_its_row(world: World, tmp_path: Path):
+    esa = tmp_path / "esa.csv"
+    esa.write_text(f"system,segment,score\ngood,{world.segments[0].id},80\ngood,{world.segments[1].id},n/a\n",
+                   encoding="utf-8")
+    out = bench("human", "import", "format=esa", f"path={esa}", *world.args())
+    assert out.returncode == 2 and f"{esa}: row 3: score 'n/a' is not a finite number" in out.stderr
+
+
+def test_pearmut_annotations_need_this_campaigns_sidecar(world: World, tmp_path: Path):
+    out = tmp_path / "campaign"
+    assert bench("human", "export", "campaign.budget=3", "campaign.attention=0", f"campaign.out={out}",
+                 *world.args()).returncode == 0
+    sidecar = json.loads((out / "campaign.sidecar.json").read_text())
+    item = json.loads((out / "campaign.json").read_text())["data"][0][0]
+    record = {"user_id": "u1", "item_i": 0, "item": [item],
+              "annotation": [{k: {"score": 50, "error_spans": []} for k in item["tgt"]}]}
+    annotations = tmp_path / "annotations.json"
+    annotations.write_text(json.dumps({sidecar["campaign_id"]: [record]}), encoding="utf-8")
+    args = ["human", "import", "format=pearmut", f"path={annotations}", *world.args()]
+    done = bench(*args, f"sidecar={out / 'campaign.sidecar.json'}")
+    assert done.returncode == 0, done.stderr
+    assert len(stored(world).judgments) == 4
+    forged = dict(sidecar, items={"i9999": sidecar["items"][item["item_id"]]})
+    (tmp_path / "other.json").write_text(json.dumps(forged), encoding="utf-8")
+    done = bench(*args, f"sidecar={tmp_path / 'other.json'}")
+    assert done.returncode == 2 and f"item '{item['item_id']}' is not one of the sidecar's" in done.stderr
+    (tmp_path / "old.json").write_text(json.dumps(dict(sidecar, sha256="0" * 64)), encoding="utf-8")
+    done = bench(*args, f"sidecar={tmp_path / 'old.json'}")
+    assert done.returncode == 2 and "sha256 differs" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
