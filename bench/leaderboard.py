@@ -28,6 +28,7 @@ from bench.io import atomic_write_text
 from bench.metrics import load_metric, shipped_metrics
 from bench.refset.store import TestSet
 from bench.runs import Run, discover_runs, runs_root
+from bench.testsets import boards as testsets
 
 log = logging.getLogger("bench.leaderboard")
 
@@ -53,30 +54,41 @@ def policy(cfg: DictConfig) -> Policy:
                                             correction=str(cfg.significance.correction)))
 
 
-def build(cfg: DictConfig) -> tuple[Board, dict[Path, str]]:
-    """The board and the four files' text, keyed by where they go."""
+def build(cfg: DictConfig) -> tuple[list[Board], dict[Path, str]]:
+    """One board per test set the runs were made on (the current one first; they never mix) and the
+    files' text, keyed by where they go: one Markdown file, CSV and results.json for all of them (each
+    row names its test set), one HTML page each (:mod:`bench.testsets.boards`)."""
     runs, skipped = discover_runs(cfg.results_dir)
     if not runs:
         raise BenchError(f"no complete runs under {runs_root(cfg.results_dir)}; "
                          "run `python -m bench run model=copy` first")
     references: TestSet = instantiate(cfg.dataset)  # the current test set: only runs on it are ranked
-    current = {pair: references.sha256(pair) for pair in references.pairs()}
-    check_test_set(runs, current, references.name, runs_root(cfg.results_dir))
+    found = testsets.partition(runs, references)
+    # no run on the current set: refused (naming the sets the runs were made on), never an empty board
+    check_test_set(runs, found[0].hashes, references.name, runs_root(cfg.results_dir))
     chosen, loader = policy(cfg), functools.cache(load_metric)
-    board = collect(runs, current, without_human(chosen), metric=loader)
-    board.notes[:0] = skipped  # runs that could not be read, or never finished: listed as left out
-    rows = {p.pair: references.load(p.pair) for p in board.pairs}
-    for pair in board.pairs:
-        drilldown.read(pair, rows[pair.pair])
-    trust = attach(board, cfg.results_dir, rows, current, loader, rank_by_human=chosen.rank_by[0] == HUMAN)
-    out = Path(cfg.results_dir)
-    files = {out / "leaderboard.md": markdown.render(board) + trust.markdown(),
-             out / "leaderboard.csv": tidy.render(board),
-             out / "results.json": tidy.render_json(board),
-             out / "leaderboard.html": trust.into_page(html.render(board, rows))}
-    if human_root(cfg.results_dir).is_dir():  # human judgments imported: their agreement with the metrics
-        files[out / "human_agreement.json"] = trust.json()
-    return board, files
+    out, pages = Path(cfg.results_dir), testsets.page_names(found)
+    boards, markdowns, files = [], [], {}
+    for k, item in enumerate(found):
+        board = collect(item.runs, item.hashes, without_human(chosen), metric=loader)
+        board.testset, board.about = item.title, item.about
+        if k == 0:
+            board.notes[:0] = skipped  # runs that could not be read, or never finished: listed as left out
+        rows = {p.pair: item.testset.load(p.pair) for p in board.pairs}
+        for pair in board.pairs:
+            drilldown.read(pair, rows[pair.pair])
+        trust = attach(board, cfg.results_dir, rows, item.hashes, loader,
+                       rank_by_human=chosen.rank_by[0] == HUMAN)
+        page = trust.into_page(html.render(board, rows))
+        files[out / pages[k]] = testsets.with_switch(page, found, pages, k) if len(found) > 1 else page
+        boards.append(board)
+        markdowns.append(markdown.render(board) + trust.markdown())
+        if k == 0 and human_root(cfg.results_dir).is_dir():  # human judgments: agreement with the metrics
+            files[out / "human_agreement.json"] = trust.json()
+    files[out / "leaderboard.md"] = "\n".join(markdowns)
+    files[out / "leaderboard.csv"] = tidy.render(*boards)
+    files[out / "results.json"] = tidy.render_json(*boards)
+    return boards, files
 
 
 def check_test_set(runs: list[Run], current: dict[str, str], name: str, root: Path) -> None:
@@ -115,11 +127,11 @@ def _printable(text: str) -> str:
 
 @command("leaderboard")
 def main(cfg: DictConfig) -> None:
-    board, files = build(cfg)
-    for note in board.notes:
+    boards, files = build(cfg)
+    for note in (note for board in boards for note in board.notes):
         log.warning("left out: %s", note)
     for path, text in files.items():
         atomic_write_text(path, text)
-    systems = sum(len(p.entries) for p in board.pairs)
-    log.info("wrote %s (%d pairs, %d ranked entries)", ", ".join(str(p) for p in files), len(board.pairs),
-             systems)
+    pairs = [p for board in boards for p in board.pairs]
+    log.info("wrote %s (%d test set(s), %d pairs, %d ranked entries)", ", ".join(str(p) for p in files),
+             len(boards), len(pairs), sum(len(p.entries) for p in pairs))

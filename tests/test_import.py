@@ -320,3 +320,27 @@ def test_a_set_with_two_references_publishes_and_reads_back_from_the_export(text
     local, hub = LocalReferences(out), HubReferences(str(export))
     assert hub.load("zh-en") == local.load("zh-en") and hub.sha256("zh-en") == local.sha256("zh-en")
     assert hub.load("zh-en")[1].refs == (EN1[1], EN2[1])
+
+
+def test_the_seed_set_and_an_imported_set_share_a_results_folder_with_a_board_each(text_set: dict[str, Path],
+                                                                                   tmp_path: Path):
+    import csv
+
+    results, talks = tmp_path / "results", tmp_path / "talks"
+    write(talks, "talks", READERS["text"](text_request(text_set)))
+    for dataset in ([], [f"dataset.path={talks}"]):
+        run = bench("run", "model=copy", "metric=[chrf]", f"results_dir={results}", *dataset)
+        assert run.returncode == 0, run.stderr
+    board = bench("leaderboard", f"results_dir={results}", "rank_by=chrf")
+    assert board.returncode == 0, board.stderr
+    rows = list(csv.DictReader((results / "leaderboard.csv").open(encoding="utf-8")))
+    assert {(r["testset"], r["pair"]) for r in rows} == {("references", "zh-kk"), ("references", "zh-vi"),
+                                                         ("talks", "zh-en")}
+    assert {r["testset"] for r in read_json(results / "results.json")} == {"references", "talks"}
+    md = (results / "leaderboard.md").read_text(encoding="utf-8")
+    seed, mine = md.split("Test set: **talks**")
+    assert "Test set: **references**" in seed and "## zh-en" not in seed and "## zh-kk" not in mine
+    assert "zh-en: source unknown (text: src.zh, ref1.en, ref2.en)" in mine
+    first, second = ((results / name).read_text() for name in ("leaderboard.html", "leaderboard-talks.html"))
+    assert '<a href="leaderboard-talks.html">talks</a>' in first and "<b>references</b>" in first
+    assert '<a href="leaderboard.html">references</a>' in second and "<b>talks</b>" in second

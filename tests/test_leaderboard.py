@@ -191,7 +191,7 @@ def test_csv_is_tidy_with_the_newest_run_of_each_system(built):
     s, _, _ = built
     rows = read_csv(s.results / "leaderboard.csv")
     assert list(rows[0]) == ["pair", "system", "metric", "score", "ci_low", "ci_high", "signature", "run_id",
-                             "rank", "rank_metric", "segments", "role"]
+                             "rank", "rank_metric", "segments", "role", "testset"]
     keys = [(r["pair"], r["system"], r["metric"]) for r in rows]
     assert len(keys) == len(set(keys)) == 2 * 4 * 3  # pairs x (3 ranked systems + copy) x metrics
     nllb = {r["run_id"] for r in rows if r["system"] == "nllb-200-1.3B"}

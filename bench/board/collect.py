@@ -192,6 +192,9 @@ class Board:
     policy: Policy
     #: one line per run or pair left out, and why
     notes: list[str]
+    #: the test set's name and what it is (bench.testsets.boards), when the board says
+    testset: str = ""
+    about: str = ""
 
 
 def collect(runs: Iterable[Run], current: Mapping[str, str], policy: Policy, metric: MetricLoader) -> Board:

@@ -148,6 +148,7 @@ def pair_section(board: PairBoard, policy: Policy) -> list[str]:
 
 def render(board: Board) -> str:
     lines = ["# Leaderboard", "", INTRO, ""]
+    lines += [f"Test set: **{text(board.testset)}**: {text(board.about)}", ""] if board.testset else []
     tiny = fmt.tiny_checkpoints(board)
     lines += [f"**{text(tiny)}**", ""] if tiny else []
     for pair in board.pairs:

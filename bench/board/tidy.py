@@ -26,7 +26,7 @@ from bench.console import printable
 from bench.io import dumps_json
 
 COLUMNS = ("pair", "system", "metric", "score", "ci_low", "ci_high", "signature", "run_id", "rank",
-           "rank_metric", "segments", "role")
+           "rank_metric", "segments", "role", "testset")
 #: what a spreadsheet reads as the start of a formula (a tab or carriage return too, in some)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -57,19 +57,20 @@ def records(board: Board) -> list[dict[str, object]]:
                              "ci_low": score.ci_low, "ci_high": score.ci_high, "signature": score.signature,
                              "run_id": entry.run.run_id, "rank": entry.rank,
                              "rank_metric": pair.rank_metric if entry.rank is not None else None,
-                             "segments": len(score.stats or []), "role": fmt.role(entry)})
+                             "segments": len(score.stats or []), "role": fmt.role(entry),
+                             "testset": board.testset})
     return rows
 
 
-def render(board: Board) -> str:
+def render(*boards: Board) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for row in records(board):
+    for row in (row for board in boards for row in records(board)):
         writer.writerow([inert(cell if isinstance(cell, str) else value(cell)) for cell in row.values()])
     return out.getvalue()
 
 
-def render_json(board: Board) -> str:
+def render_json(*boards: Board) -> str:
     """``results.json``: the same records as a JSON list (``pandas.read_json(path)`` loads it)."""
-    return dumps_json(records(board))
+    return dumps_json([row for board in boards for row in records(board)])
