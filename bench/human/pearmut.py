@@ -66,6 +66,8 @@ def latest(rows: list[dict]) -> dict[tuple[str, Any], tuple[int, dict]]:
             kept = {k: v for k, v in kept.items() if k[0] != user}
             continue
         item_i = row.get("item_i")
+        if isinstance(item_i, bool) or not isinstance(item_i, int | str):
+            raise BenchError(f"record {number}: item_i must be a number or a name; the export is damaged")
         if isinstance(item_i, str) and not item_i.isdigit():  # Pearmut's welcome/random/goodbye pages
             continue
         kept[(str(user), item_i)] = (number, row)
@@ -80,6 +82,14 @@ def read_sidecar(path: object, testset: str, pair: str, sha256: str) -> dict:
     if not isinstance(data, dict) or data.get("schema_version") != SIDECAR_VERSION \
             or not isinstance(data.get("items"), dict) or not isinstance(data.get("systems"), dict):
         raise BenchError(f"{path}: not a sidecar written by `bench human export`")
+    systems, items = data["systems"], data["items"]
+    kinds_fit = all(isinstance(e, dict) and isinstance(e.get("segment"), str) and (
+        e.get("kind") == "judge" or e.get("kind") == "attention" and e.get("check") in systems)
+        for e in items.values())
+    if not all(isinstance(v, str) for v in systems.values()) or not kinds_fit \
+            or data.get("protocol") not in ("esa", "mqm"):
+        raise BenchError(f"{path}: damaged sidecar (systems, items or protocol do not fit); export the "
+                         "campaign again or restore the file")
     if data.get("pair") != pair or data.get("sha256") != sha256:
         raise BenchError(f"{path}: made for {data.get('pair')} of another test-set version than {pair} here "
                          "(sha256 differs); import with the test set the campaign was exported from")
