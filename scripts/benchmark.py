@@ -8,6 +8,8 @@ ratio means something even when absolute times do not travel between machines. R
 
 * translation: batched path vs a naive one-sentence-at-a-time loop (scripts/benchmark_translation.py)
 * warm vs cold: the same ``bench run`` twice; the second finds every translation in the cache
+* batches: rows per batch of ``bench run`` itself at batch_tokens 4,096 and 32,768 with chunk_size 64
+* align: a second ``bench align`` of the same files (embeddings kept by default) vs the first
 * scaling: ``bench run`` on a synthetic test set of 1x and 10x segments (ideal ratio: 10)
 * scoring: COMET for 5 systems vs ``comet-score`` per system; bootstrap CI cost (benchmark_scoring.py)
 * scale: BLEU/chrF of 50 systems x 2 pairs x 2,000 segments with shared references and bootstrap draws
@@ -18,6 +20,7 @@ ratio means something even when absolute times do not travel between machines. R
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -38,6 +41,7 @@ from benchmark_translation import realistic_nllb, translation_cases  # noqa: E40
 from bench.tiny.models import build_tiny_models  # noqa: E402
 from tests.helpers import write_references  # noqa: E402
 
+GROUPS = ["translation", "runs", "batches", "align", "scoring", "scale", "startup"]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1"}
 
 
@@ -107,6 +111,52 @@ def run_cases(work: Path, quick: bool) -> list[dict]:
     return rows
 
 
+def batch_cases(work: Path, quick: bool) -> list[dict]:
+    """Rows per batch of ``bench run`` itself with a GPU-sized token budget: the batch must not be
+    capped by ``chunk_size`` (the cache unit), and tokens/s are the command's own."""
+    tiny = build_tiny_models(work / "tiny")["nllb"]
+    refs = synthetic_references(work / "refs-batches", 100 if quick else 400)
+    rows = []
+    for budget in (4096, 32768):
+        results = work / f"batches-{budget}"
+        command = bench_cmd("run", "model=nllb-200-distilled-600M", f"model.path={tiny}",
+                            f"dataset.path={refs}", "metric=[chrf]", "chunk_size=64",
+                            f"model.batch_tokens={budget}", "translation_cache.enabled=false",
+                            f"results_dir={results}")
+        subprocess.run(command, cwd=ROOT, env=ENV, check=True, capture_output=True)
+        [record] = results.glob("runs/*/*/run.json")
+        run = json.loads(record.read_text(encoding="utf-8"))
+        stats, [work_of_pair] = run["system_stats"], run["work"].values()
+        per_batch = work_of_pair["translated"] / stats["batches"]
+        rows.append({"case": f"bench run, batch_tokens={budget}, chunk_size=64: rows per batch "
+                             f"(bench column) vs chunk_size (baseline); {stats['batches']} batches, "
+                             f"{run['timing'].get('tokens_per_s')} output tokens/s",
+                     "baseline_s": 64.0, "bench_s": per_batch, "ratio": per_batch / 64,
+                     "target": "> 1 at the large budget", "better": "higher"})
+    return rows
+
+
+def align_cases(work: Path, quick: bool) -> list[dict]:
+    """A second ``bench align`` of the same files, with the embedding cache on by default."""
+    count = 100 if quick else 400
+    zh = [f"第{i}条:截至2019年4月,全国累计选派{300 + i}万干部驻村帮扶。" for i in range(count)]
+    kk = [f"{i}-бап: 2019 жылғы сәуірге дейін {300 + i} миллионнан астам кадр ауылдарға жіберілді." for i in
+          range(count)]
+    folder = work / "align"
+    folder.mkdir()
+    (folder / "a.zh").write_text("\n".join(zh) + "\n", encoding="utf-8")
+    (folder / "a.kk").write_text("\n".join(kk) + "\n", encoding="utf-8")
+    command = bench_cmd("align", "src=a.zh", "tgt=a.kk", "src_lang=zh", "tgt_lang=kk", "out=beads.txt")
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=folder, env=ENV, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return [{"case": f"second `bench align` of {count} x {count} sentences vs the first (embeddings kept "
+                     "in results/cache by default)", "baseline_s": times[0], "bench_s": times[1],
+             "ratio": times[0] / times[1], "target": "seconds, not minutes", "better": "higher"}]
+
+
 def describe_machine() -> str:
     import torch
 
@@ -129,11 +179,11 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test)")
-    parser.add_argument("--only", choices=["translation", "runs", "scoring", "scale", "startup"], nargs="*",
+    parser.add_argument("--only", choices=GROUPS, nargs="*",
                         help="run only these groups")
     parser.add_argument("--baseline", help="scale: also time the commands from this commit's tree")
     args = parser.parse_args()
-    groups = set(args.only or ["translation", "runs", "scoring", "scale", "startup"])
+    groups = set(args.only or GROUPS)
     work = Path(tempfile.mkdtemp(prefix="bench-benchmark-"))
     rows: list[dict] = []
     try:
@@ -141,6 +191,10 @@ def main() -> None:
             rows += translation_cases(quick=args.quick)
         if "runs" in groups:
             rows += run_cases(work, args.quick)
+        if "batches" in groups:
+            rows += batch_cases(work, args.quick)
+        if "align" in groups:
+            rows += align_cases(work, args.quick)
         if "scoring" in groups:
             rows += scoring_cases(quick=args.quick)
         if "scale" in groups:
