@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import sacrebleu
 
+from bench.metrics.base import Score
 from tests.helpers import bench
 from tests.test_human_import import PAIR, expected_mqm, make_world, mqm_tsv
 
@@ -119,3 +120,23 @@ def test_damaged_or_stale_judgments_are_notes_and_the_board_is_still_written(tmp
     assert "not a bench human-judgment row" in page and "made on another version of zh-en" in page
     assert "## Metric trust" not in page
     assert json.loads((world.results / "human_agreement.json").read_text()) == []
+
+
+def judge_score(n: int, quality: float) -> Score:
+    """LLM-judge ESA scores, whose answer on segment 1 did not read as a score (statistics [0, 0])."""
+    values = [quality - i for i in range(n)]
+    stats_ = [[v, 1.0] if i != 1 else [0.0, 0.0] for i, v in enumerate(values)]
+    readable = [v for i, v in enumerate(values) if i != 1]
+    return Score("judge", sum(readable) / len(readable), "judge:synthetic", stats=stats_)
+
+
+def test_a_segment_the_judge_could_not_score_is_left_out_of_its_segment_agreement(tmp_path):
+    world = make_world(tmp_path, extra={s: {"judge": judge_score(12, 90 - 10 * k)}
+                                        for k, s in enumerate(["good", "mid", "weak", "bad"])})
+    tsv = mqm_tsv(tmp_path / "mqm.tsv")
+    assert bench("human", "import", "format=mqm", f"path={tsv}", REVERSED, *world.args()).returncode == 0
+    out = bench("leaderboard", *world.args())
+    assert out.returncode == 0, out.stderr
+    records = json.loads((world.results / "human_agreement.json").read_text())
+    judge = {(r["level"], r["statistic"]): r for r in records if r["metric"] == "judge"}
+    assert judge[("segment", "acc_eq")]["n"] == 11 and judge[("system", "kendall")]["n"] == 12

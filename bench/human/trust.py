@@ -202,9 +202,13 @@ def metric_agreement(judged: list[Entry], name: str, rows: list[int], human: np.
     if len(judged) >= 3:
         out += system_agreement(system_scores, lambda c: (c @ human.T) / c.sum(axis=1, keepdims=True),
                                 len(rows), len(judged))
-    if scorer.per_segment:
-        segment = np.array([scorer.goodness(np.asarray(scorer.segment_scores(x))) for x in stats])
-        out += segment_agreement(segment, human)
+    if scorer.per_segment:  # segments a metric could not score (an unreadable judge answer) left out
+        segment = np.array([scorer.goodness(np.array([np.nan if v is None else v
+                                                      for v in scorer.segment_scores(x)], dtype=np.float64))
+                            for x in stats])
+        scored = ~np.isnan(segment).any(axis=0)
+        if scored.any():
+            out += segment_agreement(segment[:, scored], human[:, scored])
     return out
 
 
