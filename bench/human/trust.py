@@ -87,8 +87,8 @@ class PairTrust:
         said = [f"{len(self.reversed)} of {self.orderings} significant orderings are reversed by the human "
                 f"{self.protocol.upper()} scores"]
         if self.reversed:
-            said[0] += " (" + ", ".join(f"{a} > {b}" for a, b in self.reversed[:3]) + \
-                (", ..." if len(self.reversed) > 3 else "") + ")"
+            claims = ", ".join(f"{a} > {b}" for a, b in self.reversed[:3])
+            said[0] += f" ({self.rank_metric} claims {claims}{', ...' if len(self.reversed) > 3 else ''})"
         if kendall is not None:
             said.append(f"Kendall tau {kendall.value:.2f} [{kendall.ci_low:.2f}, {kendall.ci_high:.2f}] over "
                         f"{len(self.systems)} systems")
@@ -265,7 +265,7 @@ def summary(t: PairTrust) -> str:
 
 def markdown_section(t: PairTrust) -> str:
     heads = ["metric", *(h for _, _, h in COLUMNS), "reversed orderings"]
-    lines = [f"## Metric trust: {text(t.pair)}", "", text(summary(t)), "",
+    lines = ["", f"## Metric trust: {text(t.pair)}", "", text(summary(t)), "",
              "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for metric in t.estimates:
         cells = [code(metric), *(_cell(t.estimate(metric, s)) for _, s, _ in COLUMNS), _reversed(t, metric)]
