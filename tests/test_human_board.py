@@ -3,7 +3,9 @@ and scipy on the files themselves), the trust table, the warning, the human colu
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 
 import numpy as np
 import pytest
@@ -140,3 +142,53 @@ def test_a_segment_the_judge_could_not_score_is_left_out_of_its_segment_agreemen
     records = json.loads((world.results / "human_agreement.json").read_text())
     judge = {(r["level"], r["statistic"]): r for r in records if r["metric"] == "judge"}
     assert judge[("segment", "acc_eq")]["n"] == 11 and judge[("system", "kendall")]["n"] == 12
+
+
+#: independent of bench's table: (category, severity) -> weight, as the WMT MQM papers give them
+WEIGHTS = {("Accuracy/Mistranslation", "Major"): 5, ("Non-translation!", "Major"): 25,
+           ("Accuracy/Omission", "Minor"): 1, ("Fluency/Punctuation", "Minor"): 0.1,
+           ("Style/Awkward", "Neutral"): 0}
+
+
+def test_thirteen_systems_agree_with_scipy_to_1e6(tmp_path):
+    """A WMT-style MQM file for 13 systems (random errors, 3 raters) and 13 system outputs: every
+    system-level number equals scipy's, and acc_eq a pair-by-pair count, to 1e-6."""
+    systems = {f"sys{k:02d}": k % 7 for k in range(13)}
+    world = make_world(tmp_path, systems=systems)
+    rng = random.Random(5)
+    lines = ["system\tdoc\tdoc_id\tseg_id\trater\tsource\ttarget\tcategory\tseverity\n"]
+    per_rater: dict[tuple[str, int], list[float]] = {}
+    for name in systems:
+        for i, seg in enumerate(world.segments):
+            for rater in ("r1", "r2", "r3"):
+                errors = rng.sample(sorted(WEIGHTS), rng.randint(0, 3))
+                per_rater.setdefault((name, i), []).append(-sum(WEIGHTS[e] for e in errors))
+                lines += [f"W-{name}\td\t{i}\t{i + 1}\t{rater}\t{seg.src}\tt\t{category}\t{severity}\n"
+                          for category, severity in errors or [("No-error", "No-error")]]
+    (tmp_path / "mqm.tsv").write_text("".join(lines), encoding="utf-8")
+    mapping = "systems={" + ",".join(f"W-{n}:{n}" for n in systems) + "}"
+    done = bench("human", "import", "format=mqm", f"path={tmp_path / 'mqm.tsv'}", "match=row", mapping,
+                 *world.args())
+    assert done.returncode == 0, done.stderr
+    assert bench("leaderboard", *world.args()).returncode == 0
+    found = {(r["metric"], r["level"], r["statistic"]): r["value"]
+             for r in json.loads((world.results / "human_agreement.json").read_text())}
+    names = sorted(systems)
+    segment_human = np.array([[np.mean(per_rater[(n, i)]) for i in range(12)] for n in names])
+    human = segment_human.mean(axis=1)
+    refs = [s.ref for s in world.segments]
+    outputs = {n: (next((world.results / "runs" / n).iterdir()) / "hypotheses" / f"{PAIR}.txt").read_text()
+               .splitlines() for n in names}
+    chrf = [sacrebleu.corpus_chrf(outputs[n], [refs]).score for n in names]
+    assert found[("chrf", "system", "pearson")] == pytest.approx(stats.pearsonr(chrf, human)[0], abs=1e-6)
+    assert found[("chrf", "system", "kendall")] == pytest.approx(stats.kendalltau(chrf, human)[0], abs=1e-6)
+    pairs = list(itertools.combinations(range(13), 2))
+    agree = np.mean([np.sign(chrf[a] - chrf[b]) == np.sign(human[a] - human[b]) for a, b in pairs])
+    assert found[("chrf", "system", "pairwise_accuracy")] == pytest.approx(agree, abs=1e-6)
+    sentence = np.array([[sacrebleu.sentence_chrf(o, [r]).score for o, r in zip(outputs[n], refs)]
+                         for n in names])
+    metric_signs = np.array([[np.sign(sentence[a, i] - sentence[b, i]) for a, b in pairs] for i in range(12)])
+    human_signs = np.array([[np.sign(segment_human[a, i] - segment_human[b, i]) for a, b in pairs]
+                            for i in range(12)])
+    acc = (metric_signs == human_signs).mean(axis=1).mean()
+    assert found[("chrf", "segment", "acc_eq")] == pytest.approx(acc, abs=1e-6)
