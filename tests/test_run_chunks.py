@@ -37,3 +37,13 @@ def test_batches_fill_the_token_budget_whatever_the_chunk_size(tmp_path: Path, t
     assert stats["batches"] == len(planned)
     if batch_tokens == 100_000:
         assert stats["batches"] == 1 and len(sources) > 4  # 29 rows in one batch, chunk_size 4
+
+
+@pytest.mark.parametrize(("device", "budget"), [("cpu", 4096), ("cuda:0", 32768)])
+def test_an_auto_budget_follows_the_device(tiny_models, device: str, budget: int):
+    from bench.systems.seq2seq import NLLB
+
+    system = NLLB("tiny-nllb", path=str(tiny_models["nllb"]))  # batch_tokens=auto, as the family config
+    system._device = device  # where load() put it
+    assert system.batch_tokens == budget
+    assert NLLB("tiny-nllb", path=str(tiny_models["nllb"]), batch_tokens=512).batch_tokens == 512

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.checks import flag, whole_number
-from bench.cores import use_torch_threads
+from bench.cores import calm_openmp, use_torch_threads
 from bench.devices import accelerator_possible, pick_device
 from bench.errors import BenchError
 from bench.systems.base import System, optional_str
@@ -57,6 +57,11 @@ if TYPE_CHECKING:
     import torch
 
 log = logging.getLogger(__name__)
+#: ``model.batch_tokens=auto``: input tokens per batch, padding included. On a CPU a few thousand keep
+#: the cores busy with little padding; a GPU needs far larger batches to approach its memory bandwidth
+#: (the H200 table in docs/performance.md: 25,000 tokens/s at 171 rows a batch, 69,000 at 1,024), and a
+#: batch that runs out of memory is halved, so a large default costs nothing where it does not fit.
+AUTO_BATCH_TOKENS = {"cpu": 4096, "cuda": 32768}
 
 HUB_TIMEOUT_S = 3.0
 FULL_HASH_LIMIT = 64 << 20
@@ -221,7 +226,7 @@ class HFSystem(System):
         revision: str | None = None,
         device: str = "auto",
         dtype: str = "auto",
-        batch_tokens: int = 4096,
+        batch_tokens: int | str = "auto",
         num_beams: int = 1,
         max_new_tokens: int = 256,
         trust_remote_code: bool = False,
@@ -230,7 +235,8 @@ class HFSystem(System):
         super().__init__(name)
         #: torch's CPU threads; 0: OMP_NUM_THREADS, else the cores bench may use (bench.cores)
         self.threads = whole_number(threads, "model.threads", minimum=0)
-        self.batch_tokens = whole_number(batch_tokens, "model.batch_tokens")
+        self._batch_tokens = (None if batch_tokens == "auto"
+                              else whole_number(batch_tokens, "model.batch_tokens"))
         self.num_beams = whole_number(num_beams, "model.num_beams")
         self.max_new_tokens = whole_number(max_new_tokens, "model.max_new_tokens")
         self.trust_remote_code = flag(trust_remote_code, "model.trust_remote_code")
@@ -246,6 +252,14 @@ class HFSystem(System):
         self.load_seconds: float | None = None
         self.parameters: int | None = None
         self.threads_used: int | None = None
+
+    @property
+    def batch_tokens(self) -> int:
+        """``model.batch_tokens``; for ``auto``, the budget of the device the model runs on (see
+        :data:`AUTO_BATCH_TOKENS`; before loading, the CPU's)."""
+        if self._batch_tokens is not None:
+            return self._batch_tokens
+        return AUTO_BATCH_TOKENS["cuda" if (self._device or "cpu").startswith("cuda") else "cpu"]
 
     # -- preflight and identity ---------------------------------------------------------------
     def located(self) -> Located:
@@ -314,6 +328,7 @@ class HFSystem(System):
         """Load tokenizer and weights once, on the first translate (a fully cached run never does)."""
         if self.tokenizer is not None:
             return
+        calm_openmp()  # before transformers brings torch in (bench.cores)
         import transformers
 
         located = self.located()
