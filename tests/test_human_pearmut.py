@@ -209,13 +209,15 @@ def test_round_trip_through_pearmut_keeps_every_judgment_and_id(server, pearmut_
         with urllib.request.urlopen(f"{url}/download-annotations?campaign_id={cid}") as got:
             exported = tmp_path / f"annotations-{scale}.json"
             exported.write_bytes(got.read())
-        done = bench("human", "import", "format=pearmut", f"path={exported}", f"sidecar={path.parent}/"
-                     "campaign.sidecar.json", "replace=true", *world.args())
-        assert done.returncode == 0, done.stderr
-        held = PairJudgments.read(world.results / "human" / "references" / f"{PAIR}.jsonl")
-        assert held.protocol == scale
-        found = {(j.system, j.segment, j.rater): j.score for j in held.judgments}
-        assert found == expected  # nothing lost, nothing added, ids intact, the later answer kept
+        log = root / "data" / "annotations" / f"{cid}.jsonl"  # the server's own log: the same records
+        for source in (log, exported):
+            done = bench("human", "import", "format=pearmut", f"path={source}", f"sidecar={path.parent}/"
+                         "campaign.sidecar.json", "replace=true", *world.args())
+            assert done.returncode == 0, done.stderr
+            held = PairJudgments.read(world.results / "human" / "references" / f"{PAIR}.jsonl")
+            assert held.protocol == scale
+            found = {(j.system, j.segment, j.rater): j.score for j in held.judgments}
+            assert found == expected  # nothing lost, nothing added, ids intact, the later answer kept
         assert len({k[1] for k in found}) == 5 and {k[0] for k in found} == set(SYSTEMS)
         assert sum(map(len, checks.values())) == 2
         for user, outcomes in checks.items():

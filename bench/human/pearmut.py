@@ -47,8 +47,10 @@ def records(path: Path, campaign_id: str) -> list[dict]:
     else:
         rows = []
         for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
             try:
-                rows.append(json.loads(line)) if line.strip() else None
+                rows.append(json.loads(line))
             except (json.JSONDecodeError, RecursionError):
                 raise BenchError(f"{path}: row {number}: not JSON; give Pearmut's annotations export "
                                  "(/download-annotations) or its data/annotations/<campaign>.jsonl") from None
