@@ -2,11 +2,14 @@
 
 Every tiny model reproduces its training corpus exactly under transformers greedy decoding, so the
 same strings from CTranslate2 float32 prove that conversion, vocabulary, language tokens and
-decoding all carry over, family by family.
+decoding all carry over, family by family; beam search is compared on inputs where the stopping rule
+matters. A conversion someone else put in the shared folder is never loaded, and translations cached
+under another conversion are never served.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import sys
@@ -15,7 +18,10 @@ from pathlib import Path
 import pytest
 
 from bench.errors import BenchError
-from bench.systems import ct2
+from bench.io import sha256_file
+from bench.systems import ct2, ct2store
+from bench.systems.cache import TranslationCache
+from bench.systems.hf import HFSystem
 from bench.systems.seq2seq import M2M100, MADLAD, NLLB, Marian
 from bench.tiny.models import default_corpus
 from tests.helpers import bench, write_references
@@ -61,6 +67,19 @@ def test_float32_gives_the_transformers_hypotheses(tiny_models, convert_dir, kin
     assert facts["backend"] == "ctranslate2" and facts["device"] == "cpu"
     assert Path(facts["converted"]).parent == convert_dir
     assert system.stats["output_tokens"] > 0 and system.stats["batches"] >= len(langs)
+
+
+@pytest.mark.parametrize("kind", sorted(FAMILIES))
+def test_beam_search_gives_the_transformers_hypotheses(tiny_models, convert_dir, kind):
+    """Both engines stop once ``num_beams`` hypotheses have ended. transformers' own default rule
+    (``early_stopping=False``) gives other outputs for some of these sources: the check has teeth."""
+    cls, extra, langs = FAMILIES[kind]
+    sources, lang = rows(langs[0])[0], langs[0]
+    hf = cls(kind, path=str(tiny_models[kind]), num_beams=2, **extra)
+    outputs = ct2_system(kind, tiny_models, convert_dir, num_beams=2).translate(sources, "zh", lang)
+    assert outputs == hf.translate(sources, "zh", lang)
+    hf.generate_ids = functools.partial(HFSystem.generate_ids, hf)  # transformers' rule, not bench's
+    assert hf.translate(sources, "zh", lang) != outputs
 
 
 def test_int8_translates_and_is_converted_once_per_quantisation(tiny_models, convert_dir):
@@ -176,25 +195,118 @@ def test_a_single_input_out_of_memory_is_one_line(tiny_models, convert_dir):
         fast.translate(["今天天气很好。", "我喜欢读书。"], "zh", "kk")
 
 
-def test_bench_run_with_ctranslate2_gives_the_transformers_hypotheses(tiny_models, tmp_path):
-    """The issue's "done when": the command with ``model.backend=ctranslate2`` writes the hypotheses the
-    transformers backend writes (the corpus itself: see the first test); run.json says which engine and
-    compute type; a re-run converts and loads nothing."""
+def ct2_run(tiny_models, refs: Path, results: Path, *extra: str) -> list[str]:
+    return ["run", "model=nllb-200-distilled-600M", f"model.path={tiny_models['nllb']}",
+            "model.backend=ctranslate2", f"dataset.path={refs}", "metric=[bleu]", f"results_dir={results}",
+            *extra]
+
+
+def kk_references(folder: Path, count: int | None = None) -> list[str]:
     sources, references = rows("kk")
+    write_references(folder, {"zh-kk": list(zip(sources, references))[:count]})
+    return references[:count]
+
+
+def only_run(results: Path) -> Path:
+    (run,) = (results / "runs" / "nllb-200-distilled-600M").iterdir()
+    return run
+
+
+def test_bench_run_with_ctranslate2_gives_the_transformers_hypotheses(tiny_models, tmp_path):
+    """The issue's "done when", with the model config's 4 beams: the command with
+    ``model.backend=ctranslate2`` writes the hypotheses the transformers backend writes; run.json says
+    which engine and compute type; a re-run converts and loads nothing."""
     refs, results = tmp_path / "references", tmp_path / "results"
-    write_references(refs, {"zh-kk": list(zip(sources[:8], references[:8]))})
-    args = ["run", "model=nllb-200-distilled-600M", f"model.path={tiny_models['nllb']}", "model.num_beams=1",
-            "model.backend=ctranslate2", f"dataset.path={refs}", "metric=[bleu]", f"results_dir={results}"]
+    kk_references(refs)
     for _ in range(2):
-        out = bench(*args)
+        out = bench(*ct2_run(tiny_models, refs, results))
         assert out.returncode == 0, out.stderr
     first, second = sorted((results / "runs" / "nllb-200-distilled-600M").iterdir())
-    written = (first / "hypotheses" / "zh-kk.txt").read_text(encoding="utf-8")
-    assert written == "\n".join(references[:8]) + "\n"
+    hf = NLLB("hf", path=str(tiny_models["nllb"]), num_beams=4)  # the model config's beams, as the runs
+    expected = hf.translate(rows("kk")[0], "zh", "kk")
+    assert (first / "hypotheses" / "zh-kk.txt").read_text(encoding="utf-8").splitlines() == expected
     info, again = (json.loads((r / "run.json").read_text()) for r in (first, second))
-    assert info["system"]["identity"]["backend"] == "ctranslate2"
-    assert info["system"]["identity"]["compute_type"] == "float32"
+    identity = info["system"]["identity"]
+    assert (identity["backend"], identity["compute_type"], identity["num_beams"]) == \
+        ("ctranslate2", "float32", 4)
     converted = Path(info["system_info"]["converted"])
     assert converted.parent == results / "cache" / "ctranslate2" and (converted / "model.bin").is_file()
     assert list(converted.parent.iterdir()) == [converted]  # no temporary folder left behind
     assert "load_seconds" not in again["system_info"]  # all from the translation cache
+
+
+def plant(folder: Path, genuine: Path, how: str) -> None:
+    """What someone who can write to a shared results folder leaves under a genuine conversion's name:
+    ``genuine``'s files with other weights (the last quarter of model.bin zeroed: it still loads)."""
+    if how == "link to a folder elsewhere":
+        elsewhere = folder.parent.parent / "elsewhere"
+        plant(elsewhere, genuine, "no manifest")
+        folder.symlink_to(elsewhere, target_is_directory=True)
+        return
+    shutil.copytree(genuine, folder)
+    weights = bytearray((folder / "model.bin").read_bytes())
+    weights[-len(weights) // 4:] = bytes(len(weights) // 4)
+    (folder / "model.bin").write_bytes(bytes(weights))
+    manifest = json.loads((folder / ct2store.MANIFEST).read_text())
+    if how == "no manifest":  # as bench wrote conversions before they were signed
+        (folder / ct2store.MANIFEST).unlink()
+    elif how == "manifest of the planted files":  # hashes right, MAC under another key
+        files = {p.name: sha256_file(p) for p in folder.iterdir() if p.name != ct2store.MANIFEST}
+        (folder / ct2store.MANIFEST).write_text(json.dumps({"files": files, "mac": "0" * 64}))
+    elif how == "writable by others":  # the owner's own manifest: its MAC holds, its hashes do not
+        folder.chmod(0o777)
+    else:
+        assert how == "the owner's manifest, other weights" and manifest["files"]
+
+
+PLANTS = ["no manifest", "manifest of the planted files", "the owner's manifest, other weights",
+          "writable by others", "link to a folder elsewhere"]
+
+
+@pytest.mark.parametrize("how", PLANTS)
+def test_a_planted_conversion_is_never_loaded(tiny_models, convert_dir, tmp_path, how):
+    """A folder under a genuine conversion's name that is not this user's signed, private, intact
+    conversion is replaced by a conversion made here; the translations are the genuine ones."""
+    sources, references = rows("kk")
+    genuine = ct2_system("nllb", tiny_models, convert_dir)
+    assert genuine.translate(sources[:8], "zh", "kk") == references[:8]
+    folder = genuine.engine.folder
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    plant(shared / folder.name, folder, how)
+    planted = (shared / folder.name / "model.bin").read_bytes()
+    system = ct2_system("nllb", tiny_models, shared)
+    assert system.fingerprint() == genuine.fingerprint()
+    assert system.translate(sources[:8], "zh", "kk") == references[:8]
+    used = system.engine.folder
+    assert used == shared / folder.name and not used.is_symlink()
+    assert (used / "model.bin").read_bytes() == (folder / "model.bin").read_bytes() != planted
+    assert [p.name for p in shared.iterdir()] == [folder.name]  # the planted folder removed, or the link
+    assert ct2store.signed(used, system.engine.key) == genuine.engine.manifest
+
+
+def test_a_planted_conversion_in_a_shared_results_folder_changes_no_run(tiny_models, convert_dir, tmp_path):
+    """The attack end to end: a victim's run over a results folder where someone planted a conversion
+    under the genuine model's name writes the genuine translations; and translations the victim's own
+    cache holds from a run that did use a planted conversion (bench before conversions were signed
+    signed them under the genuine fingerprint) are not served, since the fingerprint now names the
+    conversion."""
+    refs, shared = tmp_path / "references", tmp_path / "shared"
+    references = kk_references(refs, 8)
+    system = NLLB("nllb-200-distilled-600M", path=str(tiny_models["nllb"]), backend="ctranslate2",
+                  convert_dir=str(convert_dir), num_beams=1)
+    unsigned = {k: v for k, v in system.identity().items() if k != "conversion"}
+    genuine = system.engine.folder
+    plant(shared / "cache" / "ctranslate2" / genuine.name, genuine, "manifest of the planted files")
+    system.identity = lambda: unsigned  # the fingerprint bench gave before it named the conversion
+    cache = TranslationCache(shared / "cache" / "translations.sqlite")
+    cache.put_many(system.fingerprint(), "zh", "kk", [(s, "planted") for s in rows("kk")[0][:8]])
+    cache.close()
+    out = bench(*ct2_run(tiny_models, refs, shared, "model.num_beams=1"))
+    assert out.returncode == 0, out.stderr
+    run = only_run(shared)
+    assert (run / "hypotheses" / "zh-kk.txt").read_text(encoding="utf-8") == "\n".join(references) + "\n"
+    info = json.loads((run / "run.json").read_text())
+    assert info["cache"]["hits"] == 0
+    assert info["system"]["identity"]["conversion"] == ct2store.signed(
+        genuine, ct2.conversion_key(None, system.weights_id(), "float32")).digest[:16]

@@ -9,12 +9,17 @@ the output ids, and the same token-budgeted batches (split in half when memory r
 engine; only ``generate`` is replaced.
 
 **Conversion.** CTranslate2 reads its own format, written by its transformers converter (which needs
-torch; inference does not). A model is converted once per source and quantisation into
-``convert_dir/<key>/``, the key hashing the weights' identity (Hub commit or folder content hash, as
-in the translation cache), the quantisation, the CTranslate2 version and :data:`CONVERSION_VERSION`.
-It is converted into a temporary folder beside the final one and renamed into place, so a crash or a
-parallel job never leaves or sees half a model; of two jobs converting at once, the second keeps the
-first one's folder, and what a killed conversion left is removed by the next one.
+torch; inference does not). A model is converted once per source and quantisation, its key hashing
+the weights' identity (Hub commit or folder content hash, as in the translation cache), the
+quantisation, the CTranslate2 version and :data:`CONVERSION_VERSION`. ``convert_dir`` is shared with
+whoever shares the results folder, so a conversion is signed when made and checked before it is
+used, and its digest is part of the system's identity (:mod:`bench.systems.ct2store`); the system
+converts when its identity is first asked for (before the run starts), so the fingerprint names the
+conversion its translations come from. The converter writes the same bytes for the same weights, so
+a conversion made again keeps the cached translations. It is converted into a temporary folder beside
+the final one and renamed into place, so a crash or a parallel job never leaves or sees half a model;
+of two jobs converting at once, the second keeps the first one's folder, and what a killed conversion
+left is removed by the next one.
 
 **Vocabulary from ids.** The stock converter lists the vocabulary from ``tokenizer.get_vocab()``, a
 dict from token strings to ids. A tokenizer that gives two ids the same string (the project's tiny
@@ -42,6 +47,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -51,13 +57,15 @@ from bench.cores import thread_count
 from bench.devices import parse_device
 from bench.errors import BenchError
 from bench.io import sweep_stale_temp, temp_prefix
+from bench.systems.ct2store import Manifest, check, discard, folder_name, sign, signed
+from bench.systems.hf import first_line
 
 log = logging.getLogger(__name__)
 
 COMPUTE_TYPES = ("auto", "int8", "int8_float16", "float16", "bfloat16", "float32")
 #: config.json model types the converter handles, as the families name them
 CONVERTIBLE = {"m2m_100": "NLLB-200 / M2M-100", "marian": "Marian", "t5": "T5 / MADLAD-400", "mt5": "mT5"}
-CONVERSION_VERSION = 1  # bump when what is written into a converted folder changes
+CONVERSION_VERSION = 2  # bump when what is written into a converted folder changes (2: signed manifest)
 PLACEHOLDER = "<bench-unused-{}>"
 
 
@@ -134,7 +142,20 @@ def vocabulary_from_ids(tokenizer: Any, size: int) -> list[str]:
     return vocabulary
 
 
+@dataclass(frozen=True)
+class ModelSource:
+    """The transformers model a conversion is made from, and what names it."""
+
+    source: str  # its folder, or its Hub id
+    revision: str | None  # the Hub commit (None for a folder)
+    repo_id: str | None
+    weights: str  # the Hub commit or the folder's content hash (bench.systems.hf.folder_digest)
+    trust_remote_code: bool
+
+
 def conversion_key(repo_id: str | None, weights: str, quantization: str) -> str:
+    """Public facts naming a conversion (its folder is named by this user's MAC of the key:
+    :func:`bench.systems.ct2store.folder_name`)."""
     module = ctranslate2()
     blob = json.dumps([CONVERSION_VERSION, module.__version__, repo_id, weights, quantization])
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -153,7 +174,9 @@ class CT2Engine:
         self.translator: Any = None
         self.vocabulary: list[str] = []
         self.index: dict[str, int] = {}
+        self.key: str | None = None
         self.folder: Path | None = None
+        self.manifest: Manifest | None = None
         self.convert_seconds: float | None = None
 
     def resolved(self) -> tuple[str, int, str]:
@@ -176,41 +199,83 @@ class CT2Engine:
                              "model.backend=hf")
 
     # -- conversion ----------------------------------------------------------------------------
-    def converted(self, source: str, revision: str | None, repo_id: str | None, weights: str,
-                  tokenizer: Any, trust_remote_code: bool) -> Path:
-        """The converted model's folder, converting it first if no earlier run did."""
-        quantization = self.resolved()[2]
-        folder = self.convert_dir / conversion_key(repo_id, weights, quantization)
-        if (folder / "model.bin").is_file():
-            return folder
-        from ctranslate2.converters import TransformersConverter
+    def conversion(self, model: ModelSource) -> Manifest:
+        """This user's signed conversion of ``model``, converting it first if there is none: its manifest,
+        whose digest the system's identity carries. Only the manifest is checked here (milliseconds);
+        :meth:`load` hashes the files before CTranslate2 reads them."""
+        if self.manifest is None:
+            self.key = conversion_key(model.repo_id, model.weights, self.resolved()[2])
+            self.folder = self.convert_dir / folder_name(self.key)
+            self.manifest = signed(self.folder, self.key) or self._convert(model)
+        return self.manifest
 
-        log.info("converting %s to CTranslate2 (%s) into %s", source, quantization, folder)
+    def _convert(self, model: ModelSource) -> Manifest:
+        """Convert into a private temporary folder beside the final one, sign it, rename it into place."""
+        quantization = self.resolved()[2]
+        log.info("converting %s to CTranslate2 (%s) into %s", model.source, quantization, self.folder)
         started = time.perf_counter()
         self.convert_dir.mkdir(parents=True, exist_ok=True)
         sweep_stale_temp(self.convert_dir)  # what a conversion killed earlier left
-        work = Path(tempfile.mkdtemp(prefix=temp_prefix(folder.name), suffix=".tmp", dir=self.convert_dir))
+        work = Path(tempfile.mkdtemp(prefix=temp_prefix(self.folder.name), suffix=".tmp",
+                                     dir=self.convert_dir))
         try:
-            converter = TransformersConverter(source, revision=revision, trust_remote_code=trust_remote_code)
-            converter.convert(str(work / "model"), quantization=quantization)
-            self._own_vocabulary(work / "model", source, revision, tokenizer)
-            (work / "model" / "bench-source.json").write_text(json.dumps(
-                {"source": source, "revision": revision, "weights": weights, "quantization": quantization,
-                 "ctranslate2": ctranslate2().__version__}, indent=2), encoding="utf-8")
-            os.replace(work / "model", folder)
-        except OSError:
-            if not (folder / "model.bin").is_file():  # not a parallel job winning the race
-                raise
+            converted = work / "model"
+            self._write(converted, model, quantization)
+            converted.chmod(0o700)  # no one else may change it between the check and the load
+            sign(converted, self.key)
+            self._put(converted)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         self.convert_seconds = round(time.perf_counter() - started, 2)
-        return folder
+        held = check(self.folder, self.key, contents=False)
+        if held is None:
+            raise BenchError(f"model.convert_dir: the CTranslate2 conversion at {self.folder} was changed as "
+                             "soon as it was made: point model.convert_dir at a folder only you write")
+        held.close()
+        return held.manifest
 
-    def _own_vocabulary(self, folder: Path, source: str, revision: str | None, tokenizer: Any) -> None:
+    def _write(self, folder: Path, model: ModelSource, quantization: str) -> None:
+        """The converter's output in ``folder``, with bench's own vocabulary; any failure in one line."""
+        from ctranslate2.converters import TransformersConverter
+        from transformers import AutoTokenizer
+
+        try:
+            options = {"revision": model.revision, "trust_remote_code": model.trust_remote_code}
+            TransformersConverter(model.source, **options).convert(str(folder), quantization=quantization)
+            self._own_vocabulary(folder, model, AutoTokenizer.from_pretrained(model.source, **options))
+        except BenchError:
+            raise
+        except Exception as exc:  # a library meeting files someone else wrote: any failure is theirs
+            raise BenchError(f"converting {model.source} to CTranslate2 failed ({type(exc).__name__}: "
+                             f"{first_line(exc)}): re-download or re-save the model, or set "
+                             "model.backend=hf") from exc
+        (folder / "bench-source.json").write_text(json.dumps(
+            {"repo_id": model.repo_id, "weights": model.weights, "quantization": quantization,
+             "ctranslate2": ctranslate2().__version__}, indent=2), encoding="utf-8")
+
+    def _put(self, converted: Path) -> None:
+        """Rename ``converted`` into place: over whatever fails the check there, but not over a good
+        conversion a parallel job of this user put there first."""
+        for _ in range(2):
+            try:
+                os.replace(converted, self.folder)
+                return
+            except OSError as exc:
+                problem = exc.strerror
+            held = check(self.folder, self.key, contents=True)
+            if held is not None:
+                held.close()
+                return
+            discard(self.folder, "model.convert_dir")
+        raise BenchError(f"model.convert_dir: cannot put the CTranslate2 conversion at {self.folder} "
+                         f"({problem}): make {self.convert_dir} writable or point model.convert_dir "
+                         "elsewhere")
+
+    def _own_vocabulary(self, folder: Path, model: ModelSource, tokenizer: Any) -> None:
         """Rewrite the converted vocabulary id by id, and check the special tokens against the model."""
         files = sorted(folder.glob("*vocabulary.json"))
         if not files:
-            raise BenchError(f"the CTranslate2 converter wrote no vocabulary for {source}: use "
+            raise BenchError(f"the CTranslate2 converter wrote no vocabulary for {model.source}: use "
                              "model.backend=hf")
         for file in files:
             size = len(json.loads(file.read_text(encoding="utf-8")))
@@ -218,33 +283,46 @@ class CT2Engine:
                             encoding="utf-8")
         from transformers import AutoConfig
 
-        model = AutoConfig.from_pretrained(source, revision=revision)
+        config = AutoConfig.from_pretrained(model.source, revision=model.revision)
         settings = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         target = json.loads(files[-1].read_text(encoding="utf-8"))  # target_ sorts after source_
-        eos = model.eos_token_id[0] if isinstance(model.eos_token_id, list) else model.eos_token_id
+        eos = config.eos_token_id[0] if isinstance(config.eos_token_id, list) else config.eos_token_id
         wanted = {"eos_token": eos}
-        if model.model_type != "marian":  # Marian starts from a zero embedding, whatever the token
-            wanted["decoder_start_token"] = model.decoder_start_token_id
+        if config.model_type != "marian":  # Marian starts from a zero embedding, whatever the token
+            wanted["decoder_start_token"] = config.decoder_start_token_id
         for key, token_id in wanted.items():
             token = settings.get(key)
             if token_id is None or token not in target or target.index(token) != token_id:
-                raise BenchError(f"converting {source} to CTranslate2 would use {token!r} as its {key} "
+                raise BenchError(f"converting {model.source} to CTranslate2 would use {token!r} as its {key} "
                                  f"(id {target.index(token) if token in target else None}), but the model "
                                  f"uses id {token_id}: use model.backend=hf")
 
     # -- inference -------------------------------------------------------------------------------
-    def load(self, source: str, revision: str | None, repo_id: str | None, weights: str, tokenizer: Any,
-             trust_remote_code: bool) -> None:
+    def load(self, model: ModelSource) -> None:
+        """Load the conversion whose digest the identity carries, after hashing every file of it."""
         device, index, compute_type = self.resolved()
-        self.folder = self.converted(source, revision, repo_id, weights, tokenizer, trust_remote_code)
-        files = sorted(self.folder.glob("*vocabulary.json"))
-        self.vocabulary = json.loads(files[-1].read_text(encoding="utf-8"))
-        self.index = {token: i for i, token in enumerate(self.vocabulary)}
-        log.info("loading CTranslate2 model %s on %s:%d (%s)", self.folder, device, index, compute_type)
-        self.translator = ctranslate2().Translator(
-            str(self.folder), device=device, device_index=index, compute_type=compute_type,
-            inter_threads=self.inter_threads,
-            intra_threads=self.intra_threads or max(1, thread_count() // self.inter_threads))
+        expected = self.conversion(model)
+        held = check(self.folder, self.key, contents=True)
+        if held is None:  # its files changed since the manifest was read: made again (the same bytes)
+            log.warning("%s does not match its manifest: converting it again", self.folder)
+            self._convert(model)
+            held = check(self.folder, self.key, contents=True)
+        if held is None or held.manifest.digest != expected.digest:
+            if held is not None:
+                held.close()
+            raise BenchError(f"model.convert_dir: the CTranslate2 conversion at {self.folder} changed while "
+                             "this run used it: run the command again")
+        try:
+            names = sorted(name for name in held.manifest.files if name.endswith("vocabulary.json"))
+            self.vocabulary = json.loads(Path(held.path, names[-1]).read_text(encoding="utf-8"))
+            self.index = {token: i for i, token in enumerate(self.vocabulary)}
+            log.info("loading CTranslate2 model %s on %s:%d (%s)", self.folder, device, index, compute_type)
+            self.translator = ctranslate2().Translator(
+                held.path, device=device, device_index=index, compute_type=compute_type,
+                inter_threads=self.inter_threads,
+                intra_threads=self.intra_threads or max(1, thread_count() // self.inter_threads))
+        finally:
+            held.close()
 
     def generate(self, batch: list[list[int]], prefix: int | None, num_beams: int,
                  max_new_tokens: int) -> list[list[int]]:
