@@ -140,21 +140,30 @@ def foreign_entries(target: Path) -> list[str]:
 
 def export_to(refs: LocalReferences, target: Path, options: card.CardOptions) -> dict[str, int]:
     """Export into a fresh sibling folder, then swap it in: ``target`` never holds a mix of two exports,
-    and holds the previous one whenever the new one fails."""
+    and holds the previous one whenever the new one fails. Folders made on the way to ``target`` are
+    removed again when the export fails (``dist/hub/ORG`` for a dry run of a reference set that
+    cannot be read)."""
     check_replaceable(target)
+    made = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        sweep_stale_temp(target.parent)  # staging folders of a publish that was killed
-        staged = Path(tempfile.mkdtemp(prefix=temp_prefix(target.name), suffix=".tmp", dir=target.parent))
-    except OSError as exc:
-        raise BenchError(f"export_dir={target}: cannot write in {target.parent} ({exc.strerror}); "
-                         "choose another place") from None
-    try:
-        staged.chmod(0o755)
-        rows = export_into(refs, staged, options, f"export_dir={target}")
-        swap_in(staged, target)
-    finally:
-        shutil.rmtree(staged, ignore_errors=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            sweep_stale_temp(target.parent)  # staging folders of a publish that was killed
+            staged = Path(tempfile.mkdtemp(prefix=temp_prefix(target.name), suffix=".tmp", dir=target.parent))
+        except OSError as exc:
+            raise BenchError(f"export_dir={target}: cannot write in {target.parent} ({exc.strerror}); "
+                             "choose another place") from None
+        try:
+            staged.chmod(0o755)
+            rows = export_into(refs, staged, options, f"export_dir={target}")
+            swap_in(staged, target)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+    except BaseException:
+        for folder in made:  # innermost first; only while empty, so nothing of anyone's is removed
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     return rows
 
 

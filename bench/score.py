@@ -58,13 +58,14 @@ def summary(outcomes: list[tuple[Run, RunOutcome]], metrics: list[str], notes: l
 def score_all(cfg: DictConfig, runs: list[Run], testset: TestSet
               ) -> tuple[list[tuple[Run, RunOutcome]], list[str]]:
     """Score every run; a run that cannot be scored (damaged files, unwritable folder) is a note and
-    the others go on. Preflight covers only the metrics some run needs."""
+    the others go on. Preflight covers only the metrics some run needs, and comes before the score
+    cache is opened, so a refused setting leaves no trace of it."""
     metrics = instantiate_metrics(cfg.get("metric") or {})
     if not metrics:
         raise BenchError("metric=[]: nothing to score; choose metrics, e.g. metric=[bleu,chrf]")
+    bootstrap = Bootstrap.from_cfg(cfg.bootstrap)
     testset.pairs()  # a missing reference set fails here, in one line
-    cache = ScoreCache(cfg.score_cache.path, setting="score_cache.path") if cfg.score_cache.enabled else None
-    scorer = Scorer(metrics, Bootstrap.from_cfg(cfg.bootstrap), cache, bool(cfg.force))
+    scorer = Scorer(metrics, bootstrap, None, bool(cfg.force))
     notes: list[str] = []
     needed: list[tuple[Run, set[str]]] = []
     for run in runs:
@@ -75,6 +76,8 @@ def score_all(cfg: DictConfig, runs: list[Run], testset: TestSet
     langs = sorted({pair.langs for run, _ in needed for pair in run.record.pairs})
     for name in sorted(set().union(*(names for _, names in needed))):
         metrics[name].check(langs)
+    if cfg.score_cache.enabled:
+        scorer.cache = ScoreCache(cfg.score_cache.path, setting="score_cache.path")
     outcomes: list[tuple[Run, RunOutcome]] = []
     try:
         for run, _ in tqdm(needed, desc="scoring runs", unit="run", leave=False):
@@ -83,8 +86,8 @@ def score_all(cfg: DictConfig, runs: list[Run], testset: TestSet
             except BenchError as exc:
                 notes.append(f"{exc} (run skipped)")
     finally:
-        if cache:
-            cache.close()
+        if scorer.cache:
+            scorer.cache.close()
     return outcomes, notes
 
 
