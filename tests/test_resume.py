@@ -33,7 +33,9 @@ def refs(tmp_path_factory) -> Path:
 
 def args(tiny_models, refs: Path, results: Path) -> list[str]:
     return ["run", "model=nllb-200-distilled-600M", f"model.path={tiny_models['nllb']}",
-            "model.num_beams=1", "model.max_new_tokens=16", f"chunk_size={CHUNK}", f"dataset.path={refs}",
+            "model.num_beams=1", "model.max_new_tokens=16", f"chunk_size={CHUNK}",
+            # a budget of a few rows a batch: chunks are whole batches, so this keeps them CHUNK-sized
+            "model.batch_tokens=128", f"dataset.path={refs}",
             f"results_dir={results}", "metric=[chrf]"]
 
 
