@@ -120,7 +120,8 @@ def read_bytes(path: Path, setting: str) -> bytes:
 
 @dataclass(frozen=True)
 class Lines:
-    """A text file as lines (``\\n``-separated, a final newline and ``\\r`` dropped) and its sha256."""
+    """A text file as lines and its sha256. Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` (Python's universal
+    newlines, as sacrebleu reads files) and nowhere else; the final one and a byte-order mark are dropped."""
 
     path: Path
     lines: list[str]
@@ -130,11 +131,11 @@ class Lines:
     def read(cls, path: str | Path, setting: str) -> Lines:
         path = Path(path)
         data = read_bytes(path, setting)
-        text = decode(data, path)
-        lines = text.split("\n")
+        text = decode(data, path).removeprefix("\ufeff")
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        return cls(path, [line.removesuffix("\r") for line in lines], sha256_bytes(data))
+        return cls(path, lines, sha256_bytes(data))
 
     def where(self, index: int) -> str:
         return f"{self.path}:{index + 1}"

@@ -45,7 +45,7 @@ def read_jsonl(request: Request) -> Imported:
     for i, line in enumerate(table.lines):
         try:
             row = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # bad JSON, or a number beyond Python's digit limit
             raise BenchError(f"{table.where(i)}: not a JSON object (one per line)") from None
         if not isinstance(row, dict):
             raise BenchError(f"{table.where(i)}: not a JSON object (one per line)")

@@ -17,6 +17,8 @@ def read(request: Request) -> Imported:
     pair = request.pair()
     source = Lines.read(request.src, "src")
     references = [Lines.read(ref, f"refs[{i}]") for i, ref in enumerate(request.refs)]
+    if not source.lines:
+        raise BenchError(f"{source.path}: empty; it must hold one segment per line")
     for ref in references:
         if len(ref.lines) != len(source.lines):
             raise BenchError(f"{ref.path}: {len(ref.lines)} lines, but the source {source.path} has "

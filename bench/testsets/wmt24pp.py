@@ -56,7 +56,7 @@ def _record(line: str, where: str, lp: str) -> dict:
     """One row, checked against the published schema."""
     try:
         record = json.loads(line)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # bad JSON, or a number beyond Python's digit limit
         raise BenchError(f"{where}: not a JSON object (one per line)") from None
     if not isinstance(record, dict):
         raise BenchError(f"{where}: not a JSON object (one per line)")
