@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,3 +145,14 @@ class Lines:
 def file_origin(fmt: str, files: list[Lines]) -> dict:
     """The origin of a set read from local files: their paths and hashes, the source first."""
     return {"format": fmt, "files": [{"path": str(lines.path), "sha256": lines.sha256} for lines in files]}
+
+
+def json_object(line: str, where: str) -> dict:
+    """One line of a JSONL file as an object, or one line naming where it is not one."""
+    try:
+        row = json.loads(line)
+    except (ValueError, RecursionError):  # bad JSON, or a number beyond Python's digit limit
+        raise BenchError(f"{where}: not a JSON object (one per line)") from None
+    if not isinstance(row, dict):
+        raise BenchError(f"{where}: not a JSON object (one per line)")
+    return row

@@ -8,11 +8,9 @@ columns (several: several references per segment). Other columns are ignored.
 
 from __future__ import annotations
 
-import json
-
 from bench.errors import BenchError
 from bench.refset.store import PairOrigin
-from bench.testsets.base import Imported, Lines, Request, Row, file_origin, segments
+from bench.testsets.base import Imported, Lines, Request, Row, file_origin, json_object, segments
 
 
 def read_tsv(request: Request) -> Imported:
@@ -43,12 +41,7 @@ def read_jsonl(request: Request) -> Imported:
     wanted = [request.src_col, *request.ref_cols]
     records = []
     for i, line in enumerate(table.lines):
-        try:
-            row = json.loads(line)
-        except (ValueError, RecursionError):  # bad JSON, or a number beyond Python's digit limit
-            raise BenchError(f"{table.where(i)}: not a JSON object (one per line)") from None
-        if not isinstance(row, dict):
-            raise BenchError(f"{table.where(i)}: not a JSON object (one per line)")
+        row = json_object(line, table.where(i))
         bad = next((c for c in wanted if not isinstance(row.get(c), str)), None)
         if bad is not None:
             raise BenchError(f"{table.where(i)}: field {bad!r} is missing or not a string")

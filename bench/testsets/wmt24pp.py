@@ -10,14 +10,13 @@ original side.
 
 from __future__ import annotations
 
-import json
 import re
 
 from bench.errors import BenchError
 from bench.languages import language
 from bench.pair import Pair
 from bench.refset.store import PairOrigin
-from bench.testsets.base import Imported, Lines, Request, Row, segments
+from bench.testsets.base import Imported, Lines, Request, Row, json_object, segments
 from bench.testsets.published import fetch
 
 LP = re.compile(r"(en)-([a-z]{2,3})_([A-Z]{2})")
@@ -54,12 +53,7 @@ def read(request: Request) -> Imported:
 
 def _record(line: str, where: str, lp: str) -> dict:
     """One row, checked against the published schema."""
-    try:
-        record = json.loads(line)
-    except (ValueError, RecursionError):  # bad JSON, or a number beyond Python's digit limit
-        raise BenchError(f"{where}: not a JSON object (one per line)") from None
-    if not isinstance(record, dict):
-        raise BenchError(f"{where}: not a JSON object (one per line)")
+    record = json_object(line, where)
     missing = [f for f in FIELDS if f not in record]
     if missing:
         raise BenchError(f"{where}: no field {missing[0]}; not a WMT24++ file")
