@@ -9,6 +9,7 @@ keeps what it finished.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import unicodedata
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bench.errors import BenchError
+from bench.io import sha256_text
 from bench.metrics.base import Metric, Score
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.metrics.cache import ScoreCache, contents_key
@@ -109,7 +111,8 @@ class Scorer:
             hypotheses = run.hypotheses(pair)
             digest = run.hypotheses_sha256(pair)
             held = outcome.scores.pairs.get(pair)
-            done = held.metrics if held and held.hypotheses_sha256 == digest else {}
+            done = {name: score for name, score in held.metrics.items() if bound_to(score, digest)} \
+                if held and held.hypotheses_sha256 == digest else {}
             todo = [name for name in self.metrics if self.force or name not in done]
             outcome.kept += len(self.metrics) - len(todo)
             if not todo:
@@ -121,7 +124,7 @@ class Scorer:
             for name in todo:
                 score, hit = self.score_references(self.metrics[name], sources, hypotheses, references,
                                                    src_lang=src_lang, tgt_lang=tgt_lang)
-                new[name] = score
+                new[name] = bound(score, digest)
                 outcome.added.add((pair, name))
                 outcome.from_cache += hit
                 outcome.computed += not hit
@@ -185,6 +188,34 @@ def samples(run: Run, testset: TestSet, scores: RunScores) -> list[dict[str, Any
                          **every, "hypothesis": hypothesis,
                          **{name: values[i] for name, values in per_segment.items()}})
     return rows
+
+
+#: the key of a score's ``extra`` that binds its statistics to the hypotheses they were computed from
+STATS_SHA256 = "stats_sha256"
+
+
+def stats_binding(stats: list[list[float]], hypotheses_sha256: str) -> str:
+    """SHA-256 of the hypotheses' hash and the statistics: statistics copied from another run's
+    scores.json (or edited) no longer match the hypotheses their pair records."""
+    return sha256_text(json.dumps([hypotheses_sha256, [[float(x) for x in row] for row in stats]]))
+
+
+def bound(score: Score, hypotheses_sha256: str) -> Score:
+    """``score`` carrying :func:`stats_binding` of its statistics to ``hypotheses_sha256``."""
+    if not score.stats:
+        return score
+    return replace(score, extra={**score.extra, STATS_SHA256: stats_binding(score.stats, hypotheses_sha256)})
+
+
+def bound_to(score: Score, hypotheses_sha256: str) -> bool:
+    """Whether ``score``'s statistics were computed on these hypotheses, as far as its binding says
+    (a score from before bindings has none and is believed: its numbers are still re-derived by the
+    board). A binding is tamper-evidence against copying, not a signature: whoever edits the file can
+    recompute it."""
+    recorded = score.extra.get(STATS_SHA256)
+    if recorded is None:
+        return True
+    return bool(score.stats) and recorded == stats_binding(score.stats, hypotheses_sha256)
 
 
 def segment_column(score: Score, rows: int) -> list[float | None] | None:
