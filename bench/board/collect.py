@@ -37,6 +37,7 @@ from bench.board.diagnostics import Diagnostics, Texts
 from bench.errors import BenchError
 from bench.metrics.base import Metric, Score
 from bench.metrics.bootstrap import Bootstrap, confidence_interval
+from bench.metrics.scoring import bound_to
 from bench.runs import Run
 
 #: the baseline that returns the references; it scores 100 and is a pipeline check, not a contender
@@ -101,6 +102,9 @@ class Entry:
     stale: str | None = None
     #: off-target share above the policy's threshold: ranked after the systems that translate
     flagged: bool = False
+    #: metrics whose stored score was left out because its numbers cannot be believed (edited, or
+    #: statistics copied from another run): such a rank metric takes this entry, not the pair, off the ranks
+    distrusted: set[str] = field(default_factory=set)
     #: the hypotheses and what is wrong with them (:mod:`bench.board.diagnostics`), once read
     outputs: list[str] | None = None
     diagnostics: Diagnostics | None = None
@@ -235,7 +239,11 @@ def run_entries(run: Run) -> tuple[list[Entry], list[str]]:
             continue
         stale = (f"a smoke run (limit={run.record.limit}), never ranked" if run.record.limit
                  else f"hypotheses changed after scoring; {RESCORE}" if changed else None)
-        entries.append(Entry(run, pair, recorded.sha256, dict(sorted(held.metrics.items())), stale=stale))
+        unbound = {name for name, s in held.metrics.items() if not bound_to(s, held.hypotheses_sha256)}
+        notes += [f"{where(run)}: {pair} {name} not shown: its statistics were not computed on this run's "
+                  f"hypotheses (copied from another run, or edited); {RESCORE}" for name in sorted(unbound)]
+        kept = {name: score for name, score in sorted(held.metrics.items()) if name not in unbound}
+        entries.append(Entry(run, pair, recorded.sha256, kept, stale=stale, distrusted=unbound))
     return entries, notes
 
 
@@ -295,6 +303,9 @@ def pair_board(pair: str, entries: list[Entry], sha256: str, policy: Policy,
         entry.flagged = share is not None and share.score > policy.off_target_threshold
     rank_metric, rank_notes = assign_ranks(ranked, policy.rank_by, metric, policy.significance)
     notes += rank_notes
+    for entry in [e for e in ranked if e.stale]:  # set aside by assign_ranks: shown with the stale runs
+        ranked.remove(entry)
+        stale[entry.system] = entry
     by = rank_metric and metric(rank_metric)
     ranked.sort(key=lambda e: sort_key(e, by))
     baselines.sort(key=lambda e: (0, -float(by.goodness(e.scores[by.name].score)), e.system)
@@ -358,6 +369,7 @@ def checked_scores(entry: Entry, metrics: Mapping[str, Metric]) -> list[str]:
         if isinstance(derived, Score):
             kept[name] = derived
         else:
+            entry.distrusted.add(name)
             notes.append(f"{entry.pair}: {name} of {entry.system} ({entry.where}) not shown: it {derived} "
                          f"with configs/metric/{name}.yaml as it is now (edited, or scored with other "
                          f"settings); rescore with `python -m bench score metric=[{name}] force=true`")
@@ -392,16 +404,28 @@ def _close(a: float, b: float) -> bool:
 def assign_ranks(entries: list[Entry], rank_by: tuple[str, ...], metric: MetricLoader,
                  significance: Significance) -> tuple[str | None, list[str]]:
     """Set each entry's rank on the first ``rank_by`` metric that can rank all of them: the systems that
-    translate first, then the flagged ones, whose ranks count on from theirs."""
+    translate first, then the flagged ones, whose ranks count on from theirs.
+
+    An entry whose score on that metric was left out as not believable (:attr:`Entry.distrusted`: a
+    number that does not follow from its statistics, statistics copied from another run) is set aside
+    with a note and its ``stale`` reason, and the others are ranked on the metric all the same: one
+    tampered file must not take the ranks away from everyone. Only when no entry is left does the
+    metric count as unusable (every run scored with settings the config no longer has)."""
     if not entries:
         return None, []
-    problems = {name: rank_problem(entries, name, metric) for name in rank_by}
+    problems = {name: rank_problem([e for e in entries if name not in e.distrusted] or entries, name, metric)
+                for name in rank_by}
     usable = [name for name in rank_by if problems[name] is None]
     if not usable:
         return None, [f"not ranked: no metric of rank_by ({', '.join(rank_by)}) can rank every system: "
                       + "; ".join(str(problems[name]) for name in rank_by)]
     chosen = usable[0]
+    notes = [f"ranked by {chosen}: {problems[name]}" for name in rank_by[:rank_by.index(chosen)]]
+    for entry in [e for e in entries if chosen in e.distrusted]:
+        entry.stale = f"its {chosen} score cannot be believed (see the notes above); {RESCORE}"
+        notes.append(f"{entry.system} ({entry.where}) not ranked: {entry.stale}")
     offset = 0
+    entries = [e for e in entries if not e.stale]
     for group in ([e for e in entries if not e.flagged], [e for e in entries if e.flagged]):
         stats = {e.system: np.asarray(e.scores[chosen].stats, dtype=np.float64) for e in group}
         ranks = ranking.clusters(stats, metric(chosen), alpha=significance.alpha, method=significance.method,
@@ -409,7 +433,7 @@ def assign_ranks(entries: list[Entry], rank_by: tuple[str, ...], metric: MetricL
         for entry in group:
             entry.rank = ranks[entry.system] + offset
         offset += len(group)
-    return chosen, [f"ranked by {chosen}: {problems[name]}" for name in rank_by[:rank_by.index(chosen)]]
+    return chosen, notes
 
 
 def rank_problem(entries: list[Entry], name: str, metric: MetricLoader) -> str | None:
