@@ -4,7 +4,7 @@ Computed when the board is built, from the hypotheses, sources and references (n
 to go stale), except truncation, which only the system saw (``run.json`` ``system_stats``):
 
 * **not NFC**: outputs with decomposed characters (``a`` + a combining grave for ``à``). Scoring
-  normalises them away (:data:`bench.metrics.scoring.NFC`); the count says how often it had to.
+  normalises them away (:data:`bench.metrics.base.NFC`); the count says how often it had to.
 * **tone marks** (Vietnamese): syllables ending in *oa*, *oe*, *uy* carry the tone on the first vowel
   in the new style (``hòa``, ``thúy``) and on the second in the old one (``hoà``, ``thuý``). Both are
   correct, but an output in the other style than the references loses n-gram matches on every one.

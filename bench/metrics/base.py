@@ -4,15 +4,58 @@ A score never travels without its signature (how it was computed), and it carrie
 needs: per-segment sufficient statistics (BLEU's n-gram counts, chrF's character statistics) or
 per-segment scores (COMET). Bootstrap confidence intervals and significance tests resample those rows;
 they never re-tokenize or re-run a model.
+
+Every metric scores NFC-normalised text, whoever calls it (``bench run``, ``bench score``, or
+``load_metric(...).score()`` from Python): ``hoà`` typed as ``a`` + a combining grave and as one code
+point must score the same, or a system is rewarded or punished for its keyboard rather than its
+translation. :meth:`Metric.__init_subclass__` wraps each metric's ``score`` and ``score_references``,
+so no metric can forget it; the signature ends in :data:`NFC`.
 """
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
+
+#: the end of every score's signature: its lines were NFC-normalised first, so scores from before
+#: (raw lines) and after never share a signature or a cache row
+NFC = "|nfc:yes"
+#: inside a normalised call already: a metric's score_references calling its score (or the other way)
+#: must neither normalise twice nor stamp NFC twice
+_NORMALISED: ContextVar[bool] = ContextVar("bench_metric_nfc", default=False)
+
+
+def nfc(lines: list[str]) -> list[str]:
+    """Unicode NFC of each line (see the module docstring)."""
+    return [unicodedata.normalize("NFC", line) for line in lines]
+
+
+def normalised(method: Callable[..., Score], streams: bool) -> Callable[..., Score]:
+    """``method`` (a metric's ``score``, or ``score_references`` when ``streams``) on NFC-normalised
+    sources, hypotheses and references, its signature ending in :data:`NFC`; calls made from inside
+    it reach the metric as they are."""
+    @functools.wraps(method)
+    def wrapper(self: Metric, sources: list[str], hypotheses: list[str], references: list, *,
+                src_lang: str, tgt_lang: str) -> Score:
+        if _NORMALISED.get():
+            return method(self, sources, hypotheses, references, src_lang=src_lang, tgt_lang=tgt_lang)
+        refs = [nfc(stream) for stream in references] if streams else nfc(references)
+        token = _NORMALISED.set(True)
+        try:
+            score = method(self, nfc(sources), nfc(hypotheses), refs, src_lang=src_lang, tgt_lang=tgt_lang)
+        finally:
+            _NORMALISED.reset(token)
+        return replace(score, signature=score.signature + NFC)
+
+    wrapper.normalises = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 @dataclass
@@ -44,7 +87,14 @@ MEAN_OF_REFERENCES = "|nrefs:{n}|refs:mean"
 
 class Metric(ABC):
     """``score(sources, hypotheses, references, src_lang=, tgt_lang=) -> Score``; several references
-    per segment through :meth:`score_references`."""
+    per segment through :meth:`score_references`. Both see NFC-normalised lines (module docstring)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, streams in (("score", False), ("score_references", True)):
+            method = getattr(cls, name)
+            if not (getattr(method, "normalises", False) or getattr(method, "__isabstractmethod__", False)):
+                setattr(cls, name, normalised(method, streams))
 
     #: key in scores.json, e.g. "bleu", "chrf", "comet"
     name: str
@@ -76,7 +126,8 @@ class Metric(ABC):
         """Preflight: raise BenchError within seconds if a resource (checkpoint) is missing."""
 
     def expected_signature(self, src_lang: str, tgt_lang: str) -> str | None:
-        """The signature :meth:`score` will stamp for this pair, known before scoring.
+        """The signature :meth:`score` will stamp for this pair, known before scoring, without the
+        :data:`NFC` every score's signature ends in (:meth:`signature_for` has it).
 
         The score cache keys on it, so two configurations never share a cached number. ``None``
         (the default) means the metric cannot say in advance and is never cached.
@@ -92,6 +143,11 @@ class Metric(ABC):
         """:meth:`expected_signature` for ``nrefs`` references per segment."""
         expected = self.expected_signature(src_lang, tgt_lang)
         return expected if expected is None or nrefs == 1 else expected + MEAN_OF_REFERENCES.format(n=nrefs)
+
+    def signature_for(self, src_lang: str, tgt_lang: str, nrefs: int) -> str | None:
+        """The whole signature a score against ``nrefs`` references will carry (None: not known before)."""
+        expected = self.references_signature(src_lang, tgt_lang, nrefs)
+        return expected + NFC if expected else None
 
     def score_references(self, sources: list[str], hypotheses: list[str], references: list[list[str]], *,
                          src_lang: str, tgt_lang: str) -> Score:

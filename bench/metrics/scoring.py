@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import math
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bench.errors import BenchError
 from bench.io import sha256_text
-from bench.metrics.base import Metric, Score
+from bench.metrics.base import Metric, Score, nfc
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.metrics.cache import ScoreCache, contents_key
 from bench.pair import Pair
@@ -27,17 +26,6 @@ from bench.refset.store import Segment, TestSet
 from bench.runs import RUN_JSON, PairRecord, PairScores, Run, RunScores
 
 log = logging.getLogger(__name__)
-
-#: appended to the signature of every score the Scorer computes (and to its cache key): the lines were
-#: NFC-normalised first, so scores from before (raw lines) and after never share a signature or a cache row
-NFC = "|nfc:yes"
-
-
-def nfc(lines: list[str]) -> list[str]:
-    """Unicode NFC: ``hoà`` typed as ``a`` + a combining grave and as one code point must score the
-    same, or a system is rewarded or punished for its keyboard rather than its translation."""
-    return [unicodedata.normalize("NFC", line) for line in lines]
-
 
 @dataclass
 class RunOutcome:
@@ -77,13 +65,12 @@ class Scorer:
         """One metric on one pair against one or more reference streams (``references[k][i]``: the
         ``k``-th reference of segment ``i``), with its interval; also says whether the cache answered.
 
-        The one place every metric's inputs pass: sources, hypotheses and references are NFC-normalised
-        here, and the signature says so (:data:`NFC`)."""
+        The metric NFC-normalises what it scores (:mod:`bench.metrics.base`); the cache key is made of
+        the same normalised lines, so two spellings of one text share a cache row."""
         for stream in references:
             check_lengths(sources, hypotheses, stream, f"{metric.name} on {src_lang}-{tgt_lang}")
         sources, hypotheses, references = nfc(sources), nfc(hypotheses), [nfc(r) for r in references]
-        expected = metric.references_signature(src_lang, tgt_lang, len(references)) if self.cache else None
-        signature = expected + NFC if expected else None
+        signature = metric.signature_for(src_lang, tgt_lang, len(references)) if self.cache else None
         # one stream keys the cache as before; several are a list of streams, which no single one equals
         keyed = references[0] if len(references) == 1 else references
         contents = contents_key(sources, hypotheses, keyed) if signature else ""
@@ -92,7 +79,6 @@ class Scorer:
         if score is None:
             score = metric.score_references(sources, hypotheses, references, src_lang=src_lang,
                                             tgt_lang=tgt_lang)
-            score = replace(score, signature=score.signature + NFC)
             if signature:
                 self.cache.put(signature, contents, score)
         return with_confidence_interval(score, metric, self.bootstrap), hit
