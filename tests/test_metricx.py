@@ -161,6 +161,20 @@ def test_damaged_or_foreign_checkpoints_fail_in_preflight(tiny_metricx: Path, tm
         MetricX(checkpoint=str(small), tokenizer=str(small)).check([("zh", "kk")])
 
 
+def test_another_models_tokenizer_is_refused_in_preflight(tiny_metricx: Path, tiny_models,  # noqa: F811
+                                                          tmp_path: Path):
+    """A T5-family tokenizer of another vocabulary (MADLAD's) loads and runs, and its token ids would
+    mean nothing to MetricX: refused before anything loads. The one saved with a checkpoint is its own."""
+    with pytest.raises(BenchError, match=r"^metric\.metricx\.tokenizer=.*madlad.*: a tokenizer of \d+ "
+                                         r"pieces, not mT5's 250000; MetricX-24 reads mT5's token ids"):
+        MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_models["madlad"])).check([("zh", "kk")])
+    moved = copy_of(tiny_metricx, tmp_path / "moved")
+    MetricX(checkpoint=str(moved), tokenizer=str(moved)).check([("zh", "kk")])  # its own: accepted
+    (moved / "spiece.model").write_bytes(b"not a sentencepiece model")
+    with pytest.raises(BenchError, match=r"a tokenizer of unknown pieces"):
+        MetricX(checkpoint=str(tiny_metricx), tokenizer=str(moved)).check([("zh", "kk")])
+
+
 def test_tiny_checkpoint_is_cached_by_content(tiny_metricx: Path):  # noqa: F811
     before = (tiny_metricx / "model.safetensors").stat().st_mtime_ns
     assert build_tiny_metricx(TINY_MODELS_DIR) == tiny_metricx

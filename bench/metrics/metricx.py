@@ -20,6 +20,7 @@ Nothing heavy is imported until a model is needed: the preflight and the signatu
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import struct
@@ -49,6 +50,8 @@ DTYPES = ("auto", "fp32", "bf16", "fp16")
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
                 "pytorch_model.bin.index.json")
 TOKENIZER_FILES = ("tokenizer.json", "spiece.model")
+#: pieces of mT5's SentencePiece model, and of its tokenizer.json with the 100 sentinel tokens
+MT5_PIECES = (250000, 250100)
 
 #: loaded models, keyed by (model folder, tokenizer folder, device, dtype): one load per process
 _LOADED: dict[tuple[str, str, str, str], LoadedMetricX] = {}
@@ -120,6 +123,35 @@ def check_model_folder(folder: Path, setting: str) -> None:
         if not _intact(weights):
             raise BenchError(f"{weights}: damaged or incomplete (shorter than its header says); "
                              "download the checkpoint again")
+
+
+def check_mt5_tokenizer(folder: Path, setting: str) -> None:
+    """MetricX-24 checkpoints read token ids of mT5's vocabulary (google/mt5-xl's tokenizer): another
+    model's tokenizer loads, runs and gives numbers that mean nothing, so it is refused here."""
+    pieces = _pieces(folder, *(p.stat().st_mtime_ns for p in _tokenizer_files(folder)))
+    if pieces not in MT5_PIECES:
+        raise BenchError(f"{setting}: a tokenizer of {pieces or 'unknown'} pieces, not mT5's "
+                         f"{MT5_PIECES[0]}; MetricX-24 reads mT5's token ids, so point it at google/mt5-xl's "
+                         "tokenizer (or the one saved with the checkpoint)")
+
+
+@functools.lru_cache(maxsize=8)
+def _pieces(folder: Path, *stamps: int) -> int | None:
+    """How many pieces the tokenizer in ``folder`` has (its SentencePiece model, or tokenizer.json's
+    vocabulary), without loading transformers; None if neither can be read."""
+    spiece = folder / "spiece.model"
+    if spiece.is_file():
+        import sentencepiece
+
+        try:
+            return int(sentencepiece.SentencePieceProcessor(model_file=str(spiece)).GetPieceSize())
+        except (OSError, RuntimeError):
+            return None
+    try:
+        vocab = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return len(vocab) if isinstance(vocab, list | dict) else None
 
 
 def _weight_files(folder: Path) -> list[Path]:
@@ -242,6 +274,8 @@ class MetricX(AdditiveMetric):
         check_model_folder(model.folder, setting)
         tokenizer = locate(self.tokenizer, f"metric.{self.name}.tokenizer", TOKENIZER_FILES, "tokenizer",
                            _tokenizer_files)
+        if tokenizer.folder != model.folder:  # one saved with the checkpoint is the checkpoint's own
+            check_mt5_tokenizer(tokenizer.folder, f"metric.{self.name}.tokenizer={self.tokenizer}")
         return model, tokenizer
 
     def check(self, pairs: list[tuple[str, str]]) -> None:
