@@ -9,8 +9,16 @@ quota of every cgroup the process is in (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``
 ``cpu.cfs_period_us``), rounded down: a quota of 1.5 CPUs is one thread, since threads beyond the
 quota are throttled in turn.
 
+Counting cores does not help where the cores are there but busy with other work: OpenMP's threads
+then spin at every barrier for a core another thread of theirs is waiting for. :func:`calm_openmp`
+makes them sleep instead (``OMP_WAIT_POLICY=PASSIVE``); it must run before torch (or CTranslate2) is
+first imported, since the OpenMP runtime reads the variable once, when it is loaded. On the 2-core VM
+at a load average of 9, the tiny NLLB translated 32 sentences in 2.3-10 s with 2 spinning threads,
+0.05-0.33 s with 2 sleeping ones and 0.2-0.3 s with one thread (``docs/performance.md``).
+
 A person's explicit choice wins: a setting (``model.threads``, ``model.intra_threads``), else
-``OMP_NUM_THREADS``. Nothing here fails: a cgroup file that is missing or unreadable means no quota.
+``OMP_NUM_THREADS`` (and ``OMP_WAIT_POLICY``). Nothing here fails: a cgroup file that is missing or
+unreadable means no quota.
 """
 
 from __future__ import annotations
@@ -126,3 +134,10 @@ def use_torch_threads(setting: int = 0) -> int:
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
+
+
+def calm_openmp() -> None:
+    """Make OpenMP threads sleep, not spin, while they wait (unless ``OMP_WAIT_POLICY`` is set): call it
+    before the first import of torch, CTranslate2 or any other OpenMP library (see the module
+    docstring)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cores import thread_count, usable_cores
+from bench.cores import calm_openmp, thread_count, usable_cores
 from bench.systems.seq2seq import NLLB
 from tests.helpers import ROOT, write_references
 
@@ -71,6 +71,15 @@ def test_an_explicit_choice_wins(monkeypatch):
     for unusable in ("", "0", "abc"):
         monkeypatch.setenv("OMP_NUM_THREADS", unusable)
         assert thread_count() == usable_cores()
+
+
+def test_openmp_threads_sleep_while_they_wait_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    calm_openmp()
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    calm_openmp()
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
 
 
 def test_run_gives_torch_the_cores_it_may_use(tmp_path, tiny_models):

@@ -29,7 +29,7 @@ import numpy as np
 import yaml
 
 from bench.checks import whole_number
-from bench.cores import use_torch_threads
+from bench.cores import calm_openmp, use_torch_threads
 from bench.devices import pick_device
 from bench.errors import BenchError
 from bench.io import sha256_file
@@ -213,6 +213,7 @@ class Comet(AdditiveMetric):
 
     # -- scoring: loads torch and the model once -----------------------------------------------
     def loaded(self) -> LoadedComet:
+        calm_openmp()  # before the first import of torch (bench.cores)
         import torch
 
         device = torch.device("cuda" if self.device == "auto" and torch.cuda.is_available()
