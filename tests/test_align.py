@@ -472,7 +472,7 @@ def test_a_folder_that_is_not_a_sentence_transformer_is_refused(tmp_path: Path):
 def test_an_embedding_cache_that_is_not_this_users_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                               caplog: pytest.LogCaptureFixture, damage: str):
     """Its vectors would decide alignments: a file in the cache folder is believed only with this
-    user's HMAC over its content and finite rows; anything else is a warning and fresh embeddings."""
+    user's HMAC over its bytes and finite rows; anything else is a warning and fresh embeddings."""
     monkeypatch.setattr(embed, "_vectors", {})
     monkeypatch.setattr(embed, "_stored", {})
     texts = ["m1 中文", "m2 secret words"]
@@ -480,17 +480,14 @@ def test_an_embedding_cache_that_is_not_this_users_is_ignored(tmp_path: Path, mo
     embed.save_cache(tmp_path, Meanings())
     (stored,) = tmp_path.glob("*.npz")
     with np.load(stored) as arrays:
-        digests, vectors, mac = arrays["digests"], arrays["vectors"], str(arrays["mac"])
-    if damage == "planted by someone else":  # well formed, other vectors, no key to sign them with
-        np.savez(stored.with_suffix(""), digests=digests, vectors=-vectors, mac=np.array(mac))
+        digests, vectors = arrays["digests"], arrays["vectors"]
+    if damage == "planted by someone else":  # well formed, other vectors, the old signature kept
+        signed = embed._signed(digests, -vectors, Meanings())
+        stored.write_bytes(signed[:-64] + stored.read_bytes()[-64:])
     elif damage == "truncated":
         stored.write_bytes(stored.read_bytes()[:100])
     elif damage == "not finite":
-        from bench.io import cache_mac
-
-        bad = np.full_like(vectors, np.nan)
-        np.savez(stored.with_suffix(""), digests=digests, vectors=bad,
-                 mac=np.array(cache_mac(embed._CACHE, Meanings.sha256, embed._content(digests, bad))))
+        stored.write_bytes(embed._signed(digests, np.full_like(vectors, np.nan), Meanings()))
     else:
         stored.write_bytes(b"PK\x03\x04 not a zip")
     monkeypatch.setattr(embed, "_vectors", {})

@@ -8,6 +8,7 @@ pairs is excluded with its reason; it never fails the build.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from bench.refset.align import (
 )
 from bench.refset.checks import suspected_damage
 from bench.refset.langid import detect
-from bench.refset.parse import Line, Page, parse_page
+from bench.refset.parse import Line, Page, parse_page, read_untrusted
 from bench.refset.segment import join_sentences, split_sentences
 from bench.refset.store import Segment, canonical_sha256
 
@@ -43,6 +44,9 @@ CHECKED = "checked.json"  # in the raw folder: which documents a person has read
 CONFIDENT_SIMILARITY = 1.0
 CONFIDENT_MARGIN = 2.0  # nats by which a confident bead beats every other way to the same point
 FOCUS_RADIUS = 1  # sentences on each side of an uncertain bead whose spans are embedded as one text
+# The longest sentence taken (the seeds' longest is under 700): a longer one is a page whose sentence
+# ends were lost, and it would become one segment no metric or reader can use.
+MAX_SENTENCE_CHARS = 5_000
 
 
 class Exclusion(Exception):
@@ -83,6 +87,11 @@ class Document:
     def alignment_sha256(self) -> str:
         """Identifies what a person reads when checking this document: its rows as written."""
         return canonical_sha256(self.segments)
+
+    def unit_lines(self, chinese: bool) -> list[int]:
+        """The raw line each sentence of one side comes from, for the report to point at."""
+        lines, lang = (self.page.zh, SOURCE_LANG) if chinese else (self.page.other, self.tgt_lang)
+        return [line.number for line in lines for _ in _units([line], lang)]
 
 
 @dataclass
@@ -147,11 +156,19 @@ class Build:
 
 
 def read_raw(raw_dir: Path) -> dict[str, bytes]:
-    """The raw documents (``*.txt``) of ``raw_dir`` by file name; a missing or empty folder is an error."""
+    """The raw documents (``*.txt``) of ``raw_dir`` by file name; a missing or empty folder is an error.
+
+    The folder may come from someone else (``seeds_dir``), and what is read is copied into the
+    reference set and its manifest: every ``*.txt`` must be a regular file in it. A link, a folder, a
+    FIFO is refused in one line naming it (:func:`read_untrusted`), never followed or skipped."""
     fix = "copy the bilingual documents (*.txt) there, or pass raw_dir=PATH"
     if not raw_dir.is_dir():
         raise BenchError(f"{raw_dir}: no such folder; {fix}")
-    docs = {p.name: p.read_bytes() for p in sorted(raw_dir.glob("*.txt")) if p.is_file()}
+    try:
+        names = sorted(name for name in os.listdir(raw_dir) if name.endswith(".txt"))
+    except OSError as exc:
+        raise BenchError(f"{raw_dir}: cannot list ({exc.strerror}); {fix}") from None
+    docs = {name: read_untrusted(raw_dir / name) for name in names}
     if not docs:
         raise BenchError(f"{raw_dir}: no raw documents (*.txt) in it; {fix}")
     return docs
@@ -159,7 +176,9 @@ def read_raw(raw_dir: Path) -> dict[str, bytes]:
 
 def read_checked(raw_dir: Path) -> dict[str, dict]:
     file = raw_dir / CHECKED
-    return read_json(file) if file.is_file() else {}
+    if file.is_symlink():  # a planted link would claim someone else's record of checked documents
+        raise BenchError(f"{file}: is a link; delete it (the next build with record_check=true writes it)")
+    return read_json(file) if file.exists() else {}
 
 
 def build(raw: dict[str, bytes], settings: Settings, checked: dict[str, dict], where: str) -> Build:
@@ -241,6 +260,11 @@ def prepare(name: str, data: bytes, settings: Settings) -> Document:
     for side, units in ((SOURCE_LANG, src), (detection.lang, tgt)):
         if all(unit.title for unit in units):
             raise Exclusion(f"the {side} side has titles only, no body text")
+        longest = max(units, key=lambda unit: len(unit.text))
+        if len(longest.text) > MAX_SENTENCE_CHARS:
+            raise Exclusion(f"the {side} side has a sentence of {len(longest.text)} characters "
+                            f"({longest.text[:30]!r}...), more than {MAX_SENTENCE_CHARS}: its sentence ends "
+                            "were lost; restore them or split the text into lines")
     zh_first = min(line.number for line in page.zh) < min(line.number for line in page.other)
     problems = page.problems + suspected_damage(page.other, detection.lang)
     return Document(name, doc_id_of(name), sha256_bytes(data), detection.lang, detection.confidence,

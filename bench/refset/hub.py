@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,8 @@ from bench.refset.store import Segment, canonical_sha256
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetInfo, Features
+    from pyarrow import Array, RecordBatch
+    from pyarrow.parquet import ParquetFile
 
 log = logging.getLogger(__name__)
 
@@ -125,17 +127,79 @@ def card_pairs(folder: Path) -> list[Pair]:
     return sorted(pairs)
 
 
-def read_records(file: Path) -> list[dict]:
-    """The rows of one parquet file, or one line saying it is not one."""
+def read_records(file: Path, columns: Collection[str] | None = None) -> list[dict]:
+    """The rows of a parquet file from someone else (only ``columns``, when given), or one line saying
+    it is not one to read.
+
+    Parquet compresses well enough to be a bomb: one long string stored once in a column's
+    dictionary decodes into every row that points at it (a 20 KB file held 3 GB). So the footer's
+    row count, column types and uncompressed sizes are checked first, strings stay
+    dictionary-encoded while they are read, and the text they decode to is counted batch by batch
+    against :data:`MAX_DECODED_BYTES` before it is decoded."""
     import pyarrow.parquet as pq
 
     if not file.is_file():
         raise BenchError(f"{file}: listed in the dataset card but missing; {REFETCH}")
     try:
-        return pq.read_table(file).to_pylist()
+        chosen, strings = _checked_columns(pq.ParquetFile(file), columns, file)
+        rows, decoded = [], 0
+        for batch in pq.ParquetFile(file, read_dictionary=strings).iter_batches(BATCH_ROWS, columns=chosen):
+            decoded += _decoded_bytes(batch)
+            if decoded > MAX_DECODED_BYTES:
+                raise BenchError(f"{file}: its text decodes to more than {MAX_DECODED_BYTES} bytes (a long "
+                                 f"value repeated in many rows?); {REFETCH}")
+            rows.extend(batch.to_pylist())
+        return rows
+    except MemoryError:
+        raise BenchError(f"{file}: not enough memory to read it; {REFETCH}") from None
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BenchError(f"{file}: not a readable parquet file ({reason}); {REFETCH}") from None
+
+
+MAX_ROWS = 1_000_000  # rows of one file; a test set has thousands
+MAX_DECODED_BYTES = 512 << 20  # its text once decoded (a million rows of 500 bytes)
+BATCH_ROWS = 4096  # rows decoded at a time
+# What a test set's columns hold: strings and numbers, in a struct (translation) or a list (more_refs).
+LEAF_TYPES = {"BYTE_ARRAY", "INT32", "INT64", "FLOAT", "DOUBLE", "BOOLEAN"}
+MAX_DEPTH = 3  # more_refs.list.element
+
+
+def _checked_columns(parquet: ParquetFile, columns: Collection[str] | None, file: Path
+                     ) -> tuple[list[str], list[str]]:
+    """The columns to read (``columns`` present in the file, or all) and the string leaves to keep
+    dictionary-encoded, once the footer shows a row count, leaf types and uncompressed sizes (of every
+    column, read or not) a test set can have; the values are checked by whoever reads the rows."""
+    meta = parquet.metadata
+    if meta.num_rows > MAX_ROWS:
+        raise BenchError(f"{file}: {meta.num_rows} rows, more than the {MAX_ROWS} of a test set; {REFETCH}")
+    chunks = [meta.row_group(group).column(k) for group in range(meta.num_row_groups)
+              for k in range(meta.num_columns)]
+    for chunk in chunks:
+        if chunk.physical_type not in LEAF_TYPES or chunk.path_in_schema.count(".") >= MAX_DEPTH:
+            raise BenchError(f"{file}: column {chunk.path_in_schema} holds {chunk.physical_type}, not "
+                             f"strings or numbers at most {MAX_DEPTH} levels deep; {REFETCH}")
+    size = sum(chunk.total_uncompressed_size for chunk in chunks)
+    if size > MAX_DECODED_BYTES:
+        raise BenchError(f"{file}: {size} bytes uncompressed, more than {MAX_DECODED_BYTES}; {REFETCH}")
+    chosen = [name for name in parquet.schema_arrow.names if columns is None or name in columns]
+    return chosen, sorted({chunk.path_in_schema for chunk in chunks if chunk.physical_type == "BYTE_ARRAY"})
+
+
+def _decoded_bytes(data: RecordBatch | Array) -> int:
+    """Bytes of text ``data`` holds once its dictionary-encoded strings are decoded."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(data, pa.RecordBatch):
+        return sum(_decoded_bytes(column) for column in data.columns)
+    if pa.types.is_dictionary(data.type):
+        return int(pc.sum(pc.take(pc.binary_length(data.dictionary), data.indices)).as_py() or 0)
+    if pa.types.is_struct(data.type):
+        return sum(_decoded_bytes(child) for child in data.flatten())
+    if pa.types.is_list(data.type):
+        return data.offsets.nbytes + _decoded_bytes(data.flatten())
+    return data.nbytes
 
 
 @contextlib.contextmanager
@@ -294,7 +358,8 @@ class HubReferences:
         if pair not in known:
             raise BenchError(f"{self.name}: no pair '{pair}'; available: {', '.join(known)}")
         file = inside(self.folder(), data_file(Pair(pair)))
-        return [to_segment(record, pair, f"{file} row {i}") for i, record in enumerate(read_records(file))]
+        records = read_records(file, features(pair, several=True))
+        return [to_segment(record, pair, f"{file} row {i}") for i, record in enumerate(records)]
 
     def sha256(self, pair: str) -> str:
         """Hash of the rows in the builder's JSONL form: equal to the local file's when the data is."""

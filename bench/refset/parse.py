@@ -14,14 +14,21 @@ never changed.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from bench.errors import BenchError
 from bench.refset.langid import is_chinese
 from bench.refset.segment import CLOSERS
 
 _ODD_SPACES = re.compile("[\u00a0\u2007\u202f]")
 _ZERO_WIDTH = re.compile("[\u200b\ufeff]")
+# Control characters (NUL included) are no text of any language: what copying a page let through.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACE_RUN = re.compile(" {2,}")
 
 _BREADCRUMB = re.compile(r"^(?:[^>.!?。！？|]{1,40}>\s*)+[^>.!?。！？|]{1,120}$")
@@ -33,6 +40,8 @@ _DATELINE = re.compile(
 )
 
 SENTENCE_END = ".!?…。！？"
+#: the largest raw document read (a web page's article is a few kilobytes; a gigabyte is not a page)
+MAX_RAW_BYTES = 64 << 20
 _NOT_A_TITLE_END = SENTENCE_END + ",;:，；：、"
 # Longest line taken for a title: Chinese titles are short; Latin and Cyrillic ones can be long.
 TITLE_MAX_CHARS = {"zh": 40, "other": 160}
@@ -61,12 +70,54 @@ class Page:
     blocks: int = 0  # runs of same-language lines; 2 for a normal page
 
 
+def read_untrusted(path: Path, limit: int = MAX_RAW_BYTES) -> bytes:
+    """The bytes of ``path``, a file in a folder someone else may have filled, if it is a regular file
+    of at most ``limit`` bytes: a link (whose target could be any file this user can read, such as
+    ``~/.netrc``), a dangling link or a loop, a folder, a FIFO (which would block) or a device is
+    refused in one line naming it. The link is refused when opened (``O_NOFOLLOW``) and the kind is
+    read from the open file, so nothing can be swapped in between the check and the read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise BenchError(f"{path}: file not found") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise BenchError(f"{path}: is a link; links are not followed out of this folder, put the "
+                             "file itself there") from None
+        raise BenchError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        size = _regular_size(path, os.fstat(fd), limit)
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(size + 1)  # reading ``limit`` bytes would allocate them all at once
+    except OSError as exc:
+        raise BenchError(f"{path}: cannot read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    if len(data) > size:
+        raise BenchError(f"{path}: grew while it was read; read it again once it is complete")
+    return data
+
+
+def _regular_size(path: Path, info: os.stat_result, limit: int) -> int:
+    """The size of the file ``info`` describes, if it is a regular file of at most ``limit`` bytes."""
+    if stat.S_ISDIR(info.st_mode):
+        raise BenchError(f"{path}: is a folder; remove it or put a regular file there")
+    if not stat.S_ISREG(info.st_mode):
+        raise BenchError(f"{path}: is a FIFO, socket or device, not a regular file; remove it or put a "
+                         "regular file there")
+    if info.st_size > limit:
+        raise BenchError(f"{path}: {info.st_size} bytes, more than bench reads from one such file ({limit}); "
+                         "remove it or split it")
+    return info.st_size
+
+
 def parse_page(text: str) -> Page:
     page = Page()
     lines = _clean_lines(text, page.repairs)
+    paired = _parenthesised_on_both_sides(lines)
     content: list[Line] = []
     for line in lines:
-        if not _furniture(line, page):
+        if not _furniture(line, page, paired):
             content.append(line)
     sides = [is_chinese(line.text) for line in content]
     page.blocks = sum(1 for i, zh in enumerate(sides) if i == 0 or zh != sides[i - 1])
@@ -82,7 +133,8 @@ def parse_page(text: str) -> Page:
 
 
 def _clean_lines(text: str, repairs: list[str]) -> list[Line]:
-    """Non-empty lines, stripped, with odd and doubled spaces repaired (and recorded)."""
+    """Non-empty lines, stripped, with odd and doubled spaces and control characters repaired (and
+    recorded)."""
     text = text.removeprefix("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -96,6 +148,9 @@ def _clean_lines(text: str, repairs: list[str]) -> list[Line]:
         if found := _ZERO_WIDTH.findall(line):
             line = _ZERO_WIDTH.sub("", line)
             repairs.append(f"line {number}: {len(found)} zero-width character(s) removed")
+        if found := _CONTROL.findall(line):
+            line = _CONTROL.sub("", line)
+            repairs.append(f"line {number}: {len(found)} control character(s) removed (NUL and the like)")
         line = line.strip()
         if found := _SPACE_RUN.findall(line):
             line = _SPACE_RUN.sub(" ", line)
@@ -105,8 +160,15 @@ def _clean_lines(text: str, repairs: list[str]) -> list[Line]:
     return out
 
 
-def _furniture(line: Line, page: Page) -> bool:
-    """Record ``line`` as metadata and return True when it is page furniture."""
+def _parenthesised_on_both_sides(lines: list[Line]) -> bool:
+    """Whether both languages have a line in parentheses: then such lines are text with a counterpart
+    (``(掌声)`` and ``(Applause)`` in a talk), not a category printed above one side only."""
+    return len({is_chinese(line.text) for line in lines if _CATEGORY.match(line.text)}) == 2
+
+
+def _furniture(line: Line, page: Page, paired: bool) -> bool:
+    """Record ``line`` as metadata and return True when it is page furniture; a line in parentheses
+    is a category only when the other language has none (``paired`` is False)."""
     text = line.text
     if match := _DATELINE.match(text):
         date = _iso_date(match)
@@ -122,7 +184,7 @@ def _furniture(line: Line, page: Page) -> bool:
     if _BREADCRUMB.match(text):
         page.furniture.append(f"line {line.number}: breadcrumb: {text!r}")
         return True
-    if _CATEGORY.match(text):
+    if _CATEGORY.match(text) and not paired:
         page.furniture.append(f"line {line.number}: category: {text!r}")
         return True
     return False
@@ -167,18 +229,21 @@ def _join_broken(lines: list[Line], page: Page) -> list[Line]:
 
 
 def _mark_titles(lines: list[Line], script: str, page: Page) -> list[Line]:
-    """Mark short lines without closing punctuation as titles; drop a title printed twice."""
+    """Mark short lines without closing punctuation as titles; drop a title printed a second time
+    above the body. Below it, a short line said twice (``(Applause)``, ``Thank you``) is text."""
     out: list[Line] = []
     seen: set[str] = set()
+    body = False
     for line in lines:
         text = line.text
         stripped = text.rstrip(CLOSERS) or text
         title = len(text) <= TITLE_MAX_CHARS[script] and stripped[-1] not in _NOT_A_TITLE_END
         if title:
             key = " ".join(text.casefold().split())
-            if key in seen:
+            if key in seen and not body:
                 page.furniture.append(f"line {line.number}: title repeated above the body: {text!r}")
                 continue
             seen.add(key)
+        body = body or not title
         out.append(Line(line.number, text, title))
     return out

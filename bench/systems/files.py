@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import BenchError
-from bench.io import sha256_file
+from bench.io import MAX_READ_BYTES, sha256_file
 from bench.pair import Pair
+from bench.refset.parse import read_untrusted
 from bench.refset.store import Segment
 from bench.systems.base import System
 
 
 def read_lines(file: Path) -> list[str]:
-    """The lines of a translation file: strict UTF-8, BOM dropped, ``\\n`` or ``\\r\\n`` line ends."""
-    data = file.read_bytes()
+    """The lines of a translation file: strict UTF-8, BOM dropped, ``\\n`` or ``\\r\\n`` line ends.
+    The folder may be someone else's: a link (to any file this user can read) or a FIFO is refused."""
+    data = read_untrusted(file, MAX_READ_BYTES)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
