@@ -18,7 +18,7 @@ import pytest
 
 from bench.errors import BenchError
 from bench.refset import embed
-from bench.refset.builder import Settings, build, read_raw
+from bench.refset.builder import Settings, build, read_checked, read_raw
 from tests.helpers import ROOT, TEST_ENV, bench, write_references
 from tests.test_align import Meanings
 
@@ -62,6 +62,16 @@ def test_a_documents_folder_holds_only_regular_files(tmp_path: Path, kind: str):
     folder = planted_folder(tmp_path, kind)
     with pytest.raises(BenchError, match=rf"docs/b.txt: {ENTRIES[kind][1]}"):
         read_raw(folder)
+
+
+def test_a_linked_record_of_checked_documents_is_not_believed(tmp_path: Path):
+    """``checked.json`` says a person read every pair; a link would lend another folder's record."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (tmp_path / "theirs.json").write_text('{"a.txt": {"raw_sha256": "x", "alignment_sha256": "y"}}')
+    (folder / "checked.json").symlink_to(tmp_path / "theirs.json")
+    with pytest.raises(BenchError, match=r"docs/checked.json: is a link; delete it"):
+        read_checked(folder)
 
 
 def test_a_link_in_seeds_dir_is_refused_and_its_target_copied_nowhere(tmp_path: Path):
