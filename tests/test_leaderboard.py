@@ -7,9 +7,7 @@ set, an interrupted run, and a hypothesis that tries to inject markup into the H
 
 from __future__ import annotations
 
-import base64
 import csv
-import gzip
 import io
 import json
 import re
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.board.drilldown import unpacked
 from bench.io import atomic_write_json
 from bench.metrics import load_metric
 from bench.metrics.base import Score
@@ -236,11 +235,9 @@ def test_output_is_a_pure_function_of_the_runs(built):
 
 def segment_texts(page: str, pair: str) -> str:
     """Every text of a pair's packed segment data, as the page's script decodes it."""
-    data = json.loads(re.search(r'<script type="application/json" id="board-data">(.*?)</script>', page,
-                                re.S).group(1))
-    packed = next(p for p in data["pairs"] if p["pair"] == pair)["segments"]
-    rows = json.loads(gzip.decompress(base64.b64decode(packed)))["rows"]
-    return "\n".join(cell for row in rows for cell in row if isinstance(cell, str))
+    doc = packed_document(page, pair)
+    outputs = [text for column in doc["outputs"] for text in column]
+    return "\n".join([*doc["sources"], *doc["references"], *outputs])
 
 
 class Tags(HTMLParser):
@@ -260,7 +257,7 @@ def test_html_is_self_contained_and_escapes_model_output(built):
     page = (s.results / "leaderboard.html").read_text(encoding="utf-8")
     tags = Tags(page).tags
     names = [name for name, _ in tags]
-    assert names.count("script") == 2 and "img" not in names and "link" not in names
+    assert names.count("script") == 2 + len(ROWS) and "img" not in names and "link" not in names
     assert not [a for _, attrs in tags for a in attrs if a in ("src", "href") and "//" in (attrs[a] or "")]
     assert not [a for _, attrs in tags for a in attrs if a.startswith("on")]
     assert "alert(1)" not in page  # the outputs travel compressed, and are shown as text when opened
@@ -538,7 +535,9 @@ def packed_document(page: str, pair: str) -> dict:
     data = json.loads(re.search(r'<script type="application/json" id="board-data">(.*?)</script>', page,
                                 re.S).group(1))
     meta = next(p for p in data["pairs"] if p["pair"] == pair)
-    return {**meta, **json.loads(gzip.decompress(base64.b64decode(meta["segments"])))}
+    text = re.search(f'<script type="application/octet-stream" id="segments-{pair}">(.*?)</script>', page,
+                     re.S).group(1)
+    return {**meta, **unpacked(meta, text)}
 
 
 def test_error_spans_travel_to_the_page_checked_against_their_outputs(tmp_path: Path):

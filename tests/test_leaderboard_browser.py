@@ -23,7 +23,20 @@ from typing import Any
 
 import pytest
 
-from tests.test_leaderboard import XSS, add_error_spans, add_judge_scores, leaderboard, scenario
+from bench.io import atomic_write_json
+from bench.metrics import load_metric
+from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
+from bench.refset.store import Segment
+from tests.helpers import write_references
+from tests.test_leaderboard import (
+    ROWS,
+    XSS,
+    add_error_spans,
+    add_judge_scores,
+    leaderboard,
+    scenario,
+    write_run,
+)
 
 #: what the page's font stack offers for Chinese; Debian's fonts-wqy-microhei provides the last
 CJK_FONTS = ("Noto Sans CJK", "Source Han Sans", "PingFang", "Hiragino Sans GB", "Microsoft YaHei",
@@ -220,7 +233,8 @@ def test_markup_in_a_translation_is_shown_as_text(browser: Browser):
     shown = [height for text, height in cells if XSS in text]
     assert len(shown) == 1 and shown[0] > 0
     assert browser.js("document.querySelectorAll('img').length") == 0
-    assert browser.js("document.querySelectorAll('script').length") == 2
+    assert browser.js("[...document.scripts].map(s => s.type)") == [  # data, packed segments, the script
+        "application/json", "application/octet-stream", "application/octet-stream", ""]
     assert browser.problems() == []
 
 
@@ -268,21 +282,28 @@ def test_a_versus_b_counts_wins_ties_and_losses_from_the_segment_scores(browser:
     assert browser.problems() == []
 
 
+@contextlib.contextmanager
+def screen(page: Path, profile: Path, width: int, height: int) -> Iterator[Browser]:
+    """``page`` in a browser whose screen is ``width`` x ``height`` CSS pixels (a phone below 500)."""
+    opened = Browser(profile)
+    try:
+        opened.page("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=2,
+                    mobile=width < 500)
+        opened.open(page.as_uri())
+        yield opened
+    finally:
+        opened.close()
+
+
 def test_phone_width_keeps_the_page_inside_the_screen(built):
     root, s = built
-    phone = Browser(root / "phone-profile")
-    try:
-        phone.page("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2,
-                   mobile=True)
-        phone.open((s.results / "leaderboard.html").as_uri())
+    with screen(s.results / "leaderboard.html", root / "phone-profile", 390, 844) as phone:
         phone.js("document.querySelectorAll('details').forEach(d => { d.open = true; })")
         phone.wait(f"!!document.querySelector('{VERSUS} table.counts') && "
                    "document.querySelectorAll('#pair-zh-kk .explorer article.segment').length")
         assert phone.js("document.documentElement.scrollWidth") <= 390
         assert phone.js(f"document.querySelector('{VERSUS} .diff').getBoundingClientRect().right") <= 390
         assert phone.problems() == []
-    finally:
-        phone.close()
 
 
 def installed_cjk_font() -> bool:
@@ -354,4 +375,169 @@ def test_a_segment_the_judge_could_not_score_shows_a_dash(tmp_path: Path):
             rows = page.wait(f"[...document.querySelectorAll('{EXPLORER} article.segment .position')]"
                              ".map(p => p.textContent)")
             assert rows[-1] == "row 2" and len(rows) == 12, (order, rows)
+        assert page.problems() == []
+
+
+# ---- six metrics on a desktop screen and on a phone ---------------------------------------------
+
+MORE_METRICS = ("bleu", "ter", "chrfpp", "length_ratio")  # with comet and chrf: six metric columns
+
+
+def add_metrics(s, names: tuple[str, ...]) -> None:
+    """Score every stored run with ``names`` too, as ``bench score`` would store them."""
+    refs = {p.stem: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
+            for p in s.references.glob("*.jsonl")}
+    for path in s.results.glob("runs/*/*/scores.json"):
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        for pair, found in stored["pairs"].items():
+            rows = refs[pair]
+            hyps = (path.parent / "hypotheses" / f"{pair}.txt").read_text(encoding="utf-8").splitlines()
+            for name in names:
+                metric = load_metric(name)
+                score = metric.score([r["src"] for r in rows], hyps, [r["ref"] for r in rows],
+                                     src_lang=rows[0]["src_lang"], tgt_lang=rows[0]["tgt_lang"])
+                score = with_confidence_interval(score, metric, Bootstrap(samples=200))
+                found["metrics"][name] = score.to_json()
+        atomic_write_json(path, stored)
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("wide")
+    s = scenario(root)
+    add_metrics(s, MORE_METRICS)
+    out = leaderboard(s)
+    assert out.returncode == 0, out.stderr
+    return root, s.results / "leaderboard.html"
+
+
+def head_cells(page: Browser) -> list[dict[str, Any]]:
+    """Each head cell of zh-kk's table: its text and where it lies against the table's scroll box."""
+    return page.js(f"""(() => {{
+        const box = document.querySelector('{TABLE}').parentElement.getBoundingClientRect();
+        return [...document.querySelectorAll('{TABLE} thead th')].map(th => {{
+            const r = th.getBoundingClientRect();
+            return {{text: th.textContent, left: r.left - box.left, right: r.right - box.left,
+                     box: box.width}};
+        }});
+    }})()""")
+
+
+def test_six_metrics_with_off_target_and_date_fit_a_1920_pixel_screen(wide):
+    root, page = wide
+    with screen(page, root / "desktop", 1920, 1080) as desktop:
+        cells = head_cells(desktop)
+        assert {c["text"] for c in cells[2:8]} == {"comet", "chrf", *MORE_METRICS}
+        assert len(cells) == 10 and cells[-2]["text"] == "Off-target" and cells[-1]["text"] == "Run date"
+        assert all(c["left"] >= 0 and c["right"] <= c["box"] + 0.5 for c in cells), cells
+        assert desktop.problems() == []
+
+
+def test_a_phone_opens_on_the_ranks_and_scrolls_the_metrics_under_the_names(wide):
+    root, page = wide
+    with screen(page, root / "phone", 390, 844) as phone:
+        first = phone.js(f"""(() => {{
+            const row = document.querySelector('{TABLE} tbody tr');
+            return [...row.cells].slice(0, 3).map(c => [c.textContent, c.getBoundingClientRect().bottom]);
+        }})()""")
+        (rank, rank_bottom), (system, _), (score, score_bottom) = first
+        assert rank == "1" and system == "madlad400-3b-mt" and float(score.split()[0]) > 0
+        assert max(rank_bottom, score_bottom) <= 844  # on the first screen, without scrolling
+        phone.js(f"document.querySelector('{TABLE}').parentElement.scrollLeft = 100000")
+        cells = head_cells(phone)
+        assert cells[0]["box"] <= 390 and cells[-1]["right"] <= cells[0]["box"] + 0.5  # the run date in view
+        assert cells[0]["left"] == 0 and cells[1]["left"] == cells[0]["right"]  # rank and system stay
+        covered = phone.js(f"""(() => {{
+            const name = document.querySelector('{TABLE} tbody td.system').getBoundingClientRect();
+            const hit = document.elementFromPoint(name.left + 20, name.top + 8);
+            return hit.closest('td').className;
+        }})()""")
+        assert covered == "system"  # the name is drawn over the metrics that scroll under it
+        assert phone.problems() == []
+
+
+def test_chart_labels_are_at_least_11_pixels_on_a_phone(wide):
+    root, page = wide
+    with screen(page, root / "phone-charts", 390, 844) as phone:
+        sizes = phone.js("""[...document.querySelectorAll('figure.chart svg text')].map(t =>
+            [t.textContent, parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a])""")
+        assert len(sizes) > 6 * 2 * 3 and min(size for _, size in sizes) >= 11, min(sizes, key=lambda s: s[1])
+        assert phone.js("Math.max(...[...document.querySelectorAll('figure.chart svg')]"
+                        ".map(s => s.getBoundingClientRect().right))") <= 390
+
+
+def test_a_legend_says_what_the_shading_and_the_whiskers_mean(wide):
+    root, page = wide
+    with screen(page, root / "legend", 1280, 900) as desktop:
+        legends = desktop.js("""[...document.querySelectorAll('section.pair')].map(section =>
+            [...section.querySelectorAll('ul.legend li')].map(li => {
+                const key = li.querySelector('.key').getBoundingClientRect();
+                return [li.querySelector('.key').className, li.textContent, key.width > 0 && key.height >= 0];
+            }))""")
+        assert len(legends) == 2
+        for items in legends:
+            keys = {key: (text, drawn) for key, text, drawn in items}
+            assert "significance cluster" in keys["key band"][0] and "share a rank" in keys["key band"][0]
+            assert "95% confidence interval" in keys["key whisker"][0]
+            assert "baseline" in keys["key baseline"][0]  # copy is on the board
+            assert "best possible value" in keys["key optimum"][0]  # length_ratio is best at 1
+            assert all(drawn for _, drawn in keys.values())
+        band = desktop.js("getComputedStyle(document.querySelector('.key.band')).backgroundColor")
+        shaded = desktop.js(f"getComputedStyle(document.querySelector('{TABLE} tr.band-1 td'))"
+                            ".backgroundColor")
+        assert band == shaded  # the key is the colour of the shaded rows
+
+
+# ---- every output as stored ----------------------------------------------------------------------
+
+def shown_outputs(page: Browser, explorer: str) -> dict[str, list[str]]:
+    """Every output the explorer shows, by system, in test-set order (all segments listed)."""
+    page.choose(f"{explorer} select[aria-label=order]", "order")
+    while page.js(f"!document.querySelector('{explorer} button.more').hidden"):
+        page.js(f"document.querySelector('{explorer} button.more').click()")
+    return page.js(f"""(() => {{
+        const out = {{}};
+        for (const row of document.querySelectorAll('{explorer} article.segment table.outputs tbody tr')) {{
+            const name = row.cells[0].firstChild.textContent;
+            const cell = row.cells[1];
+            const text = cell.querySelector('.empty') ? '' : [...cell.childNodes]
+                .filter(n => !(n.classList && n.classList.contains('flag'))).map(n => n.textContent).join('');
+            (out[name] = out[name] || []).push(text);
+        }}
+        return out;
+    }})()""")
+
+
+def stored_outputs(results: Path, pair: str) -> dict[str, list[str]]:
+    return {run.parent.name: (run / "hypotheses" / f"{pair}.txt").read_text(encoding="utf-8").split("\n")[:-1]
+            for run in (sorted(d.iterdir())[-1] for d in (results / "runs").iterdir())
+            if (run / "hypotheses" / f"{pair}.txt").is_file()}
+
+
+def test_the_explorer_shows_every_output_exactly_as_stored(tmp_path: Path):
+    """Edits of every kind (dropped, replaced and added words, double spaces, an empty output, the copy
+    baseline, outputs equal to another system's), and a pair whose target is written without spaces,
+    are rebuilt by the page's own reader as the files hold them."""
+    s = scenario(tmp_path)
+    refs = {p: [json.loads(line) for line in (s.references / f"{p}.jsonl").read_text().splitlines()]
+            for p in ("zh-kk", "zh-vi")}
+    odd = {p: ["", f"  {rows[1]['ref']}  twice ", rows[2]["ref"].replace(" ", " новое ", 1), "слово",
+               *(" ".join(r["ref"].split()[1:]) for r in rows[4:])] for p, rows in refs.items()}
+    write_run(s.results, "edge", "20261123-090000-iiiiii", "2026-11-23", odd,
+              {p: [Segment.from_row(r, "t") for r in rows] for p, rows in refs.items()})
+    vi_zh = [(ref, src) for src, ref in ROWS["zh-vi"]]
+    segments = write_references(s.references, {**ROWS, "vi-zh": vi_zh})["vi-zh"]
+    written = [z.replace("的", "地").replace("。", "" if i % 2 else "。") for i, (_, z) in enumerate(vi_zh)]
+    write_run(s.results, "zh-writer", "20261124-090000-jjjjjj", "2026-11-24", {"vi-zh": written},
+              {"vi-zh": segments})
+    assert leaderboard(s).returncode == 0
+    with screen(s.results / "leaderboard.html", tmp_path / "profile", 1280, 900) as page:
+        for pair in ("zh-kk", "vi-zh"):
+            page.click(f"#pair-{pair} details.segments > summary")
+            explorer = f"#pair-{pair} .explorer"
+            page.wait(f"!!document.querySelector('{explorer} select[aria-label=order]')")
+            shown = shown_outputs(page, explorer)
+            stored = stored_outputs(s.results, pair)
+            assert shown == {name: stored[name] for name in shown}, pair
+            assert len(shown) == (5 if pair == "zh-kk" else 1) and len(next(iter(shown.values()))) == 12
         assert page.problems() == []

@@ -3,20 +3,29 @@
 Drawn here rather than in the browser so the chart needs no JavaScript, carries no library, and is
 as deterministic as the tables. Colours come from the page's CSS classes. Baselines are not points
 among the systems but dashed reference lines across the panel, labelled above it.
+
+A panel is drawn at the width of a phone's column (340 px): each system's row holds its rank, name
+and score on one line and its interval under them, across the whole width, so the panel is shown at
+its own size on a 390-pixel screen (labels stay 11.5-12.5 px, where a wider panel scaled down to fit
+drew them at 6-8 px) and panels sit three or four to a row on a desktop screen.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from bench.board import fmt
 from bench.board.collect import PairBoard
 from bench.board.markup import Markup, el
+from bench.metrics.base import Score
 
-WIDTH = 520
-LABEL = 170  # room for "rank  system" left of the plot
+WIDTH = 340
+LEFT = 10  # the plot's margins, within which every value is drawn
 RIGHT = 14
-ROW = 26
+ROW = 36  # one system: the label line, then its interval
+LINE = 14  # baseline of the label line within a row
+BAR = 27  # the interval's height within a row
 TOP = 6
 AXIS = 26
 NAME_CHARS = 22
@@ -56,7 +65,7 @@ def panel(board: PairBoard, metric: str) -> Markup:
     bottom = top + ROW * len(entries)
 
     def x(value: float) -> str:
-        return f"{LABEL + (value - low) / (high - low) * (WIDTH - LABEL - RIGHT):.1f}"
+        return f"{LEFT + (value - low) / (high - low) * (WIDTH - LEFT - RIGHT):.1f}"
 
     shapes = [el("rect", x=0, y=top + ROW * i, width=WIDTH, height=ROW, class_=f"band band-{band}")
               for i, band in enumerate(fmt.cluster_bands(entries))]
@@ -76,22 +85,26 @@ def panel(board: PairBoard, metric: str) -> Markup:
                             class_="baseline-label"),
                          class_="reference-line"))
     for i, (entry, score) in enumerate(zip(entries, scores)):
-        y = top + ROW * i + ROW / 2
-        label = f"{entry.system}: {fmt.with_ci(score, places)}"
-        row = [el("title", label),
-               el("text", fmt.rank(entry), x=12, y=y + 4, class_="rank-label"),
-               el("text", short(entry.system), x=LABEL - 10, y=y + 4, class_="name")]
-        if score.ci_low is not None and score.ci_high is not None:
-            row += [el("line", x1=x(score.ci_low), x2=x(score.ci_high), y1=y, y2=y, class_="ci"),
-                    *(el("line", x1=x(v), x2=x(v), y1=y - 5, y2=y + 5, class_="ci")
-                      for v in (score.ci_low, score.ci_high))]
-        row.append(el("circle", cx=x(score.score), cy=y, r=4.5, class_="dot"))
-        shapes.append(el("g", row, class_="point"))
+        row, y = top + ROW * i, top + ROW * i + BAR
+        shapes.append(el("g", el("text", fmt.rank(entry), x=LEFT, y=row + LINE, class_="rank-label"),
+                         el("text", short(entry.system), x=LEFT + 22, y=row + LINE, class_="name"),
+                         el("text", fmt.with_ci(score, places), x=WIDTH - RIGHT, y=row + LINE,
+                            class_="value"),
+                         whisker(score, y, x),
+                         el("circle", cx=x(score.score), cy=y, r=4.5, class_="dot"), class_="point"))
     caption = el("figcaption", el("strong", metric), f" ({board.directions[metric].describe()})")
     svg = el("svg", shapes, xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {WIDTH} {height}",
              width=WIDTH, height=height, role="img",
              aria_label=f"{metric} on {board.pair}, each system's score with its confidence interval")
     return el("figure", caption, svg, class_="chart")
+
+
+def whisker(score: Score, y: float, x: Callable[[float], str]) -> Markup | None:
+    """The interval as one path: a line with a cap at each end; nothing when no interval was stored."""
+    if score.ci_low is None or score.ci_high is None:
+        return None
+    low, high = x(score.ci_low), x(score.ci_high)
+    return el("path", d=f"M{low} {y - 5}v10M{low} {y}H{high}M{high} {y - 5}v10", class_="ci")
 
 
 def charts(board: PairBoard) -> Markup:

@@ -1,32 +1,42 @@
 """The texts behind the board: each system's outputs, their diagnostics, and the per-segment data the
 page's segment explorer and A-vs-B view load on demand.
 
-A page with every output of 50 systems on two pairs of 2,000 segments held 50 MB of JSON. Here each
-pair's segments are one gzip-compressed, base64-encoded JSON document that the page decodes only
-when a reader opens that pair's segments (``DecompressionStream``, no library). The document is laid
-out segment by segment, ``[source, reference, output of system 1, ...]`` per row, so similar outputs of
-different systems sit next to each other where gzip finds them; an output equal to the source, the
-reference or an earlier system's output of the row is stored as that position (the ``copy`` and
-``reference`` baselines cost a few bytes). Segment scores are integers at the metric's shown
-precision plus two digits, which is also what the page's wins and ties compare: the same on every
-CPU. gzip runs with a zero timestamp, so the same runs give the same page.
+A page with every output of 50 systems on two pairs of 2,000 segments held 50 MB of JSON, and still
+16 MB as gzip over the texts when the outputs differed as real systems' do. Here each pair's segments
+are three parts that the page reads only when a reader opens that pair's segments
+(``DecompressionStream``, no library): a JSON head (segment ids, sources, the word table, error spans,
+off-target flags), deflated; then the references and every output as edit steps against the
+reference (:mod:`bench.board.pack`) followed by the segment scores, deflated without back-references
+(``Z_RLE``: on steps, string matches cost more than they save, 5% here); then the steps' bits, stored
+as they are (they are as random as the words chosen). Segment scores are integers at the metric's
+shown precision plus two digits, which is also what the page's wins and ties compare: the same on
+every CPU. They are stored zigzagged plus one (0: no score, an unreadable judge answer), as
+big-endian byte planes, system by system. zlib's format carries no time or platform, so the same
+runs give the same page.
+
+The parts sit in the page as text that an HTML ``<script>`` block keeps exactly: 7 bits a
+character (8 characters per 7 bytes, where base64 takes 8 per 6), each 7-bit value as its ASCII
+character except NUL, carriage return and ``<``, which travel with the next 7 bits in one two-byte
+character. The page stays UTF-8 whichever way it is served.
 
 Error spans (xCOMET's ``extra.error_spans``: per segment, ``{start, end, severity, confidence}`` in
 characters of the NFC-normalised output it scored) travel as ``[start, end, severity, confidence]``
 and are highlighted in the explorer. ``scores.json`` is someone else's file: a span that does not fit
-its output, or has no known severity, is dropped.
+its output, or has no known severity, is dropped, and so is a segment score too large to be read
+back exactly (beyond 2**47 at its precision).
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
 import math
 import unicodedata
+import zlib
 from typing import Any
 
-from bench.board import fmt
+import numpy as np
+
+from bench.board import fmt, pack
 from bench.board.collect import Entry, PairBoard, located
 from bench.board.diagnostics import Diagnostics, Texts, truncated_count
 from bench.errors import BenchError
@@ -38,6 +48,16 @@ from bench.refset.store import Segment
 EXTRA_DIGITS = 2
 #: xCOMET's severities, in the order the page's script knows them
 SEVERITIES = ("minor", "major", "critical")
+#: deflate level of the JSON head (the steps are deflated without back-references, where the level
+#: changes nothing): measured in docs/leaderboard.md, 9 buys nothing over 6
+LEVEL = 6
+#: 7-bit values that cannot stand as themselves in a <script> block: NUL (read as U+FFFD), CR (read
+#: as LF) and "<" (could close the block); each travels in a two-byte character from PAIRED (with the
+#: next 7 bits) or, as the last value, from LAST
+UNSAFE = (0, 13, 60)
+PAIRED, LAST = 0x100, 0x280
+#: scaled segment scores are kept only where the page reads them back exactly (a double holds 2**53)
+LARGEST = 2 ** 47
 
 
 def read(board: PairBoard, segments: list[Segment]) -> None:
@@ -64,7 +84,8 @@ def segment_scores(entry: Entry, metric: str | None) -> list[float] | None:
 def _scaled(value: float | None, scale: int) -> int | None:
     """A segment score as the integer the page divides by ``scale``; None (no score: an unreadable
     judge answer) stays null and is shown as a dash."""
-    return None if value is None else round(value * scale)
+    scaled = None if value is None else round(value * scale)
+    return scaled if scaled is not None and abs(scaled) < LARGEST else None
 
 
 def segment_metrics(board: PairBoard) -> list[str]:
@@ -96,29 +117,54 @@ def error_spans(entry: Entry, metric: str) -> list[list[list[Any]]] | None:
             for spans, text in zip(stored, entry.outputs)]
 
 
-def row(segment: Segment, outputs: list[str]) -> list[str | int]:
-    """``[source, reference, *outputs]``, each output that repeats an earlier cell given as its index."""
-    cells: list[str | int] = [segment.src, segment.ref]
-    first: dict[str, int] = {segment.src: 0}
-    first.setdefault(segment.ref, 1)
-    for text in outputs:
-        if text in first:
-            cells.append(first[text])
+def as_text(data: bytes) -> str:
+    """``data`` as text a ``<script>`` block keeps exactly: 7 bits a character (see the module's doc)."""
+    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8))
+    bits = np.concatenate([bits, np.zeros(-len(bits) % 7, dtype=np.uint8)])
+    values = bits.reshape(-1, 7) @ (1 << np.arange(6, -1, -1))
+    codes, keep = values.astype(np.uint16), np.ones(len(values), dtype=bool)
+    taken = -1
+    for at in np.flatnonzero(np.isin(values, UNSAFE)).tolist():
+        if at == taken:  # carried by the character before it
+            continue
+        which = UNSAFE.index(int(values[at]))
+        if at + 1 < len(values):
+            codes[at], keep[at + 1], taken = PAIRED + 128 * which + values[at + 1], False, at + 1
         else:
-            first[text] = len(cells)
-            cells.append(text)
-    return cells
+            codes[at] = LAST + which
+    return codes[keep].astype("<u2").tobytes().decode("utf-16-le")
 
 
-def packed(document: Any) -> str:
-    """gzip + base64 of compact JSON, byte-identical for the same document."""
-    raw = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+def from_text(text: str, size: int) -> bytes:
+    """The ``size`` bytes :func:`as_text` wrote (the page's script reads them the same way)."""
+    values: list[int] = []
+    for char in text:
+        code = ord(char)
+        if code < 0x80:
+            values.append(code)
+        elif code < LAST:
+            values += [UNSAFE[(code - PAIRED) >> 7], code & 0x7F]
+        else:
+            values.append(UNSAFE[code - LAST])
+    bits = np.unpackbits(np.array(values, dtype=np.uint8)[:, None], axis=1)[:, 1:].ravel()
+    return np.packbits(bits).tobytes()[:size]
 
 
-def pair_data(board: PairBoard, segments: list[Segment]) -> dict[str, Any]:
-    """What the page knows about a pair up front (systems, metrics), and its segments packed."""
+def score_planes(columns: list[list[int | None]]) -> tuple[int, bytes]:
+    """The scaled scores of each scored system, zigzagged plus one (0: none), as big-endian byte planes
+    of the width the largest needs; planes put like bytes together, where deflate finds them."""
+    values = np.array([[0 if v is None else 2 * v + 1 if v >= 0 else -2 * v for v in column]
+                       for column in columns], dtype=np.uint64).ravel()
+    width = max(1, (int(values.max(initial=0)).bit_length() + 7) // 8)
+    return width, b"".join(((values >> np.uint64(8 * p)) & np.uint64(0xFF)).astype(np.uint8).tobytes()
+                           for p in reversed(range(width)))
+
+
+def pair_data(board: PairBoard, segments: list[Segment]) -> tuple[dict[str, Any], str]:
+    """What the page knows about a pair up front (systems, metrics), and its segments as packed text."""
     src_lang, tgt_lang = Pair(board.pair).langs
+    language = LANGUAGES.get(tgt_lang)
+    spaced = language.spaced if language else True
     shown = [e for e in board.shown if e.outputs is not None]
     metrics = segment_metrics(board)
     digits = {m: fmt.digits(v for e in shown for v in segment_scores(e, m) or []) for m in metrics}
@@ -127,25 +173,58 @@ def pair_data(board: PairBoard, segments: list[Segment]) -> dict[str, Any]:
     flags = {k: column for k, e in enumerate(shown) if (column := segment_scores(e, board.off_target))}
     spans = {m: found for m in metrics
              if (found := {str(k): column for k, e in enumerate(shown) if (column := error_spans(e, m))})}
-    document = {
-        "ids": [s.id for s in segments],
-        "rows": [row(s, [e.outputs[i] for e in shown]) for i, s in enumerate(segments)],
-        "scores": {m: [[_scaled(segment_scores(shown[k], m)[i], scale[m]) for k in scored[m]]
-                       for i in range(len(segments))] for m in metrics},
+    sources = [s.src for s in segments]
+    words, ops, bits = pack.encode(sources, [s.ref for s in segments], [e.outputs for e in shown], spaced)
+    planes = {m: score_planes([[_scaled(v, scale[m]) for v in segment_scores(shown[k], m)]
+                               for k in scored[m]]) for m in metrics}
+    head = json.dumps({
+        "ids": [s.id for s in segments], "sources": sources, "words": words, "ops": len(ops),
+        "widths": {m: width for m, (width, _) in planes.items()},
         "offTarget": [[k for k, column in flags.items() if column[i]] for i in range(len(segments))]
         if flags else None,
         "spans": spans,
-    }
-    language = LANGUAGES.get(tgt_lang)
-    return {
+    }, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    steps = b"".join([ops, *(data for _, data in planes.values())])
+    parts = [deflated(head, LEVEL), deflated(steps, LEVEL, zlib.Z_RLE), bits]
+    meta = {
         "pair": board.pair,
         "srcLang": src_lang,
         "tgtLang": tgt_lang,
-        "spaced": language.spaced if language else True,
+        "spaced": spaced,
         "systems": [{"name": e.system, "role": fmt.role(e), "rank": e.rank} for e in shown],
         "metrics": [{"name": m, "higherIsBetter": board.directions[m].higher_is_better,
                      "optimum": board.directions[m].optimum, "digits": digits[m], "scale": scale[m],
                      "systems": scored[m]} for m in metrics],
         "hasOffTarget": bool(flags),
-        "segments": packed(document),
+        "bytes": [len(part) for part in parts],
     }
+    return meta, as_text(b"".join(parts))
+
+
+def deflated(data: bytes, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> bytes:
+    """zlib's format (``DecompressionStream("deflate")``)."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, 15, 8, strategy)
+    return packer.compress(data) + packer.flush()
+
+
+def unpacked(meta: dict[str, Any], text: str) -> dict[str, Any]:
+    """A pair's segment data read back as the page reads it: ids, sources, references, ``outputs`` (one
+    list per system), ``scores`` (per metric, per segment, the scaled score of each scored system),
+    off-target flags and error spans. For tests, which check what the page was given."""
+    data, sizes = from_text(text, sum(meta["bytes"])), meta["bytes"]
+    head = json.loads(zlib.decompress(data[:sizes[0]]))
+    stream = zlib.decompress(data[sizes[0]:sizes[0] + sizes[1]])
+    ops, bits, at = stream[:head["ops"]], data[sizes[0] + sizes[1]:], head["ops"]
+    references, outputs = pack.decode(head["sources"], head["words"], ops, bits, len(meta["systems"]),
+                                      meta["spaced"])
+    n, scores = len(head["ids"]), {}
+    for metric in meta["metrics"]:
+        width, count = head["widths"][metric["name"]], len(metric["systems"])
+        planes = np.frombuffer(stream, dtype=np.uint8, count=width * count * n, offset=at).reshape(width, -1)
+        values = sum(planes[p].astype(np.int64) << (8 * (width - 1 - p)) for p in range(width))
+        values = values.reshape(count, n)
+        scores[metric["name"]] = [[None if u == 0 else (u - 1) // 2 if u % 2 else -(u // 2) for u in row]
+                                  for row in values.T.tolist()]
+        at += width * count * n
+    return {"ids": head["ids"], "sources": head["sources"], "references": references, "outputs": outputs,
+            "scores": scores, "offTarget": head["offTarget"], "spans": head["spans"]}

@@ -79,6 +79,12 @@ def bootstrap(settings: list[dict[str, Any]]) -> str:
                      f"{s['samples']} resamples (seed {s['seed']})" for s in settings)
 
 
+def confidence(board: PairBoard) -> str:
+    """``95% confidence interval`` when every interval of the pair was computed at one level."""
+    levels = {float(s["confidence"]) for s in board.bootstrap_settings() if "confidence" in s}
+    return f"{100 * levels.pop():g}% confidence interval" if len(levels) == 1 else "confidence interval"
+
+
 def ranking(board: PairBoard, policy: Policy) -> str:
     """The sentences that say what a rank on this table means (:mod:`bench.board.ranking`)."""
     if board.rank_metric is None:

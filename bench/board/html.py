@@ -108,6 +108,20 @@ def ranked_table(board: PairBoard, policy: Policy) -> Markup:
                         class_="board sortable"))
 
 
+def legend(board: PairBoard) -> Markup:
+    """What the shading, the whiskers and the dashed lines of the table and the charts mean."""
+    items = [("band", "shading changes from one significance cluster to the next: the systems of a band "
+                      "share a rank, the test does not tell them apart"),
+             ("dot", "score"),
+             ("whisker", f"whiskers: the {fmt.confidence(board)} (bootstrap over segments)")]
+    if board.baselines:
+        items.append(("baseline", "dashed: a baseline, a reference line never ranked"))
+    if any(board.directions[m].optimum is not None for m in board.metrics):
+        items.append(("optimum", "dashed blue: the best possible value"))
+    return el("ul", [el("li", el("span", class_=f"key {key}"), text) for key, text in items], class_="legend",
+              aria_label="legend")
+
+
 def diagnostics_table(board: PairBoard) -> Markup:
     head, rows = fmt.diagnostics(board)
     cells = [el("tr", el("th", r[0], scope="row"),
@@ -165,10 +179,11 @@ def pair_section(board: PairBoard, policy: Policy, rows: int) -> Markup:
     title = el("h2", f"{src} → {tgt}", meta)
     parts: list[Markup | None] = [title]
     warning = fmt.unresolved(board)
-    if board.shown:
-        parts += [el("p", fmt.ranking(board, policy), class_="lead"),
-                  el("p", warning, class_="warn resolution") if warning else None,
+    if board.shown:  # the ranks first: on a phone they are what the first screen shows
+        parts += [el("p", warning, class_="warn resolution") if warning else None,
                   ranked_table(board, policy),
+                  legend(board),
+                  el("p", fmt.ranking(board, policy), class_="lead"),
                   el("ul", [el("li", n) for n in board.notes], class_="notes") if board.notes else None,
                   chart.charts(board), diagnostics_table(board), provenance(board)]
     else:
@@ -205,11 +220,20 @@ def body(board: Board, references: dict[str, list[Segment]]) -> Markup:
               left_out)
 
 
+def segment_block(pair: str, text: str) -> Markup:
+    """A pair's packed segments in a data block the browser never runs. The text is 7-bit packed
+    (:func:`bench.board.drilldown.as_text`): it holds no ``<``, so nothing in it can end the block,
+    and it must not be escaped, since a ``<script>`` block's text is read as it stands."""
+    return el("script", Markup(text), type="application/octet-stream", id=f"segments-{pair}")
+
+
 def render(board: Board, references: dict[str, list[Segment]]) -> str:
     """The page; ``references`` holds the current rows of every pair (for the segment explorer)."""
     css, js = asset("board.css"), asset("board.js")
-    data = {"pairs": [drilldown.pair_data(p, references[p.pair]) for p in board.pairs if p.shown]}
+    packed = [drilldown.pair_data(p, references[p.pair]) for p in board.pairs if p.shown]
     policy = (f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; "
               "base-uri 'none'; form-action 'none'")
-    return fill(asset("page.html"), {"csp": escape(policy), "css": css, "js": js,
-                                     "body": body(board, references), "data": script_json(data)})
+    return fill(asset("page.html"), {
+        "csp": escape(policy), "css": css, "js": js, "body": body(board, references),
+        "data": script_json({"pairs": [meta for meta, _ in packed]}),
+        "segments": Markup("\n".join(segment_block(meta["pair"], text) for meta, text in packed))})

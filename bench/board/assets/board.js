@@ -1,8 +1,8 @@
 // Sorting for the leaderboard tables, the per-segment explorer and the A-vs-B view.
 // Every piece of text from the runs enters the page through textContent or a Text node, never as
 // markup, so a translation that contains "<script>" is shown as those characters.
-// A pair's segments are embedded gzip-compressed (bench/board/drilldown.py) and decoded the first
-// time a reader opens that pair's segments or its comparison.
+// A pair's segments are embedded packed (bench/board/drilldown.py, pack.py) and
+// decoded the first time a reader opens that pair's segments or its comparison.
 "use strict";
 (() => {
   const PAGE = 10;
@@ -61,35 +61,132 @@
 
   // ---- a pair's segments, decoded on demand ----------------------------------------------------
 
-  async function gunzipJson(base64) {
-    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return JSON.parse(await new Response(stream).text());
+  // the 7-bit text of a segment block (bench/board/drilldown.py: as_text)
+  const UNSAFE = [0, 13, 60];
+  const PAIRED = 0x100;
+  const LAST = 0x280;
+
+  /** The ``size`` bytes behind a segment block's text: 7 bits a character. */
+  function bytesOf(text, size) {
+    const out = new Uint8Array(size);
+    let held = 0;
+    let bits = 0;
+    let at = 0;
+    const put = (value) => {
+      held = ((held << 7) | value) & 0x7fff;
+      bits += 7;
+      if (bits >= 8) {
+        bits -= 8;
+        if (at < size) out[at++] = (held >> bits) & 0xff;
+      }
+    };
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 0x80) put(code);
+      else if (code < LAST) { put(UNSAFE[(code - PAIRED) >> 7]); put(code & 0x7f); }
+      else put(UNSAFE[code - LAST]);
+    }
+    return out;
   }
 
-  /** The packed rows ([source, reference, outputs...], repeats as indices) as columns per system. */
-  function expand(meta, doc) {
+  async function inflated(bytes) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  /** A pair's three parts: the JSON head, the edit steps with the score planes, the steps' bits. */
+  async function inflate(meta) {
+    const text = document.getElementById(`segments-${meta.pair}`).textContent;
+    const [headSize, stepsSize, bitsSize] = meta.bytes;
+    const bytes = bytesOf(text, headSize + stepsSize + bitsSize);
+    const head = JSON.parse(new TextDecoder().decode(await inflated(bytes.subarray(0, headSize))));
+    const steps = await inflated(bytes.subarray(headSize, headSize + stepsSize));
+    return { head, ops: steps.subarray(0, head.ops), planes: steps.subarray(head.ops),
+      bits: bytes.subarray(headSize + stepsSize) };
+  }
+
+  // the edit steps (bench/board/pack.py); END is 0, the one step below REST
+  const [REST, SOURCE, SAME, COPY, SKIP, REPLACE, INSERT] = [1, 2, 3, 4, 68, 71, 134];
+
+  /** The references and each system's outputs, rebuilt from their edit steps. */
+  function rebuild(meta, { head, ops, bits }) {
+    let at = 0;
+    let bit = 0;
+    // the word of a REPLACE or INSERT step: its half octave, then the bits below them
+    const word = (step) => {
+      if (step === 0) return head.words[0];
+      let number = 2 | ((step + 1) & 1);
+      for (let k = ((step + 1) >> 1) - 1; k > 0; k--, bit++) {
+        number = number * 2 + ((bits[bit >> 3] >> (7 - (bit & 7))) & 1);
+      }
+      return head.words[number - 1];
+    };
+    const varint = () => {
+      let value = 0;
+      let scale = 1;
+      let byte;
+      while ((byte = ops[at++]) & 0x80) { value += (byte & 0x7f) * scale; scale *= 128; }
+      return value + byte * scale;
+    };
+    const edits = (ref) => {
+      const out = [];
+      let j = 0;
+      let op;
+      while ((op = ops[at++]) > REST) {
+        if (op < SKIP) { out.push(...ref.slice(j, j + op - COPY + 1)); j += op - COPY + 1; }
+        else if (op < REPLACE) j += op - SKIP + 1;
+        else if (op < INSERT) { out.push(word(op - REPLACE)); j++; }
+        else out.push(word(op - INSERT));
+      }
+      return op === REST ? out.concat(ref.slice(j)) : out;
+    };
+    const join = meta.spaced ? " " : "";
+    const refs = head.ids.map(() => edits([]));
+    const outputs = [];
+    for (let k = 0; k < meta.systems.length; k++) {
+      outputs.push(refs.map((ref, i) => {
+        const op = ops[at];
+        if (op === SOURCE || op === SAME) {
+          at++;
+          return op === SOURCE ? head.sources[i] : outputs[varint()][i];
+        }
+        return edits(ref).join(join);
+      }));
+    }
+    return { references: refs.map((r) => r.join(join)), outputs };
+  }
+
+  /** Each scored system's segment scores from the byte planes: zigzag plus one, 0 for no score. */
+  function segmentScores(meta, n, planes, widths) {
+    const scores = meta.systems.map(() => ({}));
+    let at = 0;
+    for (const metric of meta.metrics) {
+      const width = widths[metric.name];
+      const plane = metric.systems.length * n;
+      metric.systems.forEach((k, j) => {
+        // no score for that segment (an unreadable judge answer): NaN here and a dash on the page
+        scores[k][metric.name] = Float64Array.from({ length: n }, (_, i) => {
+          let u = 0;
+          for (let p = 0; p < width; p++) u = u * 256 + planes[at + p * plane + j * n + i];
+          if (u === 0) return NaN;
+          return (u % 2 ? (u - 1) / 2 : -u / 2) / metric.scale;
+        });
+      });
+      at += width * plane;
+    }
+    return scores;
+  }
+
+  /** A pair's segments as columns per system. */
+  function expand(meta, packed) {
+    const doc = packed.head;
     const systems = meta.systems.map((s) => s.name);
     const n = doc.ids.length;
-    const outputs = Object.fromEntries(systems.map((s) => [s, new Array(n)]));
-    const sources = new Array(n);
-    const references = new Array(n);
-    doc.rows.forEach((row, i) => {
-      sources[i] = row[0];
-      references[i] = row[1];
-      systems.forEach((s, k) => {
-        const cell = row[2 + k];
-        outputs[s][i] = typeof cell === "number" ? row[cell] : cell;
-      });
-    });
-    const scores = Object.fromEntries(systems.map((s) => [s, {}]));
-    for (const metric of meta.metrics) {
-      metric.systems.forEach((k, j) => {
-        // null: no score for that segment (an unreadable judge answer), NaN here and a dash on the page
-        scores[systems[k]][metric.name] = Float64Array.from(doc.scores[metric.name],
-          (r) => (r[j] === null ? NaN : r[j] / metric.scale));
-      });
-    }
+    const { references, outputs: columns } = rebuild(meta, packed);
+    const outputs = Object.fromEntries(systems.map((s, k) => [s, columns[k]]));
+    const sources = doc.sources;
+    const perSystem = segmentScores(meta, n, packed.planes, doc.widths);
+    const scores = Object.fromEntries(systems.map((s, k) => [s, perSystem[k]]));
     const offTarget = {};
     (doc.offTarget || []).forEach((flagged, i) => {
       for (const k of flagged) {
@@ -108,7 +205,7 @@
 
   const decoded = new Map();
   function load(meta) {
-    if (!decoded.has(meta.pair)) decoded.set(meta.pair, gunzipJson(meta.segments).then((doc) => expand(meta, doc)));
+    if (!decoded.has(meta.pair)) decoded.set(meta.pair, inflate(meta).then((packed) => expand(meta, packed)));
     return decoded.get(meta.pair);
   }
 
