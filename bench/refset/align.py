@@ -292,6 +292,7 @@ def matched_numbers(src: NumberEntries, i: np.ndarray, a: int, tgt: NumberEntrie
 
 def _matched(src: tuple[np.ndarray, np.ndarray], tgt: tuple[np.ndarray, np.ndarray], keys: int, spans: int
              ) -> np.ndarray:
+    """Per span, the numbers found on both sides: the smaller count of each (span, key) both have."""
     common, s, t = np.intersect1d(src[0], tgt[0], assume_unique=True, return_indices=True)
     return np.bincount(common // max(keys, 1), weights=np.minimum(src[1][s], tgt[1][t]),
                        minlength=spans).astype(np.int64)
