@@ -15,6 +15,7 @@ writes it. A manifest without ``testset`` is the seed set's.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,7 +220,8 @@ class LocalReferences:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_references()
-        self.name = f"local:{self.path}"
+        # absolute: runs record it, and the leaderboard finds the set again from any working directory
+        self.name = f"local:{os.path.abspath(self.path)}"
 
     def manifest(self) -> Manifest:
         file = self.path / MANIFEST
