@@ -2,10 +2,10 @@
 
 A run records its test set (``run.json``: ``testset``, ``local:PATH`` or ``hub:REPO``) and the sha256
 of each pair it translated. The leaderboard draws the current test set (``dataset=``) and, beside it,
-every local set some run was made on whose folder is still there (the folder the run names, as it
-was given to ``run``): a run belongs to the set one of its pairs hashes to, and any other run to the
-current set, which lists it apart as made on an older or another test set, as before. Boards never
-mix: each ranks only its own runs. The current set's page is ``leaderboard.html``; each other set's is
+every local set some run was made on whose folder is still there (the folder the run names): a run
+belongs to the set one of its pairs hashes to, and any other run to the current set, which lists it
+apart as made on an older or another test set, as before. Boards never mix: each ranks only its own
+runs. The current set's page is ``leaderboard.html``; each other set's is
 ``leaderboard-<name>.html``, and every page links to the others.
 """
 
