@@ -357,3 +357,15 @@ def test_lines_break_where_sacrebleu_breaks_them_and_nowhere_else(tmp_path: Path
     with pytest.raises(BenchError, match=rf"{src}: empty; it must hold one segment per line"):
         READERS["text"](Request(format="text", name="t", src_lang="zh", tgt_lang="en", src=str(src),
                                 refs=(str(ref),)))
+
+
+def test_segments_of_a_pair_with_different_numbers_of_references_are_refused(text_set: dict[str, Path]):
+    import dataclasses
+
+    from bench.metrics.scoring import reference_streams
+
+    segments = READERS["text"](text_request(text_set)).segments
+    assert reference_streams(segments, "talks zh-en") == [EN1, EN2]
+    uneven = [dataclasses.replace(segments[0], more_refs=()), *segments[1:]]
+    with pytest.raises(BenchError, match=r"^talks zh-en: segments have 1 or 2 references; every segment"):
+        reference_streams(uneven, "talks zh-en")
