@@ -7,12 +7,12 @@ are three parts that the page reads only when a reader opens that pair's segment
 (``DecompressionStream``, no library): a JSON head (segment ids, sources, the word table, error spans,
 off-target flags), deflated; then the references and every output as edit steps against the
 reference (:mod:`bench.board.pack`) followed by the segment scores, deflated without back-references
-(``Z_RLE``: on steps, string matches cost more than they save, 5% here); then the steps' bits, stored
-as they are (they are as random as the words chosen). Segment scores are integers at the metric's
-shown precision plus two digits, which is also what the page's wins and ties compare: the same on
-every CPU. They are stored zigzagged plus one (0: no score, an unreadable judge answer), as
-big-endian byte planes, system by system. zlib's format carries no time or platform, so the same
-runs give the same page.
+(``Z_RLE``: on the steps of outputs as unlike as real ones, string matches cost 4% more than they
+save); then the steps' bits, stored as they are (they are as random as the words chosen). Segment
+scores are integers at the metric's shown precision plus two digits, which is also what the page's
+wins and ties compare: the same on every CPU. They are stored zigzagged plus one (0: no score, an
+unreadable judge answer), as big-endian byte planes, system by system. zlib's format carries no
+time or platform, so the same runs give the same page.
 
 The parts sit in the page as text that an HTML ``<script>`` block keeps exactly: 7 bits a
 character (8 characters per 7 bytes, where base64 takes 8 per 6), each 7-bit value as its ASCII
