@@ -377,3 +377,72 @@ def test_card_without_a_report_says_so(tmp_path: Path):
 def test_size_categories_follow_the_hub_buckets():
     assert [card.size_category(n) for n in (0, 999, 1000, 9999, 10_000, 2_500_000)] == \
         ["n<1K", "n<1K", "1K<n<10K", "1K<n<10K", "10K<n<100K", "1M<n<10M"]
+
+
+def bomb_table(rows: int, length: int):
+    """zh-kk rows whose translation is one ``length``-character string, stored once in the column's
+    dictionary and pointed at by every row: a few kilobytes of parquet, ``rows`` x ``length`` of text."""
+    import numpy as np
+    import pyarrow as pa
+
+    def repeated(text: str) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, np.int32)), pa.array([text]))
+
+    return pa.table({"id": [f"d-{k:05d}" for k in range(rows)], "doc_id": repeated("d"),
+                     "seg": pa.array(range(rows), pa.int32()),
+                     "translation": pa.StructArray.from_arrays([repeated("你好。"), repeated("Ж" * length)],
+                                                               names=["zh", "kk"]),
+                     **{name: repeated("body" if name == "kind" else "1-1") for name in hub.PLAIN_COLUMNS}})
+
+
+def test_a_parquet_bomb_is_refused_before_it_is_decoded(exported: Path, tmp_path: Path):
+    """600 rows pointing at one string of a million bytes (the attacker's had 3,000): one line, before
+    any row is decoded."""
+    import pyarrow.parquet as pq
+
+    dataset = tmp_path / "dataset"
+    shutil.copytree(exported, dataset)
+    file = dataset / hub.data_file("zh-kk")
+    pq.write_table(bomb_table(600, 500_000), file, compression="zstd")
+    assert file.stat().st_size < 64 << 10
+    result = bench("run", "model=copy", "dataset=hub", f"dataset.repo_id={dataset}", "metric=[]",
+                   f"results_dir={tmp_path / 'results'}")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert f"{file}: its text decodes to more than {hub.MAX_DECODED_BYTES} bytes" in lines[0]
+
+
+@pytest.mark.parametrize("limit, value, table, needle", [
+    ("MAX_ROWS", 5, lambda: bomb_table(6, 10), "6 rows, more than the 5"),
+    ("MAX_DECODED_BYTES", 20_000, lambda: bomb_table(3, 30_000), "bytes uncompressed, more than 20000"),
+    (None, None, lambda: bomb_table(3, 10).append_column("extra", nested(3)), "column extra.list.element"),
+    (None, None, lambda: bomb_table(3, 10).append_column("price", decimals()), "holds FIXED_LEN_BYTE_ARRAY"),
+], ids=["rows", "uncompressed", "nesting", "type"])
+def test_a_parquet_footer_beyond_a_test_set_is_refused_before_reading(
+        exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit, value, table, needle: str):
+    import pyarrow.parquet as pq
+
+    dataset = tmp_path / "dataset"
+    shutil.copytree(exported, dataset)
+    pq.write_table(table(), dataset / hub.data_file("zh-kk"))
+    if limit:
+        monkeypatch.setattr(hub, limit, value)
+    with pytest.raises(BenchError, match=re.escape(needle)):
+        hub.HubReferences(str(dataset)).load("zh-kk")
+
+
+def nested(depth: int):
+    import pyarrow as pa
+
+    kind, value = pa.string(), "x"
+    for _ in range(depth - 1):  # list<list<...<string>>>: more_refs is one list deep
+        kind, value = pa.list_(kind), [value]
+    return pa.array([value] * 3, kind)
+
+
+def decimals():
+    import decimal
+
+    import pyarrow as pa
+
+    return pa.array([decimal.Decimal("1.5")] * 3, pa.decimal128(5, 1))
