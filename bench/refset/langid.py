@@ -1,7 +1,14 @@
 """Which language a piece of text is in, decided from the text and never from a file name.
 
-Chinese is recognised by script (the share of Han characters among letters), which is exact and
-needs no model. The translation's language is left to lingua restricted to a few candidates: a small
+Chinese is recognised by script, which is exact and needs no model: a line is Chinese when at least
+half of its letters are Han, or when its Han characters are at least as many as its words in other
+scripts (``头两个项目是MacroBot和DeciBot。`` has 7 Han characters among 22 letters, yet it is a Chinese
+sentence naming two robots: a Latin name is one word however many letters it has). Lines decided by
+the second rule alone are reported, and so are lines alone inside the other language's block (left
+out) and sentences in the wrong script for their side, since there the side a text landed on is in
+doubt.
+
+The translation's language is left to lingua restricted to a few candidates: a small
 candidate set keeps it fast and accurate (it tells Kazakh from Russian and Mongolian), and a document
 in a language outside the set is reported as undetectable instead of being mislabelled. Which lingua
 language a candidate code is comes from its row in ``bench/languages.py``.
@@ -43,8 +50,59 @@ def han_share(text: str) -> float:
     return sum(map(is_han, chars)) / len(chars) if chars else 0.0
 
 
+def han_count(text: str) -> int:
+    return sum(map(is_han, text))
+
+
+def other_words(text: str) -> int:
+    """Runs of letters that are not Han: a Latin or Cyrillic word, however long, counts once."""
+    count, inside = 0, False
+    for ch in text:
+        word = ch.isalpha() and not is_han(ch)
+        count += word and not inside
+        inside = word
+    return count
+
+
 def is_chinese(text: str) -> bool:
-    return han_share(text) >= HAN_SHARE and not _KANA.search(text)
+    """Whether a line belongs to the Chinese side: at least half of its letters are Han, or it has at
+    least as many Han characters as words in other scripts (Latin names in a Chinese sentence); kana
+    marks Japanese. Counting letters alone put ``头两个项目是MacroBot和DeciBot。`` on the translation's
+    side, glued onto another sentence's reference."""
+    han = han_count(text)
+    return han > 0 and han >= other_words(text) and not _KANA.search(text)
+
+
+def chinese_by_words_only(text: str) -> bool:
+    """A Chinese line most of whose letters are not Han: the report lists it, since its side was a
+    close call."""
+    return is_chinese(text) and han_share(text) < HAN_SHARE
+
+
+def islands(sides: list[bool]) -> list[int]:
+    """Indices of lines that sit alone inside a block of the other side: one line whose neighbours,
+    two or more lines on each side, are all of the other side (a caption, a sentence copied out of
+    place). A line between single lines is not one: pages that alternate languages line by line (a
+    title, then its translation) are laid out that way on purpose."""
+    runs: list[tuple[int, int]] = []  # (first index, length) of each run of one side
+    for i, side in enumerate(sides):
+        if runs and sides[runs[-1][0]] == side:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((i, 1))
+    return [start for (_, before), (start, length), (_, after) in zip(runs, runs[1:], runs[2:])
+            if length == 1 and before >= 2 and after >= 2]
+
+
+def wrong_script(text: str, chinese_side: bool, lang: str) -> str:
+    """Why a sentence looks out of place on its side (a Chinese sentence without a Han character, a
+    translation sentence with Han characters where ``lang`` is not written with them), or ``""``."""
+    if chinese_side:
+        return "has no Han characters" if letters(text) and not han_count(text) else ""
+    if "CJK" in language(lang, "wrong-script check").letters:
+        return ""
+    han = han_count(text)
+    return f"has {han} Han character{'s' if han > 1 else ''}" if han else ""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.errors import BenchError
-from bench.refset.langid import is_chinese
+from bench.refset.langid import is_chinese, islands
 from bench.refset.segment import CLOSERS
 
 _ODD_SPACES = re.compile("[\u00a0\u2007\u202f]")
@@ -68,6 +68,7 @@ class Page:
     repairs: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # suspected damage left as it is
     blocks: int = 0  # runs of same-language lines; 2 for a normal page
+    misplaced: list[Line] = field(default_factory=list)  # lines alone in the other block, left out
 
 
 def read_untrusted(path: Path, limit: int = MAX_RAW_BYTES) -> bytes:
@@ -120,6 +121,12 @@ def parse_page(text: str) -> Page:
         if not _furniture(line, page, paired):
             content.append(line)
     sides = [is_chinese(line.text) for line in content]
+    # A line alone inside the other language's block (a caption, a sentence copied out of place) has
+    # no place on its own side: sorted there by script, it would be aligned far from where it stood.
+    alone = set(islands(sides))
+    page.misplaced = [content[i] for i in sorted(alone)]
+    content = [line for i, line in enumerate(content) if i not in alone]
+    sides = [zh for i, zh in enumerate(sides) if i not in alone]
     page.blocks = sum(1 for i, zh in enumerate(sides) if i == 0 or zh != sides[i - 1])
     for zh_side in (True, False):
         chosen = [line for line, zh in zip(content, sides) if zh == zh_side]

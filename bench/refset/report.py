@@ -1,8 +1,9 @@
 """``build_report.md``: what the builder did to every document, written for the person who checks it.
 
 The report is the place to look before trusting the set: the encoder used, every bead with its cost,
-each document's alignment confidence and the beads to read first (those whose alternative came
-closest), length-ratio outliers, what was dropped (1-0 and 0-1 beads, furniture),
+each document's alignment confidence and the beads to read first (those that hold a sentence whose
+side is in doubt, then those whose alternative came closest), length-ratio outliers, what was dropped
+(1-0 and 0-1 beads, furniture),
 what was repaired, what looks damaged but was left alone, every excluded document with its reason,
 and whether a person has read each document's pairs (``checked.json`` in the raw folder).
 """
@@ -13,7 +14,8 @@ from collections import Counter
 
 from bench.refset.align import Bead
 from bench.refset.builder import BUILDER_VERSION, CHECKED, SOURCE_LANG, Build, Document
-from bench.refset.langid import HAN_SHARE
+from bench.refset.checks import side_doubts
+from bench.refset.langid import HAN_SHARE, is_chinese, wrong_script
 
 LOW_SIMILARITY = 1.0  # standard deviations of embedding margin
 HIGH_COST = 5.0
@@ -59,7 +61,8 @@ def _summary(build: Build) -> list[str]:
     for pair, rows in build.pairs().items():
         docs = [d for d in build.documents if d.pair == pair]
         beads = [b for d in docs for b in d.beads]
-        lines.append(f"| {pair} | {len(docs)} | {len(rows)} | {_shapes(beads)} | {_confidence(beads)} |")
+        clear = [c for d in docs for c in _clear(d)]
+        lines.append(f"| {pair} | {len(docs)} | {len(rows)} | {_shapes(beads)} | {_confidence(clear)} |")
     lines += ["", "Rows are the beads with text on both sides; 1-0 and 0-1 beads are reported, not output.",
               ""]
     lines += ["### Excluded documents", ""]
@@ -94,6 +97,9 @@ def _document(doc: Document, build: Build) -> list[str]:
     tgt_titles = sum(u.title for u in doc.tgt)
     src_titles = sum(u.title for u in doc.src)
     order = "Chinese block first" if doc.zh_first else "translation block first"
+    doubts = _side_doubts(doc)
+    in_doubt = (f"; {len(doubts)} bead(s) with a sentence whose side is in doubt counted uncertain"
+                if doubts else "")
     lines = [
         f"## `{doc.name}` -> {doc.pair}",
         "",
@@ -106,8 +112,8 @@ def _document(doc: Document, build: Build) -> list[str]:
         f"- length model: {cal.ratio:.2f} {doc.tgt_lang} characters per {SOURCE_LANG} character, "
         f"variance {cal.variance:.2f}",
         f"- beads: {_shapes(doc.beads)}; {len(doc.segments)} rows",
-        f"- alignment confidence: {_confidence(doc.beads)} of beads beat the best other way to the same "
-        f"point by at least {CLEAR_MARGIN:.2f}",
+        f"- alignment confidence: {_confidence(_clear(doc))} of beads beat the best other way to the same "
+        f"point by at least {CLEAR_MARGIN:.2f}{in_doubt}",
         f"- checked by reading every pair: {'yes' if build.is_checked(doc) else 'NO'}",
         "",
         f"| row | bead | kind | cost | margin | delta | similarity | numbers | {SOURCE_LANG} "
@@ -130,13 +136,16 @@ def _document(doc: Document, build: Build) -> list[str]:
             f"{_excerpt(doc, bead.tgt, False)} |"
         )
     lines.append("")
-    first = sorted((b for b in doc.beads if b.margin is not None), key=lambda b: (b.margin, b.src, b.tgt))
+    first = sorted((b for b in doc.beads if b.margin is not None and b not in doubts),
+                   key=lambda b: (b.margin, b.src, b.tgt))
     lines += _section("Beads to read first (lowest margin over the best alternative)", [
-        f"{bead.shape} at {_where(doc, bead)}: margin {bead.margin:.2f}" for bead in first[:READ_FIRST]
+        *(f"{bead.shape} at {_where(doc, bead)}: {why}" for bead, why in doubts.items()),
+        *(f"{bead.shape} at {_where(doc, bead)}: margin {bead.margin:.2f}"
+          for bead in first[:max(READ_FIRST - len(doubts), 0)]),
     ])
     lines += _section("Low-confidence beads", [
-        f"{bead.shape} at {_where(doc, bead)}: {_doubt(bead)}"
-        for bead in doc.beads if bead.src and bead.tgt and _doubt(bead)
+        f"{bead.shape} at {_where(doc, bead)}: {_doubt(bead, doubts.get(bead, ''))}"
+        for bead in doc.beads if bead.src and bead.tgt and _doubt(bead, doubts.get(bead, ''))
     ])
     lines += _section("Length-ratio outliers (|delta| > 2.5)", [
         f"{bead.shape} at {_where(doc, bead)}: delta {bead.delta:.2f}"
@@ -149,13 +158,53 @@ def _document(doc: Document, build: Build) -> list[str]:
     lines += _section("Page furniture (kept as metadata, never segments)", page.furniture)
     lines += _section("Repairs", page.repairs)
     lines += _section("Known problems (left as they are)", doc.problems)
+    if lines_in_doubt := side_doubts(page):  # listed only where there are any, as the seeds have none
+        lines += _section("Lines whose side is in doubt (sides are decided by script; read their beads)",
+                          lines_in_doubt)
     return lines
 
 
-def _confidence(beads: list[Bead]) -> str:
-    """Share of beads that won clearly; a bead with no alternative at all counts as clear."""
-    clear = sum(1 for b in beads if b.margin is None or b.margin >= CLEAR_MARGIN)
-    return f"{100 * clear / max(len(beads), 1):.0f}%"
+def _side_doubts(doc: Document) -> dict[Bead, str]:
+    """Why each bead that holds a sentence on a doubtful side is uncertain, by bead. A margin says how
+    clearly the aligner placed a sentence, never whether the sentence belongs on that side at all, so
+    such a bead is uncertain whatever its margin."""
+    flags = _sentence_doubts(doc)
+    out: dict[Bead, str] = {}
+    for bead in doc.beads:
+        sides = ((True, SOURCE_LANG, bead.src), (False, doc.tgt_lang, bead.tgt))
+        reasons = [f"{lang} sentence {i + 1} {flags[chinese, i]}"
+                   for chinese, lang, indices in sides for i in indices if (chinese, i) in flags]
+        if reasons:
+            out[bead] = "; ".join(reasons)
+    return out
+
+
+def _sentence_doubts(doc: Document) -> dict[tuple[bool, int], str]:
+    """(Chinese side?, sentence index) -> why: a sentence in the wrong script for its side, or one next
+    to where a misplaced line was left out (its counterpart may have been merged into that bead)."""
+    flags = {(chinese, i): why
+             for chinese, units in ((True, doc.src), (False, doc.tgt))
+             for i, unit in enumerate(units) if (why := wrong_script(unit.text, chinese, doc.tgt_lang))}
+    for line in doc.page.misplaced:
+        block = not is_chinese(line.text)  # the side whose block the line sat in
+        numbers = doc.unit_lines(block)
+        before = [i for i, number in enumerate(numbers) if number < line.number][-1:]
+        after = [i for i, number in enumerate(numbers) if number > line.number][:1]
+        for i in before + after:
+            flags.setdefault((block, i), f"is next to line {line.number}, left out as misplaced")
+    return flags
+
+
+def _clear(doc: Document) -> list[bool]:
+    """Per bead, whether it won clearly: a margin of at least :data:`CLEAR_MARGIN` (or no alternative at
+    all) and no sentence whose side is in doubt."""
+    doubts = _side_doubts(doc)
+    return [(b.margin is None or b.margin >= CLEAR_MARGIN) and b not in doubts for b in doc.beads]
+
+
+def _confidence(clear: list[bool]) -> str:
+    """Share of beads that won clearly."""
+    return f"{100 * sum(clear) / max(len(clear), 1):.0f}%"
 
 
 def _margin(bead: Bead) -> str:
@@ -166,9 +215,10 @@ def _section(title: str, items: list[str]) -> list[str]:
     return [f"{title}:", "", *([f"- {item}" for item in items] or ["- none"]), ""]
 
 
-def _doubt(bead: Bead) -> str:
-    """Why a bead deserves a second look, or an empty string."""
-    reasons = []
+def _doubt(bead: Bead, side: str) -> str:
+    """Why a bead deserves a second look (``side``: why a sentence of it may be on the wrong side),
+    or an empty string."""
+    reasons = [side] if side else []
     if bead.similarity is not None and bead.similarity < LOW_SIMILARITY:
         reasons.append(f"similarity {bead.similarity:.2f} < {LOW_SIMILARITY}")
     if bead.cost > HIGH_COST:
