@@ -10,6 +10,7 @@ and whether a person has read each document's pairs (``checked.json`` in the raw
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 
 from bench.refset.align import Bead
@@ -185,13 +186,13 @@ def _sentence_doubts(doc: Document) -> dict[tuple[bool, int], str]:
     flags = {(chinese, i): why
              for chinese, units in ((True, doc.src), (False, doc.tgt))
              for i, unit in enumerate(units) if (why := wrong_script(unit.text, chinese, doc.tgt_lang))}
+    numbers = {True: doc.unit_lines(True), False: doc.unit_lines(False)} if doc.page.misplaced else {}
     for line in doc.page.misplaced:
         block = not is_chinese(line.text)  # the side whose block the line sat in
-        numbers = doc.unit_lines(block)
-        before = [i for i, number in enumerate(numbers) if number < line.number][-1:]
-        after = [i for i, number in enumerate(numbers) if number > line.number][:1]
-        for i in before + after:
-            flags.setdefault((block, i), f"is next to line {line.number}, left out as misplaced")
+        after = bisect.bisect(numbers[block], line.number)  # the first sentence below the line
+        for i in (after - 1, after):
+            if 0 <= i < len(numbers[block]):
+                flags.setdefault((block, i), f"is next to line {line.number}, left out as misplaced")
     return flags
 
 
