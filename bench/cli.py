@@ -171,9 +171,11 @@ def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], A
         def guarded(cfg: DictConfig) -> Any:
             from bench.runs import discard_unstarted
             from bench.settings import check_config
+            from bench.sweeps import refusal
 
             try:
                 try:
+                    refusal(Path(HydraConfig.get().runtime.output_dir))  # a sweep job's refused run folder
                     check_config(CONFIG_DIR, name, cfg)
                     return fn(cfg)
                 except BaseException:  # a run that never started leaves nothing behind

@@ -123,6 +123,12 @@ def new_run_folder(results_dir: str, system: str) -> str:
         if folder.is_symlink():
             raise BenchError(f"{folder}: is a link; run folders must be real folders under results_dir "
                              "(a planted link would send the run elsewhere): remove the link")
+    return planned(path)
+
+
+def planned(path: Path) -> str:
+    """``path``, once it is clear that it can be made; the folders missing now are remembered, so that a
+    job which fails before it starts removes exactly those (:func:`discard_unstarted`)."""
     _CREATED[path] = creatable(path)
     return str(path)
 

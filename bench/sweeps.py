@@ -8,6 +8,10 @@ folder as it is.
 :class:`SweepRecord` is a Hydra callback. Every job, in whatever process the launcher runs it,
 appends one line to ``<sweep>/jobs.jsonl``; at the end the table of all jobs is printed, also when
 some failed (``bench/__main__.py`` prints it before the error line).
+
+A job's run folder is ``hydra.sweep.subdir``, which Hydra resolves before the job starts and before
+any callback hears of it: the ``sweep_job_dir`` resolver (:func:`job_folder`) keeps a refused folder
+(``model.name='bad name'``) from stopping the sweep and leaving the job out of its record.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from bench.cli import flat
@@ -29,6 +34,42 @@ from bench.errors import BenchError
 ENV = "BENCH_SWEEP_DIR"
 JOBS = "jobs.jsonl"
 ERROR_WIDTH = 120  # characters of a failed job's error shown in the table
+
+
+#: this process's jobs whose run folder was refused: stand-in folder -> the refusal
+_REFUSED: dict[str, str] = {}
+
+
+def job_folder(results_dir: str, system: str) -> str:
+    """A sweep job's run folder, as for a single run (:func:`bench.runs.new_run_folder`).
+
+    A refusal raised here would stop the whole sweep, the jobs after this one included, and no
+    callback would record the job. So a refused job gets a stand-in folder, ``<sweep>/<job number>``
+    (Hydra's own layout), and fails as it starts with the refusal as its one-line error
+    (:func:`refusal`): the other jobs run, the table and ``jobs.jsonl`` show it failed, and the
+    stand-in is removed like the folder of any job that never started.
+    """
+    from bench.runs import new_run_folder, planned
+
+    try:
+        return new_run_folder(results_dir, system)
+    except BenchError as exc:
+        sweep = os.environ.get(ENV)
+        if not sweep:  # not a sweep bench started: nothing would record the job
+            raise
+        stand_in = planned(Path(sweep, str(HydraConfig.get().job.num)))
+        _REFUSED[stand_in] = str(exc)
+        return stand_in
+
+
+def refusal(run_dir: Path) -> None:
+    """Raise the refusal of this job's run folder, if :func:`job_folder` gave it a stand-in."""
+    reason = _REFUSED.pop(str(Path(run_dir).absolute()), None)
+    if reason is not None:
+        raise BenchError(reason)
+
+
+OmegaConf.register_new_resolver("sweep_job_dir", job_folder, replace=True)
 
 
 class SweepRecord(Callback):
