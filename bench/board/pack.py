@@ -30,7 +30,8 @@ from collections import Counter
 
 import numpy as np
 
-#: how far past a reference token the output's word is looked for, to read the tokens between as dropped
+#: how far past a reference token the output's word is looked for, to read the tokens between as
+#: dropped (unrolled in :meth:`Steps.edits`)
 LOOKAHEAD = 3
 END, REST, SOURCE, SAME = 0, 1, 2, 3
 #: first byte of each counted step: COPY 1..64, SKIP 1..LOOKAHEAD, REPLACE and INSERT of 63 half octaves
@@ -58,6 +59,13 @@ class Steps:
             value >>= 7
         self.ops.append(value)
 
+    def copies(self, count: int) -> None:
+        while count > MAX_COPY:
+            self.ops.append(COPY + MAX_COPY - 1)
+            count -= MAX_COPY
+        if count:
+            self.ops.append(COPY + count - 1)
+
     def edits(self, out: list[str], ref: list[str]) -> None:
         """Append the steps that turn ``ref`` into ``out``: greedy, looking a little past a mismatch.
 
@@ -72,11 +80,7 @@ class Steps:
                 run += 1
                 j += 1
                 continue
-            while run > MAX_COPY:
-                put(COPY + MAX_COPY - 1)
-                run -= MAX_COPY
-            if run:
-                put(COPY + run - 1)
+            self.copies(run)
             if j + 1 < end and ref[j + 1] == word:
                 ahead = 1
             elif j + 2 < end and ref[j + 2] == word:
@@ -100,11 +104,7 @@ class Steps:
         if j == end and run:
             put(REST)  # copies the last run to the end of the reference, and ends
             return
-        while run > MAX_COPY:
-            put(COPY + MAX_COPY - 1)
-            run -= MAX_COPY
-        if run:
-            put(COPY + run - 1)
+        self.copies(run)
         put(END)
 
     def numbered(self) -> tuple[list[str], bytes, bytes]:
