@@ -8,7 +8,7 @@ import sys
 import pytest
 import yaml
 
-from tests.helpers import ROOT, bench
+from tests.helpers import ROOT, bench, write_references
 
 
 def test_help_lists_every_command_with_one_line():
@@ -127,3 +127,16 @@ def test_a_results_folder_where_nothing_can_be_made_is_one_line(tmp_path):
         out = bench(*args, "model=copy", "results_dir=/proc/bench-results", "metric=[]", cwd=tmp_path)
         assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
         assert "/proc: cannot create folders here" in out.stderr and "results_dir" in out.stderr
+
+
+@pytest.mark.parametrize("setting", ["score_cache.path", "translation_cache.path"])
+def test_a_cache_in_a_place_where_no_folder_can_be_made_is_one_line(setting: str, tiny_models, tmp_path):
+    """``/proc`` passes a permission check for root, yet no folder can be made in it: creating the
+    cache's folder was a traceback. A translating system, so that the translation cache is opened."""
+    write_references(tmp_path / "references", {"zh-kk": [("今天天气很好。", "Бүгін ауа райы өте жақсы.")]})
+    out = bench("run", "model=nllb-200-distilled-600M", f"model.path={tiny_models['nllb']}", "metric=[chrf]",
+                f"{setting}=/proc/bench-cache/c.sqlite", cwd=tmp_path)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
+    assert out.stderr.startswith(f"bench run: error: {setting}=/proc/bench-cache/c.sqlite: cannot create its "
+                                 "folder /proc/bench-cache"), out.stderr
+    assert not (tmp_path / "results" / "runs").exists()  # the run never started: nothing of it is kept
