@@ -304,7 +304,11 @@ def open_sqlite(path: str | os.PathLike, schema: str, setting: str) -> sqlite3.C
     (:func:`cache_mac`), so entries someone else wrote are misses, never answers.
     """
     path = check_cache_file(path, setting)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # a folder that looks writable may still refuse one (``/proc``, a read-only mount)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BenchError(f"{setting}={path}: cannot create its folder {path.parent} ({exc.strerror}); "
+                         f"point {setting} at a file in a writable folder") from None
     with sqlite_errors(setting, path):
         return _connect_sqlite(path, schema, setting, DAMAGED_CACHE_FIX.format(setting=setting))
 
