@@ -21,6 +21,7 @@ from bench.errors import BenchError
 from bench.io import sha256_file
 from bench.systems import ct2, ct2store
 from bench.systems.cache import TranslationCache
+from bench.systems.ct2rules import Rules
 from bench.systems.hf import HFSystem
 from bench.systems.seq2seq import M2M100, MADLAD, NLLB, Marian
 from bench.tiny.models import default_corpus
@@ -80,6 +81,45 @@ def test_beam_search_gives_the_transformers_hypotheses(tiny_models, convert_dir,
     assert outputs == hf.translate(sources, "zh", lang)
     hf.generate_ids = functools.partial(HFSystem.generate_ids, hf)  # transformers' rule, not bench's
     assert hf.translate(sources, "zh", lang) != outputs
+
+
+def with_generation_config(tiny_models, kind: str, folder: Path, **settings) -> Path:
+    """A copy of a tiny model whose generation_config.json also sets ``settings``."""
+    shutil.copytree(tiny_models[kind], folder)
+    config = json.loads((folder / "generation_config.json").read_text())
+    (folder / "generation_config.json").write_text(json.dumps({**config, **settings}))
+    return folder
+
+
+@pytest.mark.parametrize(("kind", "settings", "max_new_tokens"), [
+    ("madlad", {"length_penalty": 0.6}, 256),
+    ("nllb", {"no_repeat_ngram_size": 2}, 256),
+    ("marian", {}, 6),  # its own forced_eos_token_id, as in OPUS-MT: transformers ends cut outputs early
+])
+def test_the_generation_config_decodes_alike_on_both_engines(tiny_models, tmp_path, kind, settings,
+                                                               max_new_tokens):
+    """What the model's generation config asks of decoding, CTranslate2 is given too (or emulates): the
+    transformers hypotheses with 4 beams, which it would not give without."""
+    cls, extra, langs = FAMILIES[kind]
+    folder = with_generation_config(tiny_models, kind, tmp_path / kind, **settings)
+    sources = rows(langs[0])[0]
+    if "length_penalty" in settings:  # sentences joined two by two: long outputs, where it decides
+        sources = [a + b for a, b in zip(sources[:9], sources[1:9])]
+    options = {"path": str(folder), "num_beams": 4, "max_new_tokens": max_new_tokens, **extra}
+    expected = cls(kind, **options).translate(sources, "zh", langs[0])
+    system = cls(kind, backend="ctranslate2", convert_dir=str(tmp_path / "ct2"), intra_threads=1, **options)
+    assert system.translate(sources, "zh", langs[0]) == expected
+    assert "not_applied" not in system.describe()
+    system.engine.rules = Rules()  # as before the generation config was read
+    assert system.translate(sources, "zh", langs[0]) != expected
+
+
+def test_a_rule_ctranslate2_does_not_apply_is_named(tiny_models, tmp_path, caplog):
+    folder = with_generation_config(tiny_models, "nllb", tmp_path / "nllb", repetition_penalty=1.3)
+    system = NLLB("nllb", path=str(folder), backend="ctranslate2", convert_dir=str(tmp_path / "ct2"))
+    system.translate(rows("kk")[0][:2], "zh", "kk")
+    assert system.describe()["not_applied"] == {"repetition_penalty": "1.3"}
+    assert "sets repetition_penalty=1.3, which CTranslate2 does not apply as transformers does" in caplog.text
 
 
 def test_int8_translates_and_is_converted_once_per_quantisation(tiny_models, convert_dir):

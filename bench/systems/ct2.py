@@ -29,6 +29,10 @@ string the tokenizer maps to another id gets a placeholder name of its own, so e
 means exactly one id, in and out. The end and decoder-start tokens CTranslate2 will use are then
 checked against the ids the transformers model uses; a model for which they differ is refused.
 
+**Decoding rules.** Beam search stops once ``num_beams`` hypotheses have ended, as bench makes
+transformers do too (:meth:`bench.systems.seq2seq.Seq2Seq.generate_ids`); what the model's generation
+config asks of decoding is passed on, emulated or named as not applied (:mod:`bench.systems.ct2rules`).
+
 **Device and compute type.** ``model.device`` as for transformers (``auto``: CUDA when CTranslate2 sees
 a GPU, else CPU; no MPS). ``model.compute_type=auto`` computes as ``model.dtype=auto`` would
 (float32 on CPU, bfloat16 or float16 on GPU), so switching backends alone keeps the numbers; int8 is
@@ -57,6 +61,7 @@ from bench.cores import thread_count
 from bench.devices import parse_device
 from bench.errors import BenchError
 from bench.io import sweep_stale_temp, temp_prefix
+from bench.systems.ct2rules import Rules, generation_config, rules
 from bench.systems.ct2store import Manifest, check, discard, folder_name, sign, signed
 from bench.systems.hf import first_line
 
@@ -178,6 +183,7 @@ class CT2Engine:
         self.folder: Path | None = None
         self.manifest: Manifest | None = None
         self.convert_seconds: float | None = None
+        self.rules = Rules()
 
     def resolved(self) -> tuple[str, int, str]:
         """(device, device index, compute type), checked once."""
@@ -312,6 +318,11 @@ class CT2Engine:
                 held.close()
             raise BenchError(f"model.convert_dir: the CTranslate2 conversion at {self.folder} changed while "
                              "this run used it: run the command again")
+        self.rules = rules(generation_config(model.source, model.revision, model.trust_remote_code))
+        if self.rules.not_applied:
+            log.warning("%s: its generation config sets %s, which CTranslate2 does not apply as transformers "
+                        "does: outputs may differ from model.backend=hf", model.source,
+                        ", ".join(f"{k}={v}" for k, v in self.rules.not_applied.items()))
         try:
             names = sorted(name for name in held.manifest.files if name.endswith("vocabulary.json"))
             self.vocabulary = json.loads(Path(held.path, names[-1]).read_text(encoding="utf-8"))
@@ -331,9 +342,10 @@ class CT2Engine:
         prefixes = [[self.vocabulary[prefix]]] * len(batch) if prefix is not None else None
         results = self.translator.translate_batch(
             sources, prefixes, max_batch_size=math.ceil(len(batch) / self.inter_threads),
-            beam_size=num_beams, max_decoding_length=max_new_tokens, max_input_length=0,
-            min_decoding_length=0, return_end_token=True)
-        return [[self.index[token] for token in result.hypotheses[0]] for result in results]
+            beam_size=num_beams, max_decoding_length=self.rules.limit(max_new_tokens), max_input_length=0,
+            min_decoding_length=0, return_end_token=True, **self.rules.options)
+        rows = [[self.index[token] for token in result.hypotheses[0]] for result in results]
+        return [self.rules.ended(row, len(row) - (prefix is not None), max_new_tokens) for row in rows]
 
     def describe(self) -> dict[str, Any]:
         device, index, compute_type = self.resolved()
@@ -342,6 +354,8 @@ class CT2Engine:
         if self.folder is not None:
             facts.update(device=f"{device}:{index}" if device == "cuda" else device,
                          converted=str(self.folder), convert_seconds=self.convert_seconds)
+        if self.rules.not_applied:
+            facts["not_applied"] = {key: str(value) for key, value in self.rules.not_applied.items()}
         return facts
 
     def close(self) -> None:
