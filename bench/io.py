@@ -111,6 +111,20 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     of a process to a folder sweeps it of stale temporary files.
     """
     path = Path(path)
+    tmp = staged_write(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise BenchError(f"{path}: cannot write ({exc.strerror}); choose another place") from None
+        raise
+
+
+def staged_write(path: Path, data: bytes) -> Path:
+    """``data`` in full in a temporary file beside ``path`` (named for its owner, synced to disk, with
+    the usual mode), for the caller to rename into place; a full disk fails here, in one line, and
+    leaves nothing. Several files staged first and renamed after are replaced together."""
     if path.parent not in _swept:
         _swept.add(path.parent)
         sweep_stale_temp(path.parent)
@@ -126,13 +140,13 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise BenchError(f"{path}: cannot write ({exc.strerror}); free space or choose another "
                              "place") from None
         raise
+    return Path(tmp)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -20,11 +20,12 @@ from omegaconf import DictConfig, ListConfig
 
 from bench.board import drilldown, html, markdown, tidy
 from bench.board.collect import Board, Policy, Significance, collect
+from bench.board.written import write_board
 from bench.cli import command
+from bench.console import printable
 from bench.errors import BenchError
 from bench.human.store import human_root
 from bench.human.trust import HUMAN, attach, without_human
-from bench.io import atomic_write_text
 from bench.metrics import load_metric, shipped_metrics
 from bench.refset.store import TestSet
 from bench.runs import Run, discover_runs, runs_root
@@ -129,9 +130,8 @@ def _printable(text: str) -> str:
 def main(cfg: DictConfig) -> None:
     boards, files = build(cfg)
     for note in (note for board in boards for note in board.notes):
-        log.warning("left out: %s", note)
-    for path, text in files.items():
-        atomic_write_text(path, text)
+        log.warning("left out: %s", printable(note))
+    write_board(files)  # all of them or none, with leaderboard.sha256 naming the set
     pairs = [p for board in boards for p in board.pairs]
     log.info("wrote %s (%d test set(s), %d pairs, %d ranked entries)", ", ".join(str(p) for p in files),
              len(boards), len(pairs), sum(len(p.entries) for p in pairs))

@@ -150,7 +150,7 @@ def test_read_only_results_folder_is_one_line(home: Path):
     (home / "results").mkdir()
     with read_only(home / "results"):
         before = snapshot(home)
-        one_line(run(home, "model=copy", "metric=[bleu]"), "results: not writable")
+        one_line(run(home, "model=copy", "metric=[bleu]"), "results: cannot create folders here")
         one_line(bench("leaderboard", f"results_dir={home / 'results'}"), "no complete runs")
         assert snapshot(home) == before
 

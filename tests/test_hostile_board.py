@@ -8,12 +8,16 @@ the other systems are ranked on the metric all the same.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from bench.io import atomic_write_json
+from bench.errors import BenchError
+from bench.io import atomic_write_json, staged_write
 from tests.test_leaderboard import read_csv, scenario
 from tests.test_malformed_battery import bench_here
 
@@ -73,3 +77,69 @@ def test_statistics_copied_from_a_better_run_are_noticed(board):
     assert TAMPERED not in ranks and ranks["madlad400-3b-mt"]  # ...but not from this run's hypotheses
     assert "statistics were not computed on this run's hypotheses" in md
     assert f"{TAMPERED} (" in md and "not ranked: its chrf score cannot be believed" in md
+
+
+# --- the board's files are replaced as one set -----------------------------------------------------
+
+def board_files(results: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(results.iterdir()) if p.is_file()}
+
+
+def not_in_the_set(results: Path) -> list[str]:
+    """What ``sha256sum -c leaderboard.sha256`` would report: the files that differ from the manifest."""
+    listed = [line.split("  ") for line in (results / "leaderboard.sha256").read_text().splitlines()]
+    return [name for digest, name in listed
+            if hashlib.sha256((results / name).read_bytes()).hexdigest() != digest]
+
+
+@pytest.fixture
+def drawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    """A drawn leaderboard, and a function drawing it again (from one run fewer: other files)."""
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    s = scenario(tmp_path)
+    args = (f"results_dir={s.results}", f"dataset.path={s.references}")
+    assert bench_here(capsys, "leaderboard", *args).returncode == 0
+
+    def again():
+        for folder in (s.results / "runs" / TAMPERED).iterdir():
+            shutil.rmtree(folder)
+        return bench_here(capsys, "leaderboard", *args)
+
+    return s.results, again
+
+
+def test_the_board_files_come_with_a_manifest_naming_the_set(drawn):
+    results, _ = drawn
+    listed = {line.split("  ")[1] for line in (results / "leaderboard.sha256").read_text().splitlines()}
+    assert {"leaderboard.md", "leaderboard.csv", "results.json", "leaderboard.html"} <= listed
+    assert not_in_the_set(results) == []
+
+
+def test_a_full_disk_while_the_board_is_written_replaces_none_of_it(drawn, monkeypatch):
+    results, again = drawn
+    before = board_files(results)
+    written = []
+
+    def third_is_full(path, data):
+        written.append(path)
+        if len(written) == 3:
+            raise BenchError(f"{path}: cannot write (No space left on device); free space")
+        return staged_write(path, data)
+
+    monkeypatch.setattr("bench.board.written.staged_write", third_is_full)
+    out = again()
+    assert out.returncode == 2 and "No space left on device" in out.stderr, out.stderr
+    assert board_files(results) == before  # not one file replaced, no temporary file left
+
+
+def test_a_kill_between_the_renames_leaves_a_set_that_says_it_is_mixed(drawn, monkeypatch):
+    results, again = drawn
+    replace = os.replace
+
+    def killed_after_one(src, dst):
+        monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed_after_one)
+    assert again().returncode == 130
+    assert len(not_in_the_set(results)) == 1  # the one file renamed before the kill

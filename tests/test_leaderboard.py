@@ -563,7 +563,7 @@ def test_runs_on_another_test_set_never_replace_the_board_with_an_empty_one(tmp_
     board = bench("leaderboard", f"dataset.path={refs}", f"results_dir={results}", cwd=tmp_path)
     assert board.returncode == 0, board.stderr
     files = {p: p.read_bytes() for p in results.iterdir() if p.is_file()}
-    assert len(files) == 4
+    assert len(files) == 5  # the board, its page, CSV, JSON and leaderboard.sha256
 
     other = bench("leaderboard", f"results_dir={results}", cwd=tmp_path)  # the shipped test set
     assert other.returncode == 2 and other.stderr.count("\n") == 1, other.stderr
