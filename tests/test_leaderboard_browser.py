@@ -27,7 +27,7 @@ from bench.io import atomic_write_json
 from bench.metrics import load_metric
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.refset.store import Segment
-from tests.helpers import write_references
+from tests.helpers import bench, write_references
 from tests.test_leaderboard import (
     ROWS,
     XSS,
@@ -540,4 +540,54 @@ def test_the_explorer_shows_every_output_exactly_as_stored(tmp_path: Path):
             stored = stored_outputs(s.results, pair)
             assert shown == {name: stored[name] for name in shown}, pair
             assert len(shown) == (5 if pair == "zh-kk" else 1) and len(next(iter(shown.values()))) == 12
+        assert page.problems() == []
+
+
+# ---- a test set with two references, on a page of its own ----------------------------------------
+
+TALKS_ZH = ["他们在北京开会。", "今天的天气很好。", "这个项目明年完成。"]
+TALKS_EN = [["They held a meeting in Beijing.", "They met in Beijing."],
+            ["The weather is fine today.", "Today the weather is good."],
+            ["The project will be finished next year.", "The project ends next year."]]
+
+
+def two_test_sets(tmp_path: Path):
+    """The board's scenario (the current test set) and, in the same results folder, a run of the copy
+    baseline on ``talks``: a set imported with two references per segment."""
+    s = scenario(tmp_path)
+    files = {"src": tmp_path / "src.zh", "ref1": tmp_path / "ref1.en", "ref2": tmp_path / "ref2.en"}
+    for name, rows in zip(files, (TALKS_ZH, *zip(*TALKS_EN))):
+        files[name].write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
+    talks = tmp_path / "talks"
+    made = bench("import", "name=talks", "src_lang=zh", "tgt_lang=en", f"src={files['src']}",
+                 f"refs=[{files['ref1']},{files['ref2']}]", f"out_dir={talks}")
+    assert made.returncode == 0, made.stderr
+    run = bench("run", "model=copy", "metric=[chrf]", f"dataset.path={talks}", f"results_dir={s.results}")
+    assert run.returncode == 0, run.stderr
+    assert leaderboard(s).returncode == 0
+    return s
+
+
+def test_two_test_sets_link_to_each_other_and_the_explorer_shows_every_reference(tmp_path: Path):
+    s = two_test_sets(tmp_path)
+    with screen(s.results / "leaderboard.html", tmp_path / "profile", 1280, 900) as page:
+        assert page.js("document.querySelector('nav.testsets b').textContent") == "references"
+        assert page.problems() == []  # an inline style attribute would break the page's CSP here
+        loads = len(page.events)
+        page.click("nav.testsets a")
+        while not any(e["method"] == "Page.loadEventFired" for e in page.events[loads:]):
+            page._message()
+        assert page.js("location.pathname").endswith("/leaderboard-talks.html")
+        assert page.js("document.querySelector('nav.testsets b').textContent") == "talks"
+        assert page.js("document.querySelector('nav.testsets a').getAttribute('href')") == "leaderboard.html"
+        explorer = "#pair-zh-en .explorer"
+        page.click("#pair-zh-en details.segments > summary")
+        page.wait(f"!!document.querySelector('{explorer} select[aria-label=order]')")
+        page.choose(f"{explorer} select[aria-label=order]", "order")
+        shown = page.js(f"[...document.querySelectorAll('{explorer} article.segment .texts')]"
+                        ".map(t => [...t.children].map(c => c.textContent))")
+        assert shown == [["source", zh, "reference", first, "reference 2", second]
+                         for zh, (first, second) in zip(TALKS_ZH, TALKS_EN)]
+        page.type(f"{explorer} input[type=search]", "Today the weather")  # found in the second reference
+        page.wait(f"document.querySelectorAll('{explorer} article.segment').length === 1")
         assert page.problems() == []

@@ -14,6 +14,11 @@ wins and ties compare: the same on every CPU. They are stored zigzagged plus one
 unreadable judge answer), as big-endian byte planes, system by system. zlib's format carries no
 time or platform, so the same runs give the same page.
 
+A test set with several references per segment (``Segment.more_refs``) sends the second and later
+ones as columns of edits against the first, ahead of the systems' outputs: they are per segment, not
+per system, and cost little where they share words with the first. The head counts each segment's
+references (a pair's segments may differ), and the page's metadata says how many such columns come.
+
 The parts sit in the page as text that an HTML ``<script>`` block keeps exactly: 7 bits a
 character (8 characters per 7 bytes, where base64 takes 8 per 6), each 7-bit value as its ASCII
 character except NUL, carriage return and ``<``, which travel with the next 7 bits in one two-byte
@@ -174,7 +179,9 @@ def pair_data(board: PairBoard, segments: list[Segment]) -> tuple[dict[str, Any]
     spans = {m: found for m in metrics
              if (found := {str(k): column for k, e in enumerate(shown) if (column := error_spans(e, m))})}
     sources = [s.src for s in segments]
-    words, ops, bits = pack.encode(sources, [s.ref for s in segments], [e.outputs for e in shown], spaced)
+    more = further_references(segments)
+    words, ops, bits = pack.encode(sources, [s.ref for s in segments], [*more, *(e.outputs for e in shown)],
+                                   spaced)
     planes = {m: score_planes([[_scaled(v, scale[m]) for v in segment_scores(shown[k], m)]
                                for k in scored[m]]) for m in metrics}
     head = json.dumps({
@@ -183,6 +190,7 @@ def pair_data(board: PairBoard, segments: list[Segment]) -> tuple[dict[str, Any]
         "offTarget": [[k for k, column in flags.items() if column[i]] for i in range(len(segments))]
         if flags else None,
         "spans": spans,
+        "refCounts": [len(s.refs) for s in segments] if more else None,
     }, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
     steps = b"".join([ops, *(data for _, data in planes.values())])
     parts = [deflated(head, LEVEL), deflated(steps, LEVEL, zlib.Z_RLE), bits]
@@ -196,9 +204,17 @@ def pair_data(board: PairBoard, segments: list[Segment]) -> tuple[dict[str, Any]
                      "optimum": board.directions[m].optimum, "digits": digits[m], "scale": scale[m],
                      "systems": scored[m]} for m in metrics],
         "hasOffTarget": bool(flags),
+        "moreRefs": len(more),
         "bytes": [len(part) for part in parts],
     }
     return meta, as_text(b"".join(parts))
+
+
+def further_references(segments: list[Segment]) -> list[list[str]]:
+    """The second, third, ... reference of every segment, one column per place ("" where a segment
+    has fewer: the head's reference counts say which are there)."""
+    places = max((len(s.more_refs) for s in segments), default=0)
+    return [[s.more_refs[k] if k < len(s.more_refs) else "" for s in segments] for k in range(places)]
 
 
 def deflated(data: bytes, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -> bytes:
@@ -208,15 +224,20 @@ def deflated(data: bytes, level: int, strategy: int = zlib.Z_DEFAULT_STRATEGY) -
 
 
 def unpacked(meta: dict[str, Any], text: str) -> dict[str, Any]:
-    """A pair's segment data read back as the page reads it: ids, sources, references, ``outputs`` (one
-    list per system), ``scores`` (per metric, per segment, the scaled score of each scored system),
-    off-target flags and error spans. For tests, which check what the page was given."""
+    """A pair's segment data read back as the page reads it: ids, sources, references, ``moreRefs`` (each
+    segment's further references), ``outputs`` (one list per system), ``scores`` (per metric, per
+    segment, the scaled score of each scored system), off-target flags and error spans. For tests,
+    which check what the page was given."""
     data, sizes = from_text(text, sum(meta["bytes"])), meta["bytes"]
     head = json.loads(zlib.decompress(data[:sizes[0]]))
     stream = zlib.decompress(data[sizes[0]:sizes[0] + sizes[1]])
     ops, bits, at = stream[:head["ops"]], data[sizes[0] + sizes[1]:], head["ops"]
-    references, outputs = pack.decode(head["sources"], head["words"], ops, bits, len(meta["systems"]),
+    extra = meta["moreRefs"]
+    references, columns = pack.decode(head["sources"], head["words"], ops, bits, extra + len(meta["systems"]),
                                       meta["spaced"])
+    counts = head["refCounts"] or [1] * len(references)
+    more = [[column[i] for column in columns[:extra]][:count - 1] for i, count in enumerate(counts)]
+    outputs = columns[extra:]
     n, scores = len(head["ids"]), {}
     for metric in meta["metrics"]:
         width, count = head["widths"][metric["name"]], len(metric["systems"])
@@ -226,5 +247,6 @@ def unpacked(meta: dict[str, Any], text: str) -> dict[str, Any]:
         scores[metric["name"]] = [[None if u == 0 else (u - 1) // 2 if u % 2 else -(u // 2) for u in row]
                                   for row in values.T.tolist()]
         at += width * count * n
-    return {"ids": head["ids"], "sources": head["sources"], "references": references, "outputs": outputs,
+    return {"ids": head["ids"], "sources": head["sources"], "references": references, "moreRefs": more,
+            "outputs": outputs,
             "scores": scores, "offTarget": head["offTarget"], "spans": head["spans"]}

@@ -110,7 +110,7 @@ def with_switch(page: str, found: list[Found], names: list[str], here: int) -> s
     """``page`` with a line of links to the other test sets' pages right after ``<body>``."""
     links = [f"<b>{html.escape(f.title)}</b>" if k == here else
              f'<a href="{html.escape(names[k])}">{html.escape(f.title)}</a>' for k, f in enumerate(found)]
-    nav = (f'<nav class="testsets" style="margin:.5em 1em">Test set: {" | ".join(links)}'
+    nav = (f'<nav class="testsets">Test set: {" | ".join(links)}'
            f'<br><small>{html.escape(found[here].about)}</small></nav>')
     match = _BODY.search(page)
     return page[:match.end()] + nav + page[match.end():] if match else nav + page

@@ -108,7 +108,8 @@
   // the edit steps (bench/board/pack.py); END is 0, the one step below REST
   const [REST, SOURCE, SAME, COPY, SKIP, REPLACE, INSERT] = [1, 2, 3, 4, 68, 71, 134];
 
-  /** The references and each system's outputs, rebuilt from their edit steps. */
+  /** The references, then each column of further references and each system's outputs (in that
+   * order, all as edits of the first reference), rebuilt from their edit steps. */
   function rebuild(meta, { head, ops, bits }) {
     let at = 0;
     let bit = 0;
@@ -142,18 +143,25 @@
     };
     const join = meta.spaced ? " " : "";
     const refs = head.ids.map(() => edits([]));
-    const outputs = [];
-    for (let k = 0; k < meta.systems.length; k++) {
-      outputs.push(refs.map((ref, i) => {
+    const columns = [];
+    for (let k = 0; k < meta.moreRefs + meta.systems.length; k++) {
+      columns.push(refs.map((ref, i) => {
         const op = ops[at];
         if (op === SOURCE || op === SAME) {
           at++;
-          return op === SOURCE ? head.sources[i] : outputs[varint()][i];
+          return op === SOURCE ? head.sources[i] : columns[varint()][i];
         }
         return edits(ref).join(join);
       }));
     }
-    return { references: refs.map((r) => r.join(join)), outputs };
+    return { references: refs.map((r) => r.join(join)), columns };
+  }
+
+  /** Each segment's second, third, ... reference: the first ``moreRefs`` columns, as many as it has. */
+  function furtherReferences(meta, head, columns) {
+    const counts = head.refCounts;
+    const further = columns.slice(0, meta.moreRefs);
+    return head.ids.map((_, i) => (counts ? further.map((c) => c[i]).slice(0, counts[i] - 1) : []));
   }
 
   /** Each scored system's segment scores from the byte planes: zigzag plus one, 0 for no score. */
@@ -182,8 +190,9 @@
     const doc = packed.head;
     const systems = meta.systems.map((s) => s.name);
     const n = doc.ids.length;
-    const { references, outputs: columns } = rebuild(meta, packed);
-    const outputs = Object.fromEntries(systems.map((s, k) => [s, columns[k]]));
+    const { references, columns } = rebuild(meta, packed);
+    const moreRefs = furtherReferences(meta, doc, columns);
+    const outputs = Object.fromEntries(systems.map((s, k) => [s, columns[meta.moreRefs + k]]));
     const sources = doc.sources;
     const perSystem = segmentScores(meta, n, packed.planes, doc.widths);
     const scores = Object.fromEntries(systems.map((s, k) => [s, perSystem[k]]));
@@ -200,7 +209,8 @@
       spans[metric] = Object.fromEntries(Object.entries(bySystem).map(([k, column]) => [systems[k], column]));
     }
     const roles = Object.fromEntries(meta.systems.map((s) => [s.name, s.role]));
-    return { ...meta, systems, roles, ids: doc.ids, sources, references, outputs, scores, offTarget, spans };
+    return { ...meta, systems, roles, ids: doc.ids, sources, references, moreRefs, outputs, scores, offTarget,
+      spans };
   }
 
   const decoded = new Map();
@@ -259,10 +269,12 @@
   }
 
   function texts(pair, i, outputs) {
+    const further = pair.moreRefs[i].flatMap((ref, k) => [
+      el("span", { class: "label" }, `reference ${k + 2}`), el("div", { lang: pair.tgtLang }, ref)]);
     return el("div", { class: "texts" },
       el("span", { class: "label" }, "source"), el("div", { lang: pair.srcLang }, pair.sources[i]),
       el("span", { class: "label" }, "reference"), el("div", { lang: pair.tgtLang }, pair.references[i]),
-      outputs || []);
+      further, outputs || []);
   }
 
   // ---- segment explorer ------------------------------------------------------------------------
@@ -327,7 +339,7 @@
 
     function sortedIndices() {
       const query = search.value.trim().toLowerCase();
-      const matches = (i) => !query || [pair.sources[i], pair.references[i],
+      const matches = (i) => !query || [pair.sources[i], pair.references[i], ...pair.moreRefs[i],
         ...pair.systems.map((s) => pair.outputs[s][i])].some((t) => t.toLowerCase().includes(query));
       const wanted = (i) => matches(i) && (!offOnly.checked || pair.systems.some((s) => flagged(s, i)));
       const indices = [...Array(n).keys()].filter(wanted);
