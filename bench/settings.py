@@ -183,17 +183,49 @@ def _corrections() -> tuple[str, ...]:
     return tuple(CORRECTIONS)
 
 
+#: the Hub's license ids for a card's ``license:`` (https://huggingface.co/docs/hub/repositories-licenses);
+#: the Hub shows any other id as no license at all. Terms of one's own are ``other`` with a license_name.
+HUB_LICENSES = (
+    "apache-2.0", "mit", "openrail", "bigscience-openrail-m", "creativeml-openrail-m",
+    "bigscience-bloom-rail-1.0", "bigcode-openrail-m", "afl-3.0", "artistic-2.0", "bsl-1.0", "bsd",
+    "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear", "c-uda", "cc", "cc0-1.0", "cc-by-2.0", "cc-by-2.5",
+    "cc-by-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0", "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0",
+    "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0",
+    "cc-by-nc-sa-4.0", "cdla-sharing-1.0", "cdla-permissive-1.0", "cdla-permissive-2.0", "wtfpl", "ecl-2.0",
+    "epl-1.0", "epl-2.0", "etalab-2.0", "eupl-1.1", "eupl-1.2", "agpl-3.0", "gfdl", "gpl", "gpl-2.0",
+    "gpl-3.0", "lgpl", "lgpl-2.1", "lgpl-3.0", "isc", "h-research", "intel-research", "lppl-1.3c", "ms-pl",
+    "apple-ascl", "apple-amlr", "mpl-2.0", "odc-by", "odbl", "openmdw-1.0", "openmdw-1.1", "openrail++",
+    "osl-3.0", "postgresql", "ofl-1.1", "ncsa", "unlicense", "zlib", "pddl", "lgpl-lr",
+    "deepfloyd-if-license", "fair-noncommercial-research-license", "llama2", "llama3", "llama3.1",
+    "llama3.2", "llama3.3", "llama4", "grok2-community", "gemma", "unknown", "other",
+)
+
+
+def _hub_licenses() -> tuple[str, ...]:
+    return HUB_LICENSES
+
+
 #: choice settings of the primary configs that no constructor checks: ``command -> key -> choices``
 #: (functions, so that each list comes from where it is defined and is read only when needed)
 CHOICES: dict[str, dict[str, Callable[[], Iterable[Any]]]] = {
     "align": {"src_lang": _languages, "tgt_lang": _languages, "embeddings": _embeddings},
     "build": {"embeddings": _embeddings},
+    "publish": {"license": _hub_licenses},
     "leaderboard": {"off_target_metric": off_target_metrics, "significance.method": _significance_methods,
                     "significance.correction": _corrections},
 }
 #: leaf names of the settings that hold a file or folder (besides every ``*_dir``)
 PATH_KEYS = frozenset({"path", "src", "tgt", "out", "encoder", "checkpoint", "tokenizer", "cache",
                        "embedding_cache"})
+
+
+def check_launcher(cfg: DictConfig) -> None:
+    """A sweep's launcher settings, which Hydra's launcher plug-ins take on trust and fail on, as a
+    traceback, only once the sweep has started: joblib's ``n_jobs`` (its type is checked by Hydra) may
+    be any whole number but 0 (-1: every core)."""
+    if OmegaConf.select(cfg, "hydra.launcher.n_jobs", default=None) == 0:
+        raise BenchError("hydra.launcher.n_jobs=0: no job would run; give how many jobs run at once, "
+                         "e.g. hydra.launcher.n_jobs=4 (-1: one per core)")
 
 
 def check_values(config_dir: Path, command: str, cfg: DictConfig, chosen: dict[str, str]) -> None:

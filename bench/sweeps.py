@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,13 @@ OmegaConf.register_new_resolver("sweep_job_dir", job_folder, replace=True)
 
 class SweepRecord(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from bench.settings import check_launcher
+
+        try:
+            check_launcher(config)
+        except BenchError as exc:  # Hydra turns a callback's exceptions into warnings: exit here
+            print(f"{sys.argv[0]}: error: {exc}", file=sys.stderr, flush=True)  # ``bench run``
+            sys.exit(2)
         try:
             folder = str(config.hydra.sweep.dir)
         except OmegaConfBaseException:  # refused (``results_dir=''``): Hydra meets it next, and says it

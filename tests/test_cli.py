@@ -93,6 +93,9 @@ REFUSED = [
     (["leaderboard", "significance.correction=bonferroni"], "significance.correction"),
     (["leaderboard", "results_dir= "], "results_dir"),
     (["publish", "repo_id=org/name", "private=maybe"], "private"),
+    (["publish", "repo_id=org/name", "license=bogus"], "license"),  # the Hub shows it as no license at all
+    (["-m", "run", "model=copy", "hydra/launcher=parallel", "hydra.launcher.n_jobs=0"],
+     "hydra.launcher.n_jobs"),
     (["align", "src=a.txt", "tgt=b.txt", "src_lang=xx", "tgt_lang=en"], "src_lang"),
 ]
 
