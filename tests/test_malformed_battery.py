@@ -77,10 +77,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         with pytest.MonkeyPatch.context() as env:
             for name, value in TEST_ENV.items():
                 env.setenv(name, value)
-            code = main(["run", "model=reference", "metric=[bleu]"])
+            codes = [main(["run", f"model={model}", "metric=[bleu]"]) for model in ("reference", "copy")]
     finally:
         os.chdir(old)
-    assert code == 0 and list(root.glob("results/runs/reference/*/scores.json"))
+    assert codes == [0, 0] and len(list(root.glob("results/runs/*/*/scores.json"))) == 2
     return root
 
 
@@ -126,11 +126,27 @@ def edit_json(relative: str, change: Callable[[object], object]) -> Callable[[Pa
     return make
 
 
-def in_run(name: str, change: Callable[[object], object]) -> Callable[[Path], None]:
-    """Edit a file of the stored run (``run.json``, ``scores.json``)."""
+def in_run(name: str, change: Callable[[object], object], system: str = "reference"
+           ) -> Callable[[Path], None]:
+    """Edit a JSON file of a stored run (``run.json``, ``scores.json``)."""
     def make(home: Path) -> None:
-        (run,) = (home / "results" / "runs" / "reference").iterdir()
+        (run,) = (home / "results" / "runs" / system).iterdir()
         edit_json(str((run / name).relative_to(home)), change)(home)
+    return make
+
+
+def every_run(name: str, change: Callable[[object], object]) -> Callable[[Path], None]:
+    def make(home: Path) -> None:
+        for system in ("reference", "copy"):
+            in_run(name, change, system)(home)
+    return make
+
+
+def in_copy_run(name: str, data: str | bytes) -> Callable[[Path], None]:
+    """Replace a file of the stored ``copy`` run with ``data``."""
+    def make(home: Path) -> None:
+        (run,) = (home / "results" / "runs" / "copy").iterdir()
+        write(str((run / name).relative_to(home)), data)(home)
     return make
 
 
@@ -305,9 +321,9 @@ CASES = [
     case("board results dir a file", "leaderboard results_dir=notes.txt", "notes.txt",
          write("notes.txt", "x")),
     case("board no reference set", "leaderboard dataset.path=nowhere", "nowhere"),
-    case("board run on another test set", "leaderboard", "test set",
-         in_run("run.json", lambda r: {**r, "testset": {**r["testset"], "pairs": {
-             p: {**v, "sha256": "0" * 64} for p, v in r["testset"]["pairs"].items()}}})),
+    case("board runs on another test set", "leaderboard", "test set", every_run("run.json", lambda r: {
+        **r, "testset": {**r["testset"], "pairs": {p: {**v, "sha256": "0" * 64}
+                                                   for p, v in r["testset"]["pairs"].items()}}})),
     # build
     case("build confidence a word", "build min_confidence=abc raw_dir=raw", "min_confidence"),
     case("build confidence above 1", "build min_confidence=2 raw_dir=raw", "min_confidence"),
@@ -353,6 +369,30 @@ CASES = [
     case("publish private maybe", "publish repo_id=a/b dry_run=true private=maybe", "private"),
     case("publish unknown key", "publish repo_id=a/b dry_run=true +foo=1", "foo"),
     case("publish export dir empty", "publish repo_id=a/b export_dir=''", "export_dir"),
+    case("publish from the hub", "publish repo_id=a/b dry_run=true dataset=hub dataset.repo_id=x/y", "local"),
+    # sweeps and the command line itself
+    case("sweep of no jobs", f"-m {RUN} hydra/launcher=parallel hydra.launcher.n_jobs=0", "n_jobs"),
+    case("model name with an escape", f"{RUN} model.name=a\x1b[2Jb", "model.name"),
+    case("build out dir a file", "build raw_dir=raw out_dir=notes.txt", "notes.txt", write("notes.txt", "x")),
+]
+
+#: a run in a shared results folder that cannot be read: documented as skipped with a line naming it,
+#: while the other runs are still scored and drawn (exit 0)
+DAMAGED_RUNS = [
+    ("scores not JSON", in_copy_run("scores.json", "{")),
+    ("scores a list", in_copy_run("scores.json", "[]")),
+    ("scores of another schema", in_run("scores.json", lambda d: {**d, "schema_version": 99}, "copy")),
+    ("score not a number", in_run("scores.json", lambda d: json.loads(json.dumps(d).replace(
+        '"score": ', '"score": "x" or ', 1).replace('"x" or ', '"x", "was": ')), "copy")),
+    ("statistics of the wrong length", in_run("scores.json", lambda d: {**d, "pairs": {
+        p: {**v, "metrics": {m: {**s, "stats": s["stats"][:1]} for m, s in v["metrics"].items()}}
+        for p, v in d["pairs"].items()}}, "copy")),
+    ("run record not JSON", in_copy_run("run.json", "{")),
+    ("run record of another run", in_run("run.json", lambda r: {**r, "run_id": "elsewhere"}, "copy")),
+    ("run record in the future", in_run("run.json", lambda r: {**r, "created": "2999-01-01T00:00:00+00:00"},
+                                        "copy")),
+    ("hypotheses cut short", in_copy_run("hypotheses/zh-kk.txt", "one line\n")),
+    ("hypotheses not UTF-8", in_copy_run("hypotheses/zh-kk.txt", b"\xff\xfe\n\xff\n\xff\n")),
 ]
 
 
@@ -384,6 +424,23 @@ def test_a_malformed_input_is_one_line_and_changes_nothing(case: Case, home: Pat
     assert len(lines) == 1 and lines[0].startswith(f"bench {case.command}: error: "), result.stderr
     assert case.needle in lines[0], lines[0]
     assert snapshot(home) == before  # nothing written, changed or removed
+
+
+@pytest.mark.parametrize("setup", [s for _, s in DAMAGED_RUNS], ids=[n for n, _ in DAMAGED_RUNS])
+@pytest.mark.parametrize("command", ["leaderboard", "score metric=[chrf]"])
+def test_a_damaged_run_is_left_out_by_name_and_the_others_go_on(setup, command: str, home: Path, capsys):
+    setup(home)
+    extra = ["include_reference=true"] if command == "leaderboard" else []  # the good run is a baseline
+    result = bench_here(capsys, *command.split(), *extra)
+    assert result.returncode == 0 and "Traceback" not in result.stderr + result.stdout, result.stderr
+    (damaged,) = (home / "results" / "runs" / "copy").iterdir()
+    said = result.stderr + result.stdout
+    assert f"copy/{damaged.name}" in said, said  # the run left out is named...
+    if command == "leaderboard":  # ...and the good one is on the board
+        assert "| reference |" in (home / "results" / "leaderboard.md").read_text(encoding="utf-8")
+    else:
+        scored = json.loads(next(home.glob("results/runs/reference/*/scores.json")).read_text())["pairs"]
+        assert all("chrf" in held["metrics"] for held in scored.values())
 
 
 def test_the_battery_is_large_and_covers_every_command():
