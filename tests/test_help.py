@@ -23,7 +23,7 @@ def test_run_help_lists_the_choices_without_a_model():
     models = sorted(p.stem for p in (ROOT / "configs" / "model").glob("*.yaml"))
     line = next(x for x in out.stdout.splitlines() if x.strip().startswith("model=NAME"))
     assert "required" in line and all(m in line for m in models)
-    assert "chunk_size=" in out.stdout and "Segments sent to the system per call" in out.stdout
+    assert "chunk_size=" in out.stdout and "Segments per cached chunk" in out.stdout
 
 
 @pytest.mark.parametrize(("what", "expected"), [("models", "nllb-200-distilled-600M"), ("metrics", "chrfpp"),

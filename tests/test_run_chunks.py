@@ -20,7 +20,8 @@ def run_stats(results: Path) -> dict:
 
 
 @pytest.mark.parametrize("batch_tokens", [100_000, 200])
-def test_batches_fill_the_token_budget_whatever_the_chunk_size(tmp_path: Path, tiny_models, batch_tokens: int):
+def test_batches_fill_the_token_budget_whatever_the_chunk_size(tmp_path: Path, tiny_models,
+                                                                batch_tokens: int):
     results = tmp_path / "results"
     out = bench("run", "model=nllb-200-distilled-600M", f"model.path={tiny_models['nllb']}",
                 "model.name=tiny-nllb", "pairs=[zh-kk]", "chunk_size=4", f"model.batch_tokens={batch_tokens}",
@@ -29,7 +30,8 @@ def test_batches_fill_the_token_budget_whatever_the_chunk_size(tmp_path: Path, t
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_models["nllb"], src_lang="zho_Hans")
-    rows = [json.loads(line) for line in (ROOT / "references" / "zh-kk.jsonl").read_text("utf-8").splitlines()]
+    lines = (ROOT / "references" / "zh-kk.jsonl").read_text("utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
     sources = list(dict.fromkeys(row["src"] for row in rows))
     planned = plan_batches([len(tokenizer(s).input_ids) for s in sources], batch_tokens)
     stats = run_stats(results)
