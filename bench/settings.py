@@ -72,16 +72,17 @@ def _parameters(fn: Any) -> tuple[set[str], bool]:
 
 
 def check_node(node: Any, prefix: str, owner: str, extra: Iterable[str] = ()) -> None:
-    """Every key of a ``_target_`` node is a parameter of its target."""
+    """Every key of a ``_target_`` node is a parameter of its target, and the values in
+    :data:`PLUGIN_VALUES` are valid."""
     if not isinstance(node, DictConfig) or "_target_" not in node:
         return
     valid = accepted(str(node._target_))
-    if valid is None:
-        return
-    valid |= set(extra)
-    for key in node:
-        if not str(key).startswith("_") and key not in valid:
-            raise unknown(prefix, str(key), valid, owner)
+    if valid is not None:
+        valid |= set(extra)
+        for key in node:
+            if not str(key).startswith("_") and key not in valid:
+                raise unknown(prefix, str(key), valid, owner)
+    check_plugin_values(node, prefix)
 
 
 def primary_keys(config_dir: Any, command: str) -> set[str]:
@@ -214,6 +215,57 @@ CHOICES: dict[str, dict[str, Callable[[], Iterable[Any]]]] = {
     "leaderboard": {"off_target_metric": off_target_metrics, "significance.method": _significance_methods,
                     "significance.correction": _corrections},
 }
+def _device(value: Any, key: str) -> Any:
+    """auto, cpu, cuda, cuda:N or mps; whether that device is here is asked as the model loads."""
+    from bench.devices import parse_device
+
+    if value != "auto":
+        parse_device(str(value), key)
+    return value
+
+
+def _one_of(options: Callable[[], Iterable[Any]]) -> Callable[[Any, str], Any]:
+    return lambda value, key: choice(value, key, options())
+
+
+def _hf_dtypes() -> tuple[str, ...]:
+    from bench.systems.hf import DTYPES
+
+    return ("auto", *DTYPES)
+
+
+def _compute_types() -> tuple[str, ...]:
+    from bench.systems.ct2 import COMPUTE_TYPES
+
+    return COMPUTE_TYPES
+
+
+#: plug-in settings that their classes check only as the model loads, after its files are found (and
+#: ``model.compute_type`` only with ``model.backend=ctranslate2``): checked here with every other
+#: setting, before anything is looked up. ``class -> key -> check(value, key)``, subclasses included.
+PLUGIN_VALUES: dict[str, dict[str, Callable[[Any, str], Any]]] = {
+    "bench.systems.hf.HFSystem": {"dtype": _one_of(_hf_dtypes), "device": _device},
+    "bench.systems.seq2seq.Seq2Seq": {"compute_type": _one_of(_compute_types)},
+    "bench.metrics.comet.Comet": {"device": _device},
+    "bench.metrics.metricx.MetricX": {"device": _device},
+}
+
+
+def check_plugin_values(node: DictConfig, prefix: str) -> None:
+    """The :data:`PLUGIN_VALUES` of ``node``'s target class and the classes it derives from (known by
+    name, so that checking ``model=copy`` imports no model code)."""
+    from hydra.utils import get_object
+
+    target = get_object(str(node._target_))
+    classes = {f"{k.__module__}.{k.__qualname__}" for k in getattr(target, "__mro__", ())}
+    raw = OmegaConf.to_container(node, resolve=False)
+    for owner, checks in PLUGIN_VALUES.items():
+        if owner in classes:
+            for key, check in checks.items():
+                if key in raw and not _interpolated(raw[key]):
+                    check(raw[key], prefix + key)
+
+
 #: leaf names of the settings that hold a file or folder (besides every ``*_dir``)
 PATH_KEYS = frozenset({"path", "src", "tgt", "out", "encoder", "checkpoint", "tokenizer", "cache",
                        "embedding_cache"})
