@@ -164,7 +164,13 @@ def sweep_id() -> str:
 
 
 def new_sweep_folder(results_dir: str) -> str:
-    """``<results>/sweeps/<sweep-id>``: each sweep's own record (``multirun.yaml``, :mod:`bench.sweeps`)."""
+    """``<results>/sweeps/<sweep-id>``: each sweep's own record (``multirun.yaml``, :mod:`bench.sweeps`);
+    in a job of a sweep, that sweep's folder (:func:`bench.sweeps.folder_of_job`)."""
+    from bench.sweeps import folder_of_job
+
+    made = folder_of_job()
+    if made:
+        return made
     path = Path(check_results_dir(results_dir), "sweeps", sweep_id()).absolute()
     creatable(path)
     return str(path)

@@ -63,6 +63,17 @@ def job_folder(results_dir: str, system: str) -> str:
         return stand_in
 
 
+def folder_of_job() -> str | None:
+    """Inside a job of a sweep, the sweep's folder as its launching process made it; else None.
+
+    Hydra resolves ``hydra.sweep.dir`` again for each job, with the job's own settings, only to put
+    the job's run folder under it (an absolute one stays as it is). A job's own ``results_dir`` is
+    checked with its run folder (:func:`job_folder`), where a refusal fails that job alone."""
+    if not HydraConfig.initialized() or OmegaConf.is_missing(HydraConfig.get().job, "num"):
+        return None
+    return os.environ.get(ENV)
+
+
 def refusal(run_dir: Path) -> None:
     """Raise the refusal of this job's run folder, if :func:`job_folder` gave it a stand-in."""
     reason = _REFUSED.pop(str(Path(run_dir).absolute()), None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import bench, stored_scores, write_references
 
 ROWS = [(f"实现贫困人口如期脱贫,第{i}条。", f"Кедейлерді арылту {i}.") for i in range(40)]
@@ -107,22 +109,26 @@ def test_a_failing_job_does_not_stop_the_sweep(tmp_path: Path):
     assert f"copy/{run.name}" in done
 
 
-def test_a_job_whose_run_folder_is_refused_is_recorded_and_the_sweep_goes_on(tmp_path: Path):
-    """Hydra resolves a job's run folder before the job starts; a refused one (a name that is not one
-    folder name) used to stop the sweep there, without a line for the job in ``jobs.jsonl``."""
-    refs, results = tmp_path / "references", tmp_path / "results"
-    write_references(refs, {"zh-kk": ROWS[:2]})
-    out = bench("-m", "run", "model=copy", "model.name=bad name,ok", f"dataset.path={refs}",
-                f"results_dir={results}", "metric=[chrf]")
+@pytest.mark.parametrize(("sweep", "refused", "reason"), [
+    ("model.name=bad name,ok", "model.name=bad\\ name", "model.name='bad name': a system name is letters"),
+    ("results_dir=/proc/bench-results,results", "results_dir=/proc/bench-results",
+     "/proc: cannot create folders here"),
+], ids=["model.name", "results_dir"])
+def test_a_job_whose_run_folder_is_refused_is_recorded_and_the_sweep_goes_on(sweep: str, refused: str,
+                                                                              reason: str, tmp_path: Path):
+    """Hydra resolves a job's run folder (and the sweep folder again, with the job's own settings)
+    before the job starts; a refused one used to stop the sweep there, without a line for the job in
+    ``jobs.jsonl``."""
+    write_references(tmp_path / "references", {"zh-kk": ROWS[:2]})
+    out = bench("-m", "run", "model=copy", sweep, "metric=[chrf]", cwd=tmp_path)
     assert out.returncode == 2
-    reason = "model.name='bad name': a system name is letters, digits"
     assert f"at least one sweep job failed; the first: {reason}" in out.stderr.strip().splitlines()[-1]
-    [sweep] = list((results / "sweeps").iterdir())
-    jobs = [json.loads(line) for line in (sweep / "jobs.jsonl").read_text().splitlines()]
+    [record] = list((tmp_path / "results" / "sweeps").iterdir())
+    jobs = [json.loads(line) for line in (record / "jobs.jsonl").read_text().splitlines()]
     assert [(j["job"], j["status"]) for j in jobs] == [(0, "failed"), (1, "completed")]
-    assert "model.name=bad\\ name" in jobs[0]["overrides"] and jobs[0]["error"].startswith(reason)
-    assert sorted(p.name for p in sweep.iterdir()) == ["jobs.jsonl", "multirun.yaml"]  # no stand-in left
-    [run] = list((results / "runs" / "ok").iterdir())  # the job after the refused one ran
+    assert refused in jobs[0]["overrides"] and reason in jobs[0]["error"]
+    assert sorted(p.name for p in record.iterdir()) == ["jobs.jsonl", "multirun.yaml"]  # no stand-in left
+    [run] = list((tmp_path / "results" / "runs").glob("*/*"))  # the job after the refused one ran
     assert json.loads((run / "run.json").read_text())["status"] == "complete"
     failed = next(line for line in out.stdout.splitlines() if " failed " in line)
     assert "(removed)" in failed and reason in failed
