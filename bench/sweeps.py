@@ -2,16 +2,16 @@
 
 ``hydra.sweep.dir`` is ``results/sweeps/<sweep-id>/`` (Hydra's ``multirun.yaml`` lands there, one per
 sweep, never overwritten), while each job's folder stays ``results/runs/<model>/<run-id>/``: the
-``run_subdir`` resolver (:mod:`bench.runs`) gives an absolute path, which Hydra joins to the sweep
+``sweep_job_dir`` resolver (:func:`job_folder`) gives an absolute path, which Hydra joins to the sweep
 folder as it is.
 
 :class:`SweepRecord` is a Hydra callback. Every job, in whatever process the launcher runs it,
 appends one line to ``<sweep>/jobs.jsonl``; at the end the table of all jobs is printed, also when
 some failed (``bench/__main__.py`` prints it before the error line).
 
-A job's run folder is ``hydra.sweep.subdir``, which Hydra resolves before the job starts and before
-any callback hears of it: the ``sweep_job_dir`` resolver (:func:`job_folder`) keeps a refused folder
-(``model.name='bad name'``) from stopping the sweep and leaving the job out of its record.
+Hydra resolves a job's run folder before the job starts and before any callback hears of it:
+:func:`job_folder` and :func:`folder_of_job` keep a refused one (``model.name='bad name'``, a job's
+``results_dir=/proc/x``) from stopping the sweep and leaving the job out of its record.
 """
 
 from __future__ import annotations
