@@ -26,6 +26,7 @@ import pytest
 
 from bench.__main__ import main
 from tests.helpers import TEST_ENV, write_references
+from tests.test_hostile import snapshot
 
 #: seconds one case may take before the battery calls it a hang and dumps every thread's stack
 HANG_S = 120
@@ -82,19 +83,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         os.chdir(old)
     assert codes == [0, 0] and len(list(root.glob("results/runs/*/*/scores.json"))) == 2
     return root
-
-
-def snapshot(root: Path) -> dict[str, bytes | str]:
-    found: dict[str, bytes | str] = {}
-    for path in sorted(root.rglob("*")):
-        key = str(path.relative_to(root))
-        if path.is_symlink():
-            found[key] = f"-> {os.readlink(path)}"
-        elif path.is_dir():
-            found[key] = "dir"
-        else:
-            found[key] = path.read_bytes()
-    return found
 
 
 # --- what a case makes malformed first (each gets the fresh folder) ------------------------------
