@@ -20,9 +20,13 @@ from types import SimpleNamespace
 import pytest
 
 from bench import __main__ as cli
+from bench.pair import Pair
 from bench.refset import card
-from tests.helpers import ROOT, closed_port_url
-from tests.test_hub_dataset import REPO_ID, SEGMENTS, export, publish, write_references
+from bench.refset.store import PairOrigin
+from bench.testsets.base import Imported
+from bench.testsets.output import write
+from tests.helpers import ROOT, bench, closed_port_url, segments_of
+from tests.test_hub_dataset import REPO_ID, SEGMENTS, export, front_matter, publish, write_references
 
 TOKEN = "hf_SENTINELtokenNEVERtoBEseen0123456789"
 
@@ -343,3 +347,95 @@ def test_a_full_disk_while_the_parquet_is_written_is_one_line(refs: Path, tmp_pa
     assert exit_.value.code == 2 and err.strip().splitlines() == [err.strip()], err
     assert "No space left on device" in err and "free some space" in err
     assert files(out) == before and not list(tmp_path.glob(".repo.*"))  # nothing replaced or left over
+
+
+# --- the card describes the set it was made from ---------------------------------------------------
+
+
+def dry_run_card(refs: Path, cwd: Path) -> str:
+    """``publish dry_run=true`` of the set in ``refs``: the card it would upload."""
+    cwd.mkdir(exist_ok=True)
+    result = publish(f"dataset.path={refs}", "dry_run=true", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return (cwd / "dist" / "hub" / REPO_ID / "README.md").read_text(encoding="utf-8")
+
+
+def section(text: str, heading: str) -> str:
+    """The text under ``## heading`` up to the next ``## `` heading."""
+    return text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_seed_set_s_card_states_what_its_manifest_records_and_nothing_from_the_report(tmp_path: Path):
+    """The committed seed set, with a build report planted beside it that claims other repairs and
+    problems: the card names the news articles, the manifest's exclusion, dropped sentence, repairs
+    and problems, states the human check where the build is described (not as a problem), and
+    repeats nothing the report's Markdown says."""
+    refs = tmp_path / "references"
+    refs.mkdir()
+    for name in ("MANIFEST.json", "zh-kk.jsonl", "zh-vi.jsonl"):
+        (refs / name).write_bytes((ROOT / "references" / name).read_bytes())
+    (refs / card.REPORT_FILE).write_text("# Report\n\nRepairs:\n\n- PLANTED REPAIR\n\n"
+                                         "Known problems (left as they are):\n\n- PLANTED PROBLEM\n\n"
+                                         "### Human check\n\nPLANTED CHECK\n", encoding="utf-8")
+    text = dry_run_card(refs, tmp_path)
+    assert "PLANTED" not in text
+    assert "news translation test set" in text and "4 news articles published in both languages" in text
+    built, problems = section(text, "How it was built"), section(text, "Known problems in the references")
+    assert "### Human check\n\nA person read every aligned pair of this set" in built
+    assert "Human check" not in problems and "person" not in problems
+    assert "- `002_d11dd908aed14900.txt`: no Chinese side" in problems
+    assert "- 1 x `1-0`: a source sentence with no counterpart in the translation" in problems
+    assert "`000_dd4a00d8958ed0ea.txt` (zh-kk): line 11: 1 non-breaking space(s) replaced" in problems
+    assert "`004_4c58bdc430bc795b.txt` (zh-vi): 'người đứng' (10x) is also written" in problems
+
+
+def test_an_imported_set_s_card_names_its_files_and_source_side(tmp_path: Path):
+    for name, rows in (("src.zh", ["他们在北京开会。", "今天的天气很好。"]),
+                       ("ref1.en", ["They met.", "It is fine."]),
+                       ("ref2.en", ["They held a meeting.", "The weather is fine."])):
+        (tmp_path / name).write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
+    made = bench("import", "name=talks", "src_lang=zh", "tgt_lang=en", f"src={tmp_path / 'src.zh'}",
+                 f"refs=[{tmp_path / 'ref1.en'},{tmp_path / 'ref2.en'}]", "source_side=translated",
+                 f"out_dir={tmp_path / 'talks'}")
+    assert made.returncode == 0, made.stderr
+    text = dry_run_card(tmp_path / "talks", tmp_path)
+    meta = front_matter(tmp_path / "dist" / "hub" / REPO_ID / "README.md")
+    assert meta["pretty_name"] == "talks: Chinese→English translation test set" and "news" not in meta["tags"]
+    body = text.split("\n---\n", 1)[1].split("## License")[0]  # the license terms are the publisher's
+    assert "news" not in body.replace(REPO_ID, "ORG/NAME").lower() and str(tmp_path) not in text
+    assert "imported with `bench import` as the test set `talks`" in text
+    assert ("- `zh-en`: from line-aligned text files (`src.zh`, `ref1.en`, `ref2.en`); source side "
+            "translated: the source text is itself a translation into Chinese") in text
+    assert "| `zh-en` | Chinese → English | 2 | 2 | translated |" in text  # rows, references, side
+    assert "| `more_refs` | list of strings |" in text
+    assert '"more_refs": [\n    "They held a meeting."' in text  # the example row as exported
+    assert "Human check" not in text and "## Source articles" not in text
+
+
+def standard_set(folder: Path, name: str, pair: str, origin: dict, side: str, left_out: dict) -> Path:
+    """A set as ``bench import`` writes it from FLORES+ or WMT24++ (``origin`` as their readers record it)."""
+    rows = [("他们在北京开会。", "Олар Бейжіңде жиналыс өткізді."),
+            ("今天的天气很好。", "Бүгін ауа райы жақсы.")]
+    imported = Imported(Pair(pair), segments_of(pair, rows, "devtest"), PairOrigin(origin, side, left_out))
+    write(folder, name, imported)
+    return folder
+
+
+def test_flores_plus_and_wmt24pp_are_named_with_their_origin(tmp_path: Path):
+    flores = standard_set(tmp_path / "flores", "flores-devtest", "zh-kk", {
+        "format": "flores_plus", "repo_id": "openlanguagedata/flores_plus", "revision": "0123456789abcdef",
+        "files": [{"path": "devtest/cmn_Hans.parquet", "sha256": "a" * 64},
+                  {"path": "devtest/kaz_Cyrl.parquet", "sha256": "b" * 64}]}, "translated", {})
+    text = dry_run_card(flores, tmp_path / "one")
+    assert ("from FLORES+ (the Hub dataset `openlanguagedata/flores_plus` at commit `0123456789ab`); "
+            "source side translated") in text and "FLORES+ was written in English" in text
+    assert "| `devtest/kaz_Cyrl.parquet` | `" + "b" * 64 + "` |" in text
+    assert front_matter(tmp_path / "one" / "dist" / "hub" / REPO_ID / "README.md")["source_datasets"] == \
+        ["openlanguagedata/flores_plus"]
+    wmt = standard_set(tmp_path / "wmt", "wmt24pp", "en-kk", {
+        "format": "wmt24pp", "files": [{"path": "en-kk_KZ.jsonl", "sha256": "c" * 64}]}, "original",
+        {"is_bad_source": 3})
+    text = dry_run_card(wmt, tmp_path / "two")
+    assert "from WMT24++ in its published layout (`en-kk_KZ.jsonl`); source side original: the source text " \
+           "was written in English" in text
+    assert "- `en-kk`: 3 row(s) marked `is_bad_source` left out" in text
