@@ -136,6 +136,7 @@ def read_records(file: Path, columns: Collection[str] | None = None) -> list[dic
     row count, column types and uncompressed sizes are checked first, strings stay
     dictionary-encoded while they are read, and the text they decode to is counted batch by batch
     against :data:`MAX_DECODED_BYTES` before it is decoded."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     if not file.is_file():
@@ -152,7 +153,7 @@ def read_records(file: Path, columns: Collection[str] | None = None) -> list[dic
         return rows
     except MemoryError:
         raise BenchError(f"{file}: not enough memory to read it; {REFETCH}") from None
-    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+    except (OSError, ValueError, pa.ArrowException) as exc:  # ArrowInvalid is a ValueError
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BenchError(f"{file}: not a readable parquet file ({reason}); {REFETCH}") from None
 
@@ -197,8 +198,11 @@ def _decoded_bytes(data: RecordBatch | Array) -> int:
         return int(pc.sum(pc.take(pc.binary_length(data.dictionary), data.indices)).as_py() or 0)
     if pa.types.is_struct(data.type):
         return sum(_decoded_bytes(child) for child in data.flatten())
-    if pa.types.is_list(data.type):
-        return data.offsets.nbytes + _decoded_bytes(data.flatten())
+    if pa.types.is_map(data.type):
+        return _decoded_bytes(data.keys) + _decoded_bytes(data.items)
+    if any(is_list(data.type) for is_list in (pa.types.is_list, pa.types.is_large_list,
+                                              pa.types.is_fixed_size_list)):
+        return _decoded_bytes(data.flatten())
     return data.nbytes
 
 
