@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -25,7 +26,7 @@ from bench.refset import card
 from bench.refset.store import PairOrigin
 from bench.testsets.base import Imported
 from bench.testsets.output import write
-from tests.helpers import ROOT, bench, closed_port_url, segments_of
+from tests.helpers import ROOT, bench, closed_port_url, segments_of, write_reference_set
 from tests.test_hub_dataset import REPO_ID, SEGMENTS, export, front_matter, publish, write_references
 
 TOKEN = "hf_SENTINELtokenNEVERtoBEseen0123456789"
@@ -439,3 +440,28 @@ def test_flores_plus_and_wmt24pp_are_named_with_their_origin(tmp_path: Path):
     assert "from WMT24++ in its published layout (`en-kk_KZ.jsonl`); source side original: the source text " \
            "was written in English" in text
     assert "- `en-kk`: 3 row(s) marked `is_bad_source` left out" in text
+
+
+def test_the_manifest_s_records_reach_the_card_as_plain_text(tmp_path: Path):
+    """A manifest is someone else's file: markup in its document records and in an imported set's
+    origin stays text, and a code span cannot be closed from inside."""
+    from bench.publish import export as export_set
+    from bench.refset.store import LocalReferences
+
+    evil = "`<script>alert(1)</script>` [a](http://x)\n# Hacked"
+    built = write_reference_set(tmp_path / "built", SEGMENTS, {"excluded": {evil: evil}, "documents": {
+        evil: {"pair": evil, "checked": False, "repairs": [evil], "problems": [evil]}}})
+    flores = standard_set(tmp_path / "flores", "flores", "zh-kk", {
+        "format": evil, "repo_id": evil, "revision": evil, "files": [{"path": evil, "sha256": evil}]},
+        "unknown", {evil: evil})
+    options = card.CardOptions(REPO_ID, "cc-by-4.0", None, None, None, None)
+    for refs in (built, flores):
+        out = tmp_path / f"{refs.name}-export"
+        out.mkdir()
+        export_set(LocalReferences(refs), out, options)
+        text = (out / "README.md").read_text(encoding="utf-8")
+        # code blocks and spans show markup as characters; the rest must hold none
+        prose = re.sub(r"(?<!\\)`[^`\n]*`", "", re.sub(r"```.*?```", "", text, flags=re.S))
+        assert "<script>" not in prose and not re.search(r"(?<!\\)\]\(http", prose), refs.name
+        assert "\n# Hacked" not in text and "`'<script>alert(1)</script>' [a](http://x) # Hacked`" in text
+        assert text.count("\n---\n") == 1 and "source_datasets:\n- original" in text  # no Hub id of it

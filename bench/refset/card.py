@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from bench.languages import language
 from bench.pair import Pair
-from bench.refset.hub import SPLIT, data_file, to_record
+from bench.refset.hub import REPO_ID, SPLIT, data_file, to_record
 from bench.refset.store import MANIFEST, Manifest, PairOrigin, Segment, SetInfo, canonical_sha256
 
 if TYPE_CHECKING:
@@ -284,8 +284,8 @@ def card_data(options: CardOptions, pairs: list[PairData], info: SetInfo | None)
          "license_details": options.license_details}
         if options.custom_license else {}
     )
-    repos = sorted({str(o.origin["repo_id"]) for o in info.pairs.values() if o.origin.get("repo_id")}) \
-        if info else []
+    named = [str(o.origin.get("repo_id")) for o in info.pairs.values()] if info else []
+    repos = sorted({repo for repo in named if REPO_ID.match(repo)})  # a Hub id, or nothing of it
     data = DatasetCardData(
         pretty_name=pretty_name(options, pairs, info),
         language=codes,
