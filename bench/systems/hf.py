@@ -259,7 +259,11 @@ class HFSystem(System):
         :data:`AUTO_BATCH_TOKENS`; before loading, the CPU's)."""
         if self._batch_tokens is not None:
             return self._batch_tokens
-        return AUTO_BATCH_TOKENS["cuda" if (self._device or "cpu").startswith("cuda") else "cpu"]
+        return AUTO_BATCH_TOKENS["cuda" if self.running_on().startswith("cuda") else "cpu"]
+
+    def running_on(self) -> str:
+        """The device generation runs on (``cpu`` until the model is loaded)."""
+        return self._device or "cpu"
 
     # -- preflight and identity ---------------------------------------------------------------
     def located(self) -> Located:

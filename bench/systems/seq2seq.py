@@ -63,6 +63,9 @@ class Seq2Seq(HFSystem):
     def numerics(self) -> dict[str, str]:
         return self.engine.numerics() if self.engine else super().numerics()
 
+    def running_on(self) -> str:
+        return self.engine.resolved()[0] if self.engine else super().running_on()
+
     def identity(self) -> dict[str, Any]:
         facts = super().identity()
         if self.num_beams > 1:
