@@ -179,7 +179,7 @@ def bullets(value: object, depth: int = 0) -> list[str]:
     return [f"{pad}- {inert(value)}"]
 
 
-def code(value: object) -> str:
+def verbatim(value: object) -> str:
     """A value from the manifest as a code span that nothing in it can end (a backtick becomes ')."""
     return "`" + " ".join(str(value).split()).replace("`", "'") + "`"
 
@@ -239,7 +239,7 @@ def several(segments: list[Segment]) -> bool:
 def set_name(origin: dict) -> str:
     """``FLORES+``, ``WMT24++`` or what the input was (``line-aligned text files``)."""
     fmt = str(origin.get("format", ""))
-    return STANDARD_SETS.get(fmt) or FORMATS.get(fmt) or f"format {code(fmt)}"
+    return STANDARD_SETS.get(fmt) or FORMATS.get(fmt) or f"format {verbatim(fmt)}"
 
 
 def origin_files(origin: dict) -> list[tuple[str, str]]:
@@ -256,9 +256,9 @@ def origin_files(origin: dict) -> list[tuple[str, str]]:
 def from_where(origin: dict) -> str:
     """``FLORES+ (the Hub dataset `openlanguagedata/flores_plus` at commit 0123456789ab)``, or the files."""
     if origin.get("repo_id"):
-        commit = str(origin.get("revision") or "?")[:12]
-        return f"{set_name(origin)} (the Hub dataset {code(origin['repo_id'])} at commit {code(commit)})"
-    names = ", ".join(code(path) for path, _ in origin_files(origin))
+        repo, commit = verbatim(origin["repo_id"]), verbatim(str(origin.get("revision") or "?")[:12])
+        return f"{set_name(origin)} (the Hub dataset {repo} at commit {commit})"
+    names = ", ".join(verbatim(path) for path, _ in origin_files(origin))
     layout = " in its published layout" if origin.get("format") in STANDARD_SETS else ""
     return f"{set_name(origin)}{layout} ({names or 'no files recorded'})"
 
@@ -349,7 +349,7 @@ def _summary(options: CardOptions, pairs: list[PairData], info: SetInfo | None) 
                    for p, o in sorted(info.pairs.items())]
         what = (
             f"A sentence-level test set for machine translation from {directions}: {rows} segments, "
-            f"imported with `bench import` as the test set {code(info.name)}. Each row is one segment of "
+            f"imported with `bench import` as the test set {verbatim(info.name)}. Each row is one segment of "
             "the input as given (nothing re-split, re-aligned or cleaned), with its human "
             "reference(s). It is evaluated with `bench`, an MT evaluation harness.\n\n"
             + "\n".join(f"- {line}" for line in origins)
@@ -494,7 +494,7 @@ def _human_check(docs: list[DocumentFacts] | None) -> str:
         return (f"A person read every aligned pair of this set: the alignments of all {len(docs)} documents "
                 "were recorded as read when it was built.")
     return (f"No person has recorded reading the aligned pairs of {len(unread)} of {len(docs)} documents "
-            f"({', '.join(code(n) for n in unread)}); their rows may hold misalignments.")
+            f"({', '.join(verbatim(n) for n in unread)}); their rows may hold misalignments.")
 
 
 def _bead_order(item: tuple[str, int]) -> tuple:
@@ -518,7 +518,7 @@ def _problems(build: BuildRecord) -> str:
     else:
         parts.append("No build report was published with the references, so the per-bead detail is not "
                      "here; what the manifest records follows.")
-    parts.append(_listed("Excluded documents", [f"{code(n)}: {inert(why)}" for n, why in
+    parts.append(_listed("Excluded documents", [f"{verbatim(n)}: {inert(why)}" for n, why in
                                                 (excluded.items() if isinstance(excluded, dict) else ())]))
     parts.append(_listed("Sentences without a counterpart (left out of the rows)",
                          [_dropped(str(b), n) for b, n in dropped.items()]))
@@ -539,11 +539,11 @@ def _dropped(bead: str, count: object) -> str:
     src, _ = bead_sides(bead) or (0, 0)
     side = "a source sentence with no counterpart in the translation" if src else \
         "a reference sentence with no counterpart in the source"
-    return f"{inert(count)} x {code(bead)}: {side}"
+    return f"{inert(count)} x {verbatim(bead)}: {side}"
 
 
 def _where(doc: DocumentFacts) -> str:
-    return f"{code(doc.name)} ({inert(doc.pair)})"
+    return f"{verbatim(doc.name)} ({inert(doc.pair)})"
 
 
 def _listed(label: str, items: list[str]) -> str:
@@ -556,14 +556,14 @@ def _origins(info: SetInfo) -> str:
              "surrounding white space and nothing else. Every file read is named with its sha256."]
     for pair, origin in sorted(info.pairs.items()):
         made = origin.origin
-        files = table(["file", "sha256"], [[code(path), code(sha)] for path, sha in origin_files(made)])
+        files = table(["file", "sha256"], [[verbatim(f), verbatim(sha)] for f, sha in origin_files(made)])
         parts.append(f"### {pair}\n\n- from: {from_where(made)}\n- source side: {source_side(pair, origin)}"
                      f"\n\n{files}")
     return "\n\n".join(parts)
 
 
 def _imported_problems(info: SetInfo) -> str:
-    left = [f"`{pair}`: {inert(n)} row(s) marked {code(why)} left out, as the set's authors advise"
+    left = [f"`{pair}`: {inert(n)} row(s) marked {verbatim(why)} left out, as the set's authors advise"
             for pair, origin in sorted(info.pairs.items()) for why, n in origin.left_out.items()]
     return (
         "## Known problems in the references\n\nThe references are as the input gave them: `bench` "
