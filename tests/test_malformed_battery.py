@@ -362,6 +362,11 @@ CASES = [
     case("sweep of no jobs", f"-m {RUN} hydra/launcher=parallel hydra.launcher.n_jobs=0", "n_jobs"),
     case("model name with an escape", f"{RUN} model.name=a\x1b[2Jb", "model.name"),
     case("build out dir a file", "build raw_dir=raw out_dir=notes.txt", "notes.txt", write("notes.txt", "x")),
+    case("cfg without its value", "run --cfg", "--cfg"),
+    case("info of nothing", "score --info nosuch", "--info"),
+    case("list nothing", "list", "what to list"),
+    case("list something else", "list nosuch", "what to list"),
+    case("list pairs of no reference set", "list pairs nowhere", "nowhere"),
 ]
 
 #: a run in a shared results folder that cannot be read: documented as skipped with a line naming it,
@@ -433,4 +438,4 @@ def test_a_damaged_run_is_left_out_by_name_and_the_others_go_on(setup, command: 
 
 def test_the_battery_is_large_and_covers_every_command():
     assert len(CASES) >= 100 and len({c.name for c in CASES}) == len(CASES)
-    assert {c.command for c in CASES} == {"run", "score", "leaderboard", "build", "align", "publish"}
+    assert {c.command for c in CASES} == {"run", "score", "leaderboard", "build", "align", "publish", "list"}
