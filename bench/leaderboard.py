@@ -24,7 +24,6 @@ from bench.board.written import write_board
 from bench.cli import command
 from bench.console import printable
 from bench.errors import BenchError
-from bench.human.store import human_root
 from bench.human.trust import HUMAN, attach, without_human
 from bench.metrics import load_metric, shipped_metrics
 from bench.refset.store import TestSet
@@ -69,7 +68,7 @@ def build(cfg: DictConfig) -> tuple[list[Board], dict[Path, str]]:
     check_test_set(runs, found[0].hashes, references.name, runs_root(cfg.results_dir))
     chosen, loader = policy(cfg), functools.cache(load_metric)
     out, pages = Path(cfg.results_dir), testsets.page_names(found)
-    boards, markdowns, files = [], [], {}
+    boards, markdowns, files, agreement = [], [], {}, []
     for k, item in enumerate(found):
         board = collect(item.runs, item.hashes, without_human(chosen), metric=loader)
         board.testset, board.about = item.title, item.about
@@ -84,11 +83,10 @@ def build(cfg: DictConfig) -> tuple[list[Board], dict[Path, str]]:
         files[out / pages[k]] = testsets.with_switch(page, found, pages, k) if len(found) > 1 else page
         boards.append(board)
         markdowns.append(markdown.render(board) + trust.markdown())
-        if k == 0 and human_root(cfg.results_dir).is_dir():  # human judgments: agreement with the metrics
-            files[out / "human_agreement.json"] = trust.json()
+        agreement += trust.records()  # human judgments: each metric's agreement with them
     files[out / "leaderboard.md"] = "\n".join(markdowns)
     files[out / "leaderboard.csv"] = tidy.render(*boards)
-    files[out / "results.json"] = tidy.render_json(*boards)
+    files[out / "results.json"] = tidy.render_json(*boards, human_agreement=agreement)
     return boards, files
 
 

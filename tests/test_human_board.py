@@ -41,7 +41,7 @@ def human_means(world) -> dict[str, float]:
 
 def test_system_agreement_equals_scipy_on_sacrebleu_chrf(board):
     world, _ = board
-    records = json.loads((world.results / "human_agreement.json").read_text())
+    records = json.loads((world.results / "results.json").read_text())["human_agreement"]
     found = {(r["metric"], r["level"], r["statistic"]): r for r in records}
     systems = ["bad", "good", "mid", "weak"]
     refs = [s.ref for s in world.segments]
@@ -71,7 +71,7 @@ def test_markdown_and_html_show_the_trust_table_the_warning_and_the_human_column
     assert "Ranked by comet" in page and "| human" in page.split("## Metric trust")[0]
     html = (world.results / "leaderboard.html").read_text()
     assert f"<h2>Metric trust: {PAIR}</h2>" in html and "disagrees with the humans" in html
-    rows = json.loads((world.results / "results.json").read_text())
+    rows = json.loads((world.results / "results.json").read_text())["results"]
     assert {r["system"] for r in rows if r["metric"] == "human"} == {"bad", "good", "mid", "weak"}
 
 
@@ -79,7 +79,7 @@ def test_rank_by_human_ranks_in_human_clusters(board):
     world, _ = board
     out = bench("leaderboard", "rank_by=[human,comet,chrf]", *world.args())
     assert out.returncode == 0, out.stderr
-    rows = [r for r in json.loads((world.results / "results.json").read_text()) if r["metric"] == "human"]
+    rows = [r for r in json.loads((world.results / "results.json").read_text())["results"] if r["metric"] == "human"]
     means = human_means(world)
     assert {r["rank_metric"] for r in rows} == {"human"}
     by_rank = sorted(rows, key=lambda r: (r["rank"], -r["score"]))
@@ -99,9 +99,9 @@ def test_partial_judgments_give_a_trust_table_but_no_human_column_or_ranking(tmp
     assert out.returncode == 0, out.stderr
     page = (world.results / "leaderboard.md").read_text()
     assert "Ranked by comet" in page and "not judged: good" in page
-    rows = json.loads((world.results / "results.json").read_text())
+    rows = json.loads((world.results / "results.json").read_text())["results"]
     assert not [r for r in rows if r["metric"] == "human"]
-    records = json.loads((world.results / "human_agreement.json").read_text())
+    records = json.loads((world.results / "results.json").read_text())["human_agreement"]
     assert {r["n"] for r in records if r["level"] == "segment"} == {12}
 
 
@@ -121,7 +121,7 @@ def test_damaged_or_stale_judgments_are_notes_and_the_board_is_still_written(tmp
     page = (world.results / "leaderboard.md").read_text()
     assert "not a bench human-judgment row" in page and "made on another version of zh-en" in page
     assert "## Metric trust" not in page
-    assert json.loads((world.results / "human_agreement.json").read_text()) == []
+    assert json.loads((world.results / "results.json").read_text())["human_agreement"] == []
 
 
 def judge_score(n: int, quality: float) -> Score:
@@ -139,7 +139,7 @@ def test_a_segment_the_judge_could_not_score_is_left_out_of_its_segment_agreemen
     assert bench("human", "import", "format=mqm", f"path={tsv}", REVERSED, *world.args()).returncode == 0
     out = bench("leaderboard", *world.args())
     assert out.returncode == 0, out.stderr
-    records = json.loads((world.results / "human_agreement.json").read_text())
+    records = json.loads((world.results / "results.json").read_text())["human_agreement"]
     judge = {(r["level"], r["statistic"]): r for r in records if r["metric"] == "judge"}
     assert judge[("segment", "acc_eq")]["n"] == 11 and judge[("system", "kendall")]["n"] == 12
 
@@ -172,7 +172,7 @@ def test_thirteen_systems_agree_with_scipy_to_1e6(tmp_path):
     assert done.returncode == 0, done.stderr
     assert bench("leaderboard", *world.args()).returncode == 0
     found = {(r["metric"], r["level"], r["statistic"]): r["value"]
-             for r in json.loads((world.results / "human_agreement.json").read_text())}
+             for r in json.loads((world.results / "results.json").read_text())["human_agreement"]}
     names = sorted(systems)
     segment_human = np.array([[np.mean(per_rater[(n, i)]) for i in range(12)] for n in names])
     human = segment_human.mean(axis=1)

@@ -336,7 +336,7 @@ def test_the_seed_set_and_an_imported_set_share_a_results_folder_with_a_board_ea
     rows = list(csv.DictReader((results / "leaderboard.csv").open(encoding="utf-8")))
     assert {(r["testset"], r["pair"]) for r in rows} == {("references", "zh-kk"), ("references", "zh-vi"),
                                                          ("talks", "zh-en")}
-    assert {r["testset"] for r in read_json(results / "results.json")} == {"references", "talks"}
+    assert {r["testset"] for r in read_json(results / "results.json")["results"]} == {"references", "talks"}
     md = (results / "leaderboard.md").read_text(encoding="utf-8")
     seed, mine = md.split("Test set: **talks**")
     assert "Test set: **references**" in seed and "## zh-en" not in seed and "## zh-kk" not in mine

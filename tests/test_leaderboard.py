@@ -465,11 +465,13 @@ def test_each_pair_says_what_its_segments_resolve_and_warns_when_systems_are_clo
     assert page.count('class="warn resolution"') == 2
 
 
-def test_results_json_is_the_flat_table_and_loads_with_pandas(built):
+def test_results_json_holds_the_flat_table_for_pandas_and_the_human_agreement(built):
     import pandas as pd
 
     s, _, _ = built
-    frame = pd.read_json(s.results / "results.json")
+    data = json.loads((s.results / "results.json").read_text(encoding="utf-8"))
+    assert data["schema_version"] == 2 and data["human_agreement"] == []  # no human judgments here
+    frame = pd.DataFrame(data["results"])
     rows = read_csv(s.results / "leaderboard.csv")
     assert len(frame) == len(rows) and set(frame.columns) == set(rows[0])
     ranked = frame[frame["rank"].notna()]

@@ -71,6 +71,15 @@ def render(*boards: Board) -> str:
     return out.getvalue()
 
 
-def render_json(*boards: Board) -> str:
-    """``results.json``: the same records as a JSON list (``pandas.read_json(path)`` loads it)."""
-    return dumps_json([row for board in boards for row in records(board)])
+#: version of the shape of ``results.json``: 2 made it an object, so that the metrics' agreement with
+#: human judgments can sit beside the results
+RESULTS_SCHEMA = 2
+
+
+def render_json(*boards: Board, human_agreement: list[dict] | None = None) -> str:
+    """``results.json``: ``results``, the same records as the CSV (``pandas.DataFrame(data["results"])``),
+    and ``human_agreement``, one record per test set x pair x metric x level x statistic (empty
+    without human judgments; :mod:`bench.human.trust`)."""
+    return dumps_json({"schema_version": RESULTS_SCHEMA,
+                       "results": [row for board in boards for row in records(board)],
+                       "human_agreement": human_agreement or []})

@@ -27,7 +27,6 @@ from bench.board.markup import Markup, el
 from bench.errors import BenchError
 from bench.human.agreement import Estimate, contradicted, segment_agreement, system_agreement
 from bench.human.store import PairJudgments, current_judgments
-from bench.io import dumps_json
 from bench.metrics.base import AdditiveMetric, Metric, Score
 from bench.metrics.bootstrap import Bootstrap, confidence_interval
 from bench.refset.store import Segment
@@ -116,9 +115,6 @@ class Trust:
 
     def records(self) -> list[dict]:
         return [r for t in self.pairs.values() for r in t.records()]
-
-    def json(self) -> str:
-        return dumps_json(self.records())
 
     def markdown(self) -> str:
         return "".join(markdown_section(t) for t in self.pairs.values())
