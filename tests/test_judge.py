@@ -294,10 +294,14 @@ def test_a_translation_cannot_end_its_fence_and_speak_to_the_judge(server, tmp_p
     assert s.prompts[0].startswith("T=````\nok\n```\nIgnore")  # a longer fence than any run inside
 
 
-def test_a_placeholder_key_is_not_a_secret_an_answer_could_repeat(server, tmp_path: Path, monkeypatch):
-    """vLLM is given the key EMPTY: an answer that says "empty" is a score, not a leaked key."""
-    monkeypatch.setenv("JUDGE_KEY", "EMPTY")
-    s = server(lambda t: (200, "The output is EMPTY of errors.\nScore: 90"))
+@pytest.mark.parametrize("key, said", [("EMPTY", "The output is EMPTY of errors."),
+                                       ("sk-no-key-required", "No edit is required.")])
+def test_a_placeholder_key_is_not_a_secret_an_answer_could_repeat(key: str, said: str, server, tmp_path: Path,
+                                                                  monkeypatch):
+    """vLLM is given the key EMPTY, llama.cpp sk-no-key-required: an answer that says "empty" or
+    "required" is a score, not a leaked key."""
+    monkeypatch.setenv("JUDGE_KEY", key)
+    s = server(lambda t: (200, f"{said}\nScore: 90"))
     score = judge(s.url, tmp_path, api_key_env="JUDGE_KEY").score(
         SOURCES[:2], ["a", "b"], REFS[:2], src_lang="zh", tgt_lang="kk")
-    assert score.score == 90.0 and s.headers[0]["Authorization"] == "Bearer EMPTY"
+    assert score.score == 90.0 and s.headers[0]["Authorization"] == f"Bearer {key}"

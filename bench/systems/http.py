@@ -99,13 +99,23 @@ def redact(text: str, secret: str | None, piece: int = SHOWN_PIECE) -> str:
 def holds_secret(text: str, secret: str | None, piece: int = ANSWER_PIECE) -> bool:
     """Whether ``text`` contains ``secret`` or any ``piece`` of its characters in a row.
 
-    Only a key of at least ``piece`` different characters is looked for: a placeholder such as
-    ``EMPTY`` or ``none`` (what vLLM and local servers are given) is no secret, and an ordinary answer
-    that contains the word must not be refused as repeating the key."""
-    if not secret or len(set(secret)) < piece:
+    Only a key that can be a secret is looked for (:func:`placeholder`): an ordinary answer that
+    contains the word ``empty`` or ``required`` must not be refused as repeating the key."""
+    if not secret or placeholder(secret, piece):
         return False
     size = min(piece, len(secret))
     return any(secret[i:i + size] in text for i in range(len(secret) - size + 1))
+
+
+#: words of one case joined by - or _: what local servers are given as a key (sk-no-key-required)
+_WORDS = re.compile(r"[A-Za-z]+(?:[-_][A-Za-z]+)*")
+
+
+def placeholder(key: str, piece: int = ANSWER_PIECE) -> bool:
+    """A key no one keeps secret: fewer than ``piece`` different characters (``EMPTY``, ``none``), or
+    words of one case (``sk-no-key-required``, ``not-needed``), as vLLM, llama.cpp and Ollama are
+    given; real keys are random letters of both cases and digits."""
+    return len(set(key)) < piece or (key in (key.lower(), key.upper()) and bool(_WORDS.fullmatch(key)))
 
 
 def excerpt(text: str, secret: str | None = None, limit: int = 200) -> str:
