@@ -223,8 +223,9 @@ def test_runs_from_an_older_test_set_are_not_scored_or_ranked(world: World):
     assert "skipped" in out.stdout + out.stderr
     assert "ter" not in stored_scores(run)["zh-kk"]
     board = bench("leaderboard", f"results_dir={world.results}", f"dataset.path={world.refs}")
-    assert board.returncode == 0, board.stderr
-    assert "older" in (world.results / "leaderboard.md").read_text().lower()
+    # no run was made on the current version: refused in one line, never an empty board
+    assert board.returncode == 2 and board.stderr.count("\n") == 1, board.stderr
+    assert "older version" in board.stderr and not (world.results / "leaderboard.md").exists()
 
 
 # --- secrets: an API key never reaches disk or logs ---

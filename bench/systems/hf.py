@@ -414,6 +414,7 @@ class HFSystem(System):
             return
         self.load()
         ids = self.encode(sources, src_lang, tgt_lang)
+        self.check_lengths(ids, sources)
         group: list[int] = []
         for batch in plan_batches([len(x) for x in ids], self.batch_tokens):
             group += batch
@@ -423,11 +424,26 @@ class HFSystem(System):
         if group:
             yield [sources[i] for i in group]
 
+    def check_lengths(self, ids: list[list[int]], sources: list[str]) -> None:
+        """Refuse, before any of them is translated, inputs longer than an encoder's learned positions:
+        the model would fail on them mid-run with an index error (OPUS-MT: 512 tokens)."""
+        config = getattr(self.model, "config", None)
+        limit = getattr(config, "max_position_embeddings", None) if config is not None \
+            and getattr(config, "is_encoder_decoder", False) else None
+        if not isinstance(limit, int):
+            return
+        for row, source in zip(ids, sources):
+            if len(row) > limit:
+                raise BenchError(f"model {self.name}: a source of {len(row)} tokens is longer than the "
+                                 f"model's {limit} input positions ({source[:40]!r}...): split that segment "
+                                 "in the test set, or choose a model that reads longer inputs")
+
     def translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         if not sources:
             return []
         self.load()
         ids = self.encode(sources, src_lang, tgt_lang)
+        self.check_lengths(ids, sources)
         options = self.generate_options(tgt_lang)
         try:
             outputs = map_batched(ids, [len(x) for x in ids], self.batch_tokens,
