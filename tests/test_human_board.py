@@ -79,7 +79,8 @@ def test_rank_by_human_ranks_in_human_clusters(board):
     world, _ = board
     out = bench("leaderboard", "rank_by=[human,comet,chrf]", *world.args())
     assert out.returncode == 0, out.stderr
-    rows = [r for r in json.loads((world.results / "results.json").read_text())["results"] if r["metric"] == "human"]
+    data = json.loads((world.results / "results.json").read_text())
+    rows = [r for r in data["results"] if r["metric"] == "human"]
     means = human_means(world)
     assert {r["rank_metric"] for r in rows} == {"human"}
     by_rank = sorted(rows, key=lambda r: (r["rank"], -r["score"]))
