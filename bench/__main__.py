@@ -5,7 +5,7 @@ Hydra's own flags such as ``-m``) is handed to the command's Hydra application. 
 imported only when chosen, so ``--help`` and the commands that do not need torch stay fast.
 
 Hydra's flags (``--cfg job``, ``-m``) may come anywhere after ``python -m bench``; they are checked
-and put first for Hydra (:func:`bench.cli.hydra_argv`).
+and put first for Hydra (:func:`bench.cli.app.hydra_argv`).
 
 Hydra reports its own errors (an override of a key that does not exist, override syntax it cannot
 parse) in several lines and exits 1. Setting ``HYDRA_FULL_ERROR`` makes it raise them instead, and they
@@ -68,7 +68,7 @@ def completion(args: list[str]) -> int | None:
     action = args[1].partition("=")[0]
     if action in ("install", "uninstall"):
         sys.argv = ["bench", *args]
-        importlib.import_module("bench.run").main()
+        importlib.import_module("bench.commands.run").main()
         return 0
     line = os.environ.get("COMP_LINE", "")
     words = line.split()
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     name = args.pop(position)
     if name in PLAIN:
-        from bench.help import list_command
+        from bench.cli.help import list_command
 
         return list_command(args)
     if name not in COMMANDS:
@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     if any(arg in ("-h", "--help") for arg in args):
-        from bench.errors import BenchError
-        from bench.help import command_help
+        from bench.cli.help import command_help
+        from bench.core.errors import BenchError
 
         try:
             print(command_help(name, COMMANDS[name], args), end="")  # model=NAME: that model's settings
@@ -138,15 +138,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     showing = any(a in SHOW_FLAGS for a in args)
     if name == "human":  # `human import ...`: the action word as an override Hydra can parse
-        from bench.human.command import action_argv
+        from bench.commands.human import action_argv
 
         args = action_argv(args, VALUE_FLAGS)
     if name == "run" and any(a in ("--cfg", "-c") for a in args) \
             and not any(a.startswith(("model=", "+experiment=")) for a in args):
         args.append("model=copy")  # a configuration to show; the real run needs model=NAME
-    from bench.cli import hydra_argv
-    from bench.errors import BenchError
-    from bench.overrides import check_overrides
+    from bench.cli.app import hydra_argv
+    from bench.cli.overrides import check_overrides
+    from bench.core.errors import BenchError
 
     try:
         args = hydra_argv(name, args)
@@ -162,13 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     from hydra.errors import CompactHydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from bench.cli import hydra_error_line
+    from bench.cli.app import hydra_error_line
 
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         module.main()
     except (CompactHydraException, OmegaConfBaseException) as exc:
-        from bench.sweeps import ENV, summary
+        from bench.cli.sweeps import ENV, summary
 
         print(summary(os.environ.get(ENV)), end="", flush=True)  # a sweep with a failed job: its table
         print(f"bench {name}: error: {hydra_error_line(exc)}", file=sys.stderr)

@@ -38,13 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.board.drilldown import deflated, from_text  # noqa: E402
-from bench.io import atomic_write_json, atomic_write_text, jsonl_text  # noqa: E402
+from bench.core.pair import Pair  # noqa: E402
 from bench.metrics import load_metric  # noqa: E402
 from bench.metrics.base import Score  # noqa: E402
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval  # noqa: E402
-from bench.pair import Pair  # noqa: E402
 from bench.refset.store import Segment, canonical_sha256  # noqa: E402
-from bench.runs import PairRecord, PairScores, Run, RunRecord, RunScores, write_hypotheses  # noqa: E402
+from bench.store.io import atomic_write_json, atomic_write_text, jsonl_text  # noqa: E402
+from bench.store.runs import PairRecord, PairScores, Run, RunRecord, RunScores, write_hypotheses  # noqa: E402
 from scripts.benchmark_scoring import scale_corpus  # noqa: E402
 
 TEXT = {

@@ -47,11 +47,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.io import atomic_write_json  # noqa: E402
 from bench.metrics import load_metric  # noqa: E402
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval  # noqa: E402
 from bench.refset.store import canonical_sha256  # noqa: E402
-from bench.runs import write_hypotheses  # noqa: E402
+from bench.store.io import atomic_write_json  # noqa: E402
+from bench.store.runs import write_hypotheses  # noqa: E402
 from bench.tiny.comet import SAMPLE_LINES, build_tiny_comet  # noqa: E402
 from tests.helpers import write_references  # noqa: E402
 
@@ -317,7 +317,7 @@ from bench.board.collect import Policy, collect
 from bench.metrics import load_metric
 from bench.metrics.significance import rank_clusters
 from bench.refset.store import LocalReferences
-from bench.runs import discover_runs
+from bench.store.runs import discover_runs
 runs, _ = discover_runs(sys.argv[1])
 references = LocalReferences(sys.argv[2])
 current = {pair: references.sha256(pair) for pair in references.pairs()}

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.errors import BenchError  # noqa: E402
+from bench.core.errors import BenchError  # noqa: E402
 from bench.refset.store import LocalReferences  # noqa: E402
 from bench.tiny.models import BUILDERS, Corpus, build  # noqa: E402
 

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench.io import atomic_write_json, atomic_write_text, jsonl_text
 from bench.refset.store import Segment, canonical_sha256
+from bench.store.io import atomic_write_json, atomic_write_text, jsonl_text
 
 ROOT = Path(__file__).resolve().parent.parent
 #: offline like this machine, quiet progress bars, and one torch thread: the tiny models' matrices are
@@ -160,7 +160,7 @@ class FaultServer:
 
 def stored_scores(run_dir: Path) -> dict[str, dict[str, dict]]:
     """``{pair: {metric: score as stored}}`` of a run's scores.json, read through bench's own reader."""
-    from bench.runs import load_run
+    from bench.store.runs import load_run
 
     return {pair: {name: score.to_json() for name, score in held.metrics.items()}
             for pair, held in load_run(run_dir).scores().pairs.items()}
@@ -172,8 +172,8 @@ def write_run_record(folder: Path, system: str, pairs: dict[str, tuple[str, int]
                      git_commit: str | None = None) -> Path:
     """``run.json`` as ``bench run`` writes it, for a run folder a test makes by hand;
     ``pairs`` is ``{pair: (sha256 of the test-set version, rows)}``."""
-    from bench.pair import Pair
-    from bench.runs import PairRecord, Run, RunRecord
+    from bench.core.pair import Pair
+    from bench.store.runs import PairRecord, Run, RunRecord
 
     record = RunRecord(run_id=folder.name, system=system, fingerprint=fingerprint or f"fp-{system}",
                        system_class="bench.systems.baselines.Copy", identity={}, testset="local:references",
@@ -186,7 +186,7 @@ def write_run_record(folder: Path, system: str, pairs: dict[str, tuple[str, int]
 
 def write_run_scores(folder: Path, scores: dict[str, dict[str, Score]]) -> None:  # noqa: F821
     """``scores.json`` for a hand-made run folder, tied to the hypotheses it holds now."""
-    from bench.runs import PairScores, RunScores, load_run
+    from bench.store.runs import PairScores, RunScores, load_run
 
     run = load_run(folder)
     run.save_scores(RunScores({pair: PairScores(run.hypotheses_sha256(pair), metrics)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import bench.refset.align as align_module
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.refset import embed
 from bench.refset.align import (
     DEFAULT_VARIANCE,
@@ -399,7 +399,7 @@ def test_align_command_refuses_bad_input_in_one_line(tmp_path: Path, case: str):
     (None, "file not found"), (b"", "no sentences"), ("中文。\n".encode("gbk"), "not valid UTF-8"),
 ])
 def test_unreadable_sentence_files_are_refused(tmp_path: Path, data: bytes | None, message: str):
-    from bench.align import read_sentences
+    from bench.commands.align import read_sentences
 
     path = tmp_path / "doc.zh"
     if data is not None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.build import _stale_pair_files
-from bench.errors import BenchError
+from bench.commands.build import _stale_pair_files
+from bench.core.errors import BenchError
 from bench.refset import embed
 from bench.refset.builder import (
     Build,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.errors import BenchError
-from bench.systems.cache import TranslationCache
+from bench.core.errors import BenchError
+from bench.store.translations import TranslationCache
 
 
 def test_hits_only_for_same_fingerprint_pair_and_source(tmp_path: Path):

@@ -65,7 +65,7 @@ CASES: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("run model=copy metric=[bleu] metric.bleu.tokenize=jieba", "metric.bleu.tokenize",
      "sacrebleu.metrics.bleu:BLEU.TOKENIZERS"),
     ("run model=copy metric=[off_target] metric.off_target.candidates=[zh,xx]",
-     "metric.off_target.candidates", "bench.languages:LANGUAGES"),
+     "metric.off_target.candidates", "bench.core.languages:LANGUAGES"),
     ("score metric=[comet] metric.comet.device=gpu", "metric.comet.device", DEVICES),
 ]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics import comet as comet_module
 from bench.metrics.comet import Comet
 from bench.tiny.comet import build_tiny_comet

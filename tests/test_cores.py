@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cores import calm_openmp, thread_count, usable_cores
+from bench.core.cores import calm_openmp, thread_count, usable_cores
 from bench.systems.seq2seq import NLLB
 from tests.helpers import ROOT, write_references
 

@@ -70,7 +70,7 @@ def composed_model(name: str) -> list[str]:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from bench.cli import CONFIG_DIR
+    from bench.cli.app import CONFIG_DIR
 
     GlobalHydra.instance().clear()
     try:

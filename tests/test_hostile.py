@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics import load_metric
 from bench.metrics.scoring import Scorer
 from tests.helpers import bench, write_references
@@ -179,7 +179,7 @@ def _edit_row(home: Path, key: str, value: object) -> None:
     rows = [json.loads(line) for line in file.read_text().splitlines()]
     rows[0][key] = value
     file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    from bench.io import sha256_file
+    from bench.store.io import sha256_file
 
     _manifest(home, lambda m: m["files"]["zh-kk.jsonl"].__setitem__("sha256", sha256_file(file)))
 
@@ -372,7 +372,7 @@ def test_edited_numbers_are_never_published(shared_results, tmp_path: Path, case
 def test_run_times_are_compared_in_utc(shared_results):
     """The board keeps each system's newest run by ``created``: times with another UTC offset are
     read as UTC, so 10:00+05:00 is older than 06:00+00:00 although it sorts after it as text."""
-    from bench.runs import RunRecord
+    from bench.store.runs import RunRecord
 
     _, good = shared_results
     data = json.loads((good / "run.json").read_text())
@@ -405,7 +405,7 @@ def test_score_refuses_a_run_whose_row_count_was_edited(shared_results, tmp_path
 def test_stats_survive_the_round_trip_exactly(shared_results):
     """What the board re-derives equals what was stored: an honest run is never dropped for noise."""
     _, good = shared_results
-    from bench.runs import load_run
+    from bench.store.runs import load_run
 
     held = load_run(good).scores().get("zh-kk")
     for name, score in held.items():

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.errors import BenchError
-from bench.io import atomic_write_json, staged_write
+from bench.core.errors import BenchError
+from bench.store.io import atomic_write_json, staged_write
 from tests.test_leaderboard import read_csv, scenario
 from tests.test_malformed_battery import bench_here
 

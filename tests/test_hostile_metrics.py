@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics.offtarget import OffTarget
 from bench.metrics.sacre import Bleu, Chrf, Ter
 from bench.tiny.spm import train_spm
@@ -79,7 +79,7 @@ def test_a_sentencepiece_model_in_place_is_used(world):
     ("metric.chrf.char_order=0", "[chrf]", "metric.chrf.char_order=0: must be a whole number of at least 1"),
     ("metric.ter.normalized=maybe", "[ter]", "metric.ter.normalized='maybe': must be true or false"),
     ("metric.off_target.candidates=[zh,xx]", "[off_target]",
-     "metric.off_target.candidates: language 'xx' is not in bench/languages.py; add a row for it"),
+     "metric.off_target.candidates: language 'xx' is not in bench/core/languages.py; add a row for it"),
 ])
 def test_a_bad_metric_setting_names_its_key(world, override: str, metrics: str, expected: str):
     assert_refused(run(world, override, metrics=metrics), expected)
@@ -89,7 +89,7 @@ def test_a_bad_metric_setting_names_its_key(world, override: str, metrics: str, 
 def test_a_pair_into_a_language_without_a_row_fails_where_a_metric_needs_the_row(world):
     write_references(world["refs"], {"zh-qq": [("你好。", "Qq qq.")]})
     out = run(world, metrics="[bleu]")
-    assert_refused(out, "metric.bleu: language 'qq' is not in bench/languages.py; add a row for it, "
+    assert_refused(out, "metric.bleu: language 'qq' is not in bench/core/languages.py; add a row for it, "
                         "or set metric.bleu.tokenize")
     assert run(world, metrics="[chrf]").returncode == 0  # chrF needs no language knowledge
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.io import STALE_TEMP_S, atomic_write_json, atomic_write_text, sweep_stale_temp, temp_prefix
+from bench.store.io import STALE_TEMP_S, atomic_write_json, atomic_write_text, sweep_stale_temp, temp_prefix
 from tests.helpers import bench
 from tests.test_hub_dataset import REPORT, SEGMENTS, export, publish, write_references
 

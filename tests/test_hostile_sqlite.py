@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-import bench.io
-from bench.systems.cache import TranslationCache
+import bench.store.io
+from bench.store.translations import TranslationCache
 from tests.helpers import TEST_ENV, write_references
 from tests.test_malformed_battery import bench_here
 
@@ -32,7 +32,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     write_references(tmp_path / "references", ROWS)
     for name, value in TEST_ENV.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(bench.io, "SQLITE_BUSY_S", 0.2)
+    monkeypatch.setattr(bench.store.io, "SQLITE_BUSY_S", 0.2)
     TranslationCache(tmp_path / "results" / "cache" / "translations.sqlite").close()  # made, in WAL mode
     return tmp_path
 
@@ -68,7 +68,7 @@ def test_a_write_lock_held_past_the_busy_timeout_is_one_line(world, tiny_models,
 
 def test_a_disk_that_fills_up_while_translations_are_stored_is_one_line(world, tiny_models, capsys,
                                                                         monkeypatch):
-    connect = bench.io._connect_sqlite
+    connect = bench.store.io._connect_sqlite
 
     def full_disk(path, *args):
         """The database may not grow by one page: what SQLite meets on a full disk (SQLITE_FULL)."""
@@ -77,5 +77,5 @@ def test_a_disk_that_fills_up_while_translations_are_stored_is_one_line(world, t
         db.execute(f"PRAGMA max_page_count = {pages}")
         return db
 
-    monkeypatch.setattr(bench.io, "_connect_sqlite", full_disk)
+    monkeypatch.setattr(bench.store.io, "_connect_sqlite", full_disk)
     stopped(translate(world, tiny_models, capsys), world, "the disk is full", "free some space")

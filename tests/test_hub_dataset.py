@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.refset import card, hub
 from bench.refset.store import MANIFEST, LocalReferences, Segment, canonical_sha256
 from tests.helpers import ROOT, bench, closed_port_url, stored_scores, write_reference_set

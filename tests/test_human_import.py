@@ -14,7 +14,7 @@ from bench.human.store import PairJudgments
 from bench.metrics import load_metric
 from bench.metrics.base import Score
 from bench.refset.store import Segment, canonical_sha256
-from bench.runs import write_hypotheses
+from bench.store.runs import write_hypotheses
 from tests.helpers import bench, write_references, write_run_record, write_run_scores
 
 PAIR = "zh-en"

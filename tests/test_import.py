@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from bench.errors import BenchError
-from bench.io import read_json
+from bench.core.errors import BenchError
 from bench.metrics.base import NFC
 from bench.refset.store import LocalReferences
+from bench.store.io import read_json
 from bench.testsets import READERS
 from bench.testsets.base import Request
 from bench.testsets.output import write
@@ -75,7 +75,7 @@ def damage(files: dict[str, Path], kind: str) -> tuple[dict, str]:
         files["src"].write_bytes("\n".join(ZH[:2]).encode() + b"\n\xff\xfe\n" + ZH[3].encode() + b"\n")
         return {}, rf"{files['src']}:3: not valid UTF-8"
     if kind == "language":
-        return {"tgt_lang": "xh"}, r"tgt_lang: language 'xh' is not in bench/languages.py"
+        return {"tgt_lang": "xh"}, r"tgt_lang: language 'xh' is not in bench/core/languages.py"
     raise AssertionError(kind)
 
 

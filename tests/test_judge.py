@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.metrics.judge import Judge, parse_esa, parse_mqm
 from tests.helpers import FaultServer, bench, closed_port_url, completion, write_references
@@ -240,7 +240,7 @@ def test_preflight_is_one_line_naming_the_metric_settings(tmp_path: Path, monkey
         judge(closed_port_url(), tmp_path).check([("zh", "kk")])
     with pytest.raises(BenchError, match=r"BENCH_JUDGE_KEY \(metric\.judge\.api_key_env\) is not set"):
         judge(closed_port_url(), tmp_path, api_key_env="BENCH_JUDGE_KEY").check([("zh", "kk")])
-    with pytest.raises(BenchError, match=r"metric\.judge: language 'xx' is not in bench/languages\.py"):
+    with pytest.raises(BenchError, match=r"metric\.judge: language 'xx' is not in bench/core/languages\.py"):
         judge(closed_port_url(), tmp_path).check([("zh", "xx")])
 
 

@@ -1,5 +1,5 @@
 """The language registry: its rows agree with the libraries they feed, every consumer reads it, and a
-language without a row is one line naming bench/languages.py wherever it is needed."""
+language without a row is one line naming bench/core/languages.py wherever it is needed."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from lingua import Language as LinguaLanguage
 from sacrebleu.metrics import BLEU
 
-from bench.errors import BenchError
-from bench.languages import LANGUAGES, Language
+from bench.core.errors import BenchError
+from bench.core.languages import LANGUAGES, Language
 from bench.metrics.offtarget import OffTarget, dominant_script
 from bench.metrics.sacre import Bleu
 from bench.refset import card, langid
@@ -42,7 +42,7 @@ def test_only_chinese_and_japanese_run_sentences_together():
 
 
 def test_a_row_with_a_bad_code_or_script_is_refused():
-    with pytest.raises(BenchError, match=r"bench/languages.py: 'Ka' is not a language code"):
+    with pytest.raises(BenchError, match=r"bench/core/languages.py: 'Ka' is not a language code"):
         dataclasses.replace(GEORGIAN, code="Ka")
     with pytest.raises(BenchError, match=r"'ka' needs scripts from SCRIPT_LETTERS \(not \['Gorg'\]\)"):
         dataclasses.replace(GEORGIAN, scripts=("Gorg",))
@@ -73,8 +73,8 @@ def test_a_new_row_reaches_every_consumer(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_without_its_row_the_same_language_is_one_line_naming_the_table():
-    missing = r"language 'ka' is not in bench/languages.py; add a row for it"
-    with pytest.raises(BenchError, match=r"'ka' has no English name \(it is not in bench/languages.py"):
+    missing = r"language 'ka' is not in bench/core/languages.py; add a row for it"
+    with pytest.raises(BenchError, match=r"'ka' has no English name \(it is not in bench/core/languages.py"):
         langcodes.lookup("name", "ka")
     with pytest.raises(BenchError, match=f"^dataset card: {missing}"):
         card.language_name("ka")

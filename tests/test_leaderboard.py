@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 
 from bench.board.drilldown import unpacked
-from bench.io import atomic_write_json
 from bench.metrics import load_metric
 from bench.metrics.base import Score
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.refset.store import Segment, canonical_sha256
-from bench.runs import write_hypotheses
+from bench.store.io import atomic_write_json
+from bench.store.runs import write_hypotheses
 from tests.helpers import ROOT, bench, write_references, write_run_record, write_run_scores
 
 ROWS = {

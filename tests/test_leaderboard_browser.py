@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
-from bench.io import atomic_write_json
 from bench.metrics import load_metric
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.refset.store import Segment
+from bench.store.io import atomic_write_json
 from tests.helpers import bench, write_references
 from tests.test_leaderboard import (
     ROWS,

@@ -23,7 +23,7 @@ from bench.metrics.bootstrap import (
     with_confidence_interval,
 )
 from bench.metrics.significance import approximate_randomization, paired_bootstrap, rank_clusters
-from bench.runs import parse_score
+from bench.store.runs import parse_score
 
 
 def synthetic(n: int, seed: int, noise: float) -> tuple[list[str], list[str]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics import metricx as metricx_module
 from bench.metrics.metricx import PREDICTION_ID, MetricX, metricx_input
 from bench.tiny.metricx import build_tiny_metricx

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import pytest
 
 from bench import __main__ as cli
-from bench.pair import Pair
+from bench.core.pair import Pair
 from bench.refset import card
 from bench.refset.store import PairOrigin
 from bench.testsets.base import Imported
@@ -341,7 +341,7 @@ def test_a_full_disk_while_the_parquet_is_written_is_one_line(refs: Path, tmp_pa
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("bench.publish.write_pair", full)
+    monkeypatch.setattr("bench.commands.publish.write_pair", full)
     with pytest.raises(SystemExit) as exit_:
         publish_in_process(monkeypatch, f"dataset.path={refs}", f"export_dir={out}")
     _, err = capfd.readouterr()
@@ -445,7 +445,7 @@ def test_flores_plus_and_wmt24pp_are_named_with_their_origin(tmp_path: Path):
 def test_the_manifest_s_records_reach_the_card_as_plain_text(tmp_path: Path):
     """A manifest is someone else's file: markup in its document records and in an imported set's
     origin stays text, and a code span cannot be closed from inside."""
-    from bench.publish import export as export_set
+    from bench.commands.publish import export as export_set
     from bench.refset.store import LocalReferences
 
     evil = "`<script>alert(1)</script>` [a](http://x)\n# Hacked"

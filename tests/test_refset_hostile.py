@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.refset import embed
 from bench.refset.builder import Settings, build, read_checked, read_raw
 from tests.helpers import ROOT, TEST_ENV, bench, write_references

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bench.metrics import load_metric
-from bench.metrics.cache import ScoreCache
 from bench.metrics.scoring import score_run
 from bench.refset.store import LocalReferences
-from bench.runs import load_run, write_hypotheses
+from bench.store.runs import load_run, write_hypotheses
+from bench.store.scores import ScoreCache
 from tests.fixtures_comet import tiny_comet  # noqa: F401
 from tests.helpers import bench, stored_scores, write_references, write_run_record
 from tests.test_malformed_battery import bench_here
@@ -151,10 +151,10 @@ def test_a_pair_too_long_for_the_resamples_gets_fewer_and_every_reader_believes_
     """A pair of more rows than MAX_RESAMPLED_ROWS / bootstrap.samples is scored with fewer resamples,
     recorded in its score, so `score` and `leaderboard` read what `run` wrote (the limit is lowered
     here so that 4 rows stand for the 200,000 of a real test set)."""
-    import bench.runs
+    import bench.store.runs
 
     refs, results = setup
-    monkeypatch.setattr(bench.runs, "MAX_RESAMPLED_ROWS", 2000)
+    monkeypatch.setattr(bench.store.runs, "MAX_RESAMPLED_ROWS", 2000)
     args = [f"dataset.path={refs}", f"results_dir={results}"]
     assert bench_here(capsys, "run", "model=copy", "metric=[bleu]", "pairs=[zh-kk]", *args).returncode == 0
     assert bench_here(capsys, "run", "model=reference", "metric=[bleu]", *args).returncode == 0

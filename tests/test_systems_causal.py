@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.systems.causal import DEFAULT_PROMPT, CausalLM, ChatPrompt, clean_translation
 from bench.tiny.models import default_corpus
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.errors import BenchError
-from bench.io import sha256_file
+from bench.core.errors import BenchError
+from bench.store.io import sha256_file
+from bench.store.translations import TranslationCache
 from bench.systems import ct2, ct2store
-from bench.systems.cache import TranslationCache
 from bench.systems.ct2rules import Rules
 from bench.systems.hf import HFSystem
 from bench.systems.seq2seq import M2M100, MADLAD, NLLB, Marian
@@ -143,7 +143,7 @@ def test_a_killed_conversion_leaves_nothing_behind(tiny_models, tmp_path):
     conversion in the same folder removes it, since the process that made it is gone."""
     import os
 
-    from bench.io import temp_prefix
+    from bench.store.io import temp_prefix
 
     stale = tmp_path / (temp_prefix("abc").replace(f".{os.getpid()}-", ".999999999-") + "x.tmp")
     (stale / "model").mkdir(parents=True)

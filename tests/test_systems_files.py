@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.refset.store import Segment
 from bench.systems.files import TranslationFiles
 from tests.helpers import bench, write_references

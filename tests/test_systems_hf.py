@@ -12,8 +12,8 @@ import torch
 from huggingface_hub import constants
 
 from bench import devices
-from bench.devices import pick_device
-from bench.errors import BenchError
+from bench.core.devices import pick_device
+from bench.core.errors import BenchError
 from bench.systems import hf
 from bench.systems.seq2seq import NLLB
 from tests.helpers import bench, closed_port_url, write_references

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.systems.http import (
     MalformedReply,
     OpenAIChat,

@@ -6,8 +6,8 @@ import pytest
 from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES as M2M_CODES
 from transformers.models.nllb.tokenization_nllb import FAIRSEQ_LANGUAGE_CODES as NLLB_CODES
 
-from bench.errors import BenchError
-from bench.languages import LANGUAGES
+from bench.core.errors import BenchError
+from bench.core.languages import LANGUAGES
 from bench.systems.langcodes import lookup
 
 

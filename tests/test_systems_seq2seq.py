@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from bench.devices import pick_device
-from bench.errors import BenchError
+from bench.core.devices import pick_device
+from bench.core.errors import BenchError
 from bench.systems.hf import pick_dtype
 from bench.systems.seq2seq import M2M100, MADLAD, NLLB, Marian
 from bench.tiny.models import default_corpus

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics import comet as comet_module
 from bench.metrics.xcomet import XComet
 from tests.fixtures_comet import tiny_comet  # noqa: F401

@@ -34,11 +34,11 @@ import numpy as np
 
 from bench.board import ranking
 from bench.board.diagnostics import Diagnostics, Texts
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics.base import Metric, Score
 from bench.metrics.bootstrap import Bootstrap, confidence_interval
 from bench.metrics.scoring import bound_to
-from bench.runs import Run
+from bench.store.runs import Run
 
 #: the baseline that returns the references; it scores 100 and is a pipeline check, not a contender
 REFERENCE_SYSTEM = "reference"

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bench.languages import LANGUAGES
+from bench.core.languages import LANGUAGES
 
 #: a syllable ending in oa/oe/uy with the tone on the second vowel (old style) or the first (new style);
 #: ``qu`` + y is a consonant and a vowel, not the diphthong, so it is left out

@@ -44,9 +44,9 @@ import numpy as np
 from bench.board import fmt, pack
 from bench.board.collect import Entry, PairBoard, located
 from bench.board.diagnostics import Diagnostics, Texts, truncated_count
-from bench.errors import BenchError
-from bench.languages import LANGUAGES
-from bench.pair import Pair
+from bench.core.errors import BenchError
+from bench.core.languages import LANGUAGES
+from bench.core.pair import Pair
 from bench.refset.store import Segment
 
 #: digits kept beyond a metric's shown precision in the segment data

@@ -15,7 +15,7 @@ import re
 
 from bench.board import fmt
 from bench.board.collect import Board, Entry, PairBoard, Policy
-from bench.console import printable
+from bench.core.console import printable
 
 INTRO = (
     "One row per system: its newest complete run on the current test set. Scores are followed by their "
@@ -30,7 +30,7 @@ _ESCAPES = {"\\": "\\\\", "&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]
 
 
 def one_line(value: object) -> str:
-    """``value`` on one line, its control characters shown as escapes (:func:`bench.console.printable`):
+    """``value`` on one line, its control characters shown as escapes (:func:`bench.core.console.printable`):
     an escape sequence in a run id would otherwise act in the terminal that shows the page."""
     return printable(re.sub(r"\s+", " ", str(value)))
 

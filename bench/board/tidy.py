@@ -10,7 +10,7 @@ Texts come from other people's files (a signature is whatever ``scores.json`` sa
 runs a cell that starts like a formula (``=HYPERLINK(...)``, ``@SUM(...)``), also after leading spaces,
 which spreadsheets skip. Such cells get a leading single quote, as OWASP advises against CSV injection,
 which spreadsheets show as text; numbers, negative ones included, are left as they are. Control
-characters are shown as escapes (:func:`bench.console.printable`), so ``cat leaderboard.csv`` cannot
+characters are shown as escapes (:func:`bench.core.console.printable`), so ``cat leaderboard.csv`` cannot
 run a terminal's escape sequences.
 """
 
@@ -22,8 +22,8 @@ import re
 
 from bench.board import fmt
 from bench.board.collect import Board
-from bench.console import printable
-from bench.io import dumps_json
+from bench.core.console import printable
+from bench.store.io import dumps_json
 
 COLUMNS = ("pair", "system", "metric", "score", "ci_low", "ci_high", "signature", "run_id", "rank",
            "rank_metric", "segments", "role", "testset")

@@ -3,7 +3,7 @@
 ``leaderboard.md``, ``.csv``, ``results.json`` and the pages are read together (a page links the CSV, a
 script reads the JSON beside the Markdown someone committed). Written one after another, a kill or a
 full disk in between would leave a new Markdown beside an old CSV. So every file is first written in
-full to a temporary file beside it (:func:`bench.io.staged_write`: a full disk fails there, before
+full to a temporary file beside it (:func:`bench.store.io.staged_write`: a full disk fails there, before
 anything is replaced), and only then are they renamed into place, one quick rename each, the
 manifest last.
 
@@ -19,8 +19,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from bench.errors import BenchError
-from bench.io import staged_write
+from bench.core.errors import BenchError
+from bench.store.io import staged_write
 
 MANIFEST = "leaderboard.sha256"
 

@@ -5,6 +5,6 @@ compared with the automatic metrics (:mod:`bench.human.agreement`). See ``docs/h
 def main() -> None:
     """``python -m bench human ...`` (imported only for that command: the agreement statistics need no
     Hydra)."""
-    from bench.human.command import main as command_main
+    from bench.commands.human import main as command_main
 
     command_main()

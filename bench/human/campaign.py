@@ -26,15 +26,15 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from bench.board.collect import BASELINES
-from bench.checks import choice, whole_number
-from bench.errors import BenchError
+from bench.core.checks import choice, whole_number
+from bench.core.errors import BenchError
 from bench.human.store import CAMPAIGNS, HUMAN
-from bench.io import atomic_write_json, inside
 from bench.metrics import load_metric
-from bench.runs import Run
+from bench.store.io import atomic_write_json, inside
+from bench.store.runs import Run
 
 if TYPE_CHECKING:
-    from bench.human.command import Context
+    from bench.commands.human import Context
 
 log = logging.getLogger("bench.human")
 

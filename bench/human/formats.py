@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.errors import BenchError
-from bench.io import read_text
+from bench.core.errors import BenchError
+from bench.store.io import read_text
 
 #: WMT MQM columns (google/wmt-mqm-human-evaluation), one row per error (or one ``No-error`` row)
 MQM_COLUMNS = ("system", "doc", "doc_id", "seg_id", "rater", "source", "target", "category", "severity")

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.human.formats import Rated, plain
 from bench.human.store import Judgment, PairJudgments, judgments_path
 from bench.refset.store import Segment

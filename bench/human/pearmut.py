@@ -20,10 +20,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.human.campaign import ATTENTION_MAX_ESA, SIDECAR_VERSION
 from bench.human.formats import Rated, mqm_weight
-from bench.io import read_json, read_text
+from bench.store.io import read_json, read_text
 
 log = logging.getLogger("bench.human")
 

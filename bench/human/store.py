@@ -17,10 +17,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.errors import BenchError
-from bench.io import atomic_write_text, inside, iter_jsonl, jsonl_text
-from bench.pair import Pair
-from bench.runs import check_system_name
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
+from bench.store.io import atomic_write_text, inside, iter_jsonl, jsonl_text
+from bench.store.runs import check_system_name
 
 SCHEMA_VERSION = 1
 HUMAN = "human"

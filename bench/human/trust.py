@@ -24,7 +24,7 @@ from bench.board import ranking
 from bench.board.collect import Board, Direction, Entry, PairBoard, Policy, Significance, sort_key
 from bench.board.markdown import cell, code, text
 from bench.board.markup import Markup, el
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.human.agreement import Estimate, contradicted, segment_agreement, system_agreement
 from bench.human.store import PairJudgments, current_judgments
 from bench.metrics.base import AdditiveMetric, Metric, Score

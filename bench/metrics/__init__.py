@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics.base import Metric
 
 
@@ -26,7 +26,7 @@ def instantiate_metrics(nodes: Mapping[str, Any]) -> dict[str, Metric]:
 
 def shipped_metrics() -> list[str]:
     """The metric names bench has a config for (``configs/metric/*.yaml``)."""
-    from bench.cli import CONFIG_DIR
+    from bench.cli.app import CONFIG_DIR
 
     return sorted(p.stem for p in (CONFIG_DIR / "metric").glob("*.yaml"))
 
@@ -41,7 +41,7 @@ def load_metric(name: str, **overrides: Any) -> Metric:
     """
     from omegaconf import OmegaConf
 
-    from bench.cli import CONFIG_DIR
+    from bench.cli.app import CONFIG_DIR
 
     known = shipped_metrics()
     if name not in known:

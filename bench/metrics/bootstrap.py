@@ -12,9 +12,9 @@ resampling itself. So the count matrices are made once per process and shared by
 pair and metric of that size: a ``score`` batch of 50 systems, and the leaderboard, which re-derives
 every interval and runs a paired bootstrap per ranked system, count once per test-set size.
 
-What is written must be what :mod:`bench.runs` believes when it reads ``scores.json`` back: at most
-:data:`~bench.runs.MAX_BOOTSTRAP_SAMPLES` resamples (refused in preflight beyond that) and at most
-:data:`~bench.runs.MAX_RESAMPLED_ROWS` resampled rows in all. A pair too long for the chosen
+What is written must be what :mod:`bench.store.runs` believes when it reads ``scores.json`` back: at most
+:data:`~bench.store.runs.MAX_BOOTSTRAP_SAMPLES` resamples (refused in preflight beyond that) and at most
+:data:`~bench.store.runs.MAX_RESAMPLED_ROWS` resampled rows in all. A pair too long for the chosen
 resamples gets fewer (:meth:`Bootstrap.for_rows`), and the number used is what its score records.
 """
 
@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from bench import runs
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics.base import Metric, Score
+from bench.store import runs
 
 #: cap on the elements of one weight matrix, so a long test set does not need gigabytes at once
 CHUNK_ELEMENTS = 4_000_000
@@ -65,7 +65,7 @@ class Bootstrap:
 
     def for_rows(self, rows: int) -> Bootstrap:
         """These settings for a pair of ``rows`` segments: the resamples capped so that samples x rows
-        stays within :data:`bench.runs.MAX_RESAMPLED_ROWS`, the limit ``scores.json`` is read with (a
+        stays within :data:`bench.store.runs.MAX_RESAMPLED_ROWS`, the limit ``scores.json`` is read with (a
         pair of 250,000 rows gets 800 resamples, not 1000; its score records 800)."""
         cap = max(1, runs.MAX_RESAMPLED_ROWS // max(rows, 1))
         return self if self.samples <= cap else dataclasses.replace(self, samples=cap)

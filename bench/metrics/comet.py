@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import yaml
 
-from bench.checks import whole_number
-from bench.cores import calm_openmp, use_torch_threads
-from bench.devices import pick_device
-from bench.errors import BenchError
-from bench.io import sha256_file
+from bench.core.checks import whole_number
+from bench.core.cores import calm_openmp, use_torch_threads
+from bench.core.devices import pick_device
+from bench.core.errors import BenchError
 from bench.metrics.base import AdditiveMetric, Score
+from bench.store.io import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -213,14 +213,14 @@ class Comet(AdditiveMetric):
 
     # -- scoring: loads torch and the model once -----------------------------------------------
     def loaded(self) -> LoadedComet:
-        calm_openmp()  # before the first import of torch (bench.cores)
+        calm_openmp()  # before the first import of torch (bench.core.cores)
         import torch
 
         device = torch.device("cuda" if self.device == "auto" and torch.cuda.is_available()
                               else "cpu" if self.device == "auto" else self.device)
         path = self.checkpoint_path()
         key = (str(path), str(device), self.precision)
-        use_torch_threads()  # the cores bench may use, or OMP_NUM_THREADS (bench.cores)
+        use_torch_threads()  # the cores bench may use, or OMP_NUM_THREADS (bench.core.cores)
         if key not in _LOADED:
             _LOADED[key] = LoadedComet(_load(path, device, self.precision), device, self.batch_size)
         return _LOADED[key]

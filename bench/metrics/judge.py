@@ -41,10 +41,10 @@ from typing import Any
 import numpy as np
 
 from bench import __version__
-from bench.errors import BenchError
-from bench.io import sha256_text
-from bench.languages import language
+from bench.core.errors import BenchError
+from bench.core.languages import language
 from bench.metrics.base import AdditiveMetric, Score
+from bench.store.io import sha256_text
 from bench.systems.http import OpenAIChat, chat_request
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ class Judge(AdditiveMetric):
         """``{segment key: answer}`` for the distinct rows, from the cache or asked now (in chunks)."""
         from tqdm import tqdm
 
-        from bench.systems.cache import TranslationCache
+        from bench.store.translations import TranslationCache
 
         keyed = {json.dumps([s, h, r if self.with_reference else None], ensure_ascii=False): (s, h, r)
                  for s, h, r in rows}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics.base import AdditiveMetric, Score
 
 UNITS = ("chars", "tokens")

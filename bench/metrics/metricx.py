@@ -33,11 +33,11 @@ from typing import Any
 import numpy as np
 
 from bench import __version__
-from bench.devices import pick_device
-from bench.errors import BenchError
-from bench.io import sha256_text
+from bench.core.devices import pick_device
+from bench.core.errors import BenchError
 from bench.metrics.base import AdditiveMetric, Score
 from bench.metrics.comet import checkpoint_digest, hub_snapshot
+from bench.store.io import sha256_text
 
 log = logging.getLogger(__name__)
 

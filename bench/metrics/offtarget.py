@@ -12,7 +12,7 @@ or a copy of the Chinese source), which BLEU and COMET punish only indirectly. A
 Segments without letters (empty outputs, bare numbers) are not flagged: their language cannot be
 told, and the other metrics already punish empty outputs. The stats row of a segment is its flag, the
 score is 100 times the mean flag; lower is better. A language's scripts and lingua name come from its
-row in ``bench/languages.py``.
+row in ``bench/core/languages.py``.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from importlib import metadata
 
 import numpy as np
 
-from bench.errors import BenchError
-from bench.languages import language
+from bench.core.errors import BenchError
+from bench.core.languages import language
+from bench.core.pair import check_language
 from bench.metrics.base import AdditiveMetric, Score
-from bench.pair import check_language
 
 
 def dominant_script(text: str) -> str | None:
@@ -58,7 +58,7 @@ class OffTarget(AdditiveMetric):
 
     @staticmethod
     def _lingua(code: str, where: str, fix: str) -> str:
-        """lingua's name for ``code`` (its row in bench/languages.py), or one line saying what to fix."""
+        """lingua's name for ``code`` (its row in bench/core/languages.py), or one line saying what to fix."""
         row = language(code, where)
         if row.lingua is None:
             raise BenchError(f"{where}: lingua cannot detect {row.name} ('{code}'); {fix}")

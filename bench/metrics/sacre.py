@@ -32,10 +32,10 @@ from sacrebleu.metrics.base import Metric as SacreMetric
 from sacrebleu.metrics.bleu import MAX_NGRAM_ORDER
 from sacrebleu.tokenizers import tokenizer_spm
 
-from bench.errors import BenchError
-from bench.io import sha256_text
-from bench.languages import language
+from bench.core.errors import BenchError
+from bench.core.languages import language
 from bench.metrics.base import AdditiveMetric, Score
+from bench.store.io import sha256_text
 
 #: sacrebleu's floor for log(0), kept so that zero precisions give the same (zero) score
 _LOG_ZERO = -9999999999.0
@@ -164,7 +164,7 @@ def _plain(value: float) -> float | int:
 
 
 class Bleu(SacreMetricBase):
-    """Corpus BLEU. Tokenizer: the target language's (its row in ``bench/languages.py``: ``zh`` for
+    """Corpus BLEU. Tokenizer: the target language's (its row in ``bench/core/languages.py``: ``zh`` for
     Chinese, ``13a`` for most), unless ``tokenize`` is set.
 
     Japanese and Korean rows name ``ja-mecab``/``ko-mecab``, as sacrebleu does; those need MeCab

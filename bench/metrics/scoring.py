@@ -16,14 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bench.errors import BenchError
-from bench.io import sha256_text
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
 from bench.metrics.base import Metric, Score, nfc
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
-from bench.metrics.cache import ScoreCache, contents_key
-from bench.pair import Pair
 from bench.refset.store import Segment, TestSet
-from bench.runs import RUN_JSON, PairRecord, PairScores, Run, RunScores
+from bench.store.io import sha256_text
+from bench.store.runs import RUN_JSON, PairRecord, PairScores, Run, RunScores
+from bench.store.scores import ScoreCache, contents_key
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 
 from bench import __version__
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.metrics.base import Score
 from bench.metrics.comet import Comet
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.refset.anchors import NO_ANCHORS, Anchors
 from bench.refset.embed import Similarity
 from bench.refset.search import INF, Band, Step, band_around, best_path

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.errors import BenchError
-from bench.io import read_json, sha256_bytes, sha256_text
-from bench.pair import Pair
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
 from bench.refset import embed
 from bench.refset.align import (
     DEFAULT_VARIANCE,
@@ -35,6 +34,7 @@ from bench.refset.langid import detect
 from bench.refset.parse import Line, Page, parse_page, read_untrusted
 from bench.refset.segment import join_sentences, split_sentences
 from bench.refset.store import Segment, canonical_sha256
+from bench.store.io import read_json, sha256_bytes, sha256_text
 
 # Bump when a change to the builder can change its output.
 BUILDER_VERSION = "2.1"

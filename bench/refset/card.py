@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from bench.languages import language
-from bench.pair import Pair
+from bench.core.languages import language
+from bench.core.pair import Pair
 from bench.refset.hub import REPO_ID, SPLIT, data_file, to_record
 from bench.refset.store import MANIFEST, Manifest, PairOrigin, Segment, SetInfo, canonical_sha256
 

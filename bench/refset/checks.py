@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from bench.languages import language
+from bench.core.languages import language
 from bench.refset.langid import chinese_by_words_only, han_count, is_chinese, other_words
 
 if TYPE_CHECKING:

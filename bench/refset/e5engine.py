@@ -40,7 +40,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ print(hashlib.sha256(vector.tobytes()).hexdigest())
 def _keep(folder: Path, library: Path, key: str, data: bytes) -> None:
     """Keep a checked engine for later processes; where the folder cannot be used, say why (the engine
     is still used by this process)."""
-    from bench.io import atomic_write_bytes, cache_mac
+    from bench.store.io import atomic_write_bytes, cache_mac
 
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -172,7 +172,7 @@ def _private_folder(folder: Path) -> None:
 def _trusted(library: Path, key: str) -> bytes | None:
     """The bytes of ``library`` when it is a regular file of this user's, in a folder only this user
     writes, with this user's MAC; else None."""
-    from bench.io import cache_mac
+    from bench.store.io import cache_mac
 
     try:
         _private_folder(library.parent)

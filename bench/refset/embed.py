@@ -47,8 +47,8 @@ from typing import Protocol
 
 import numpy as np
 
-from bench.cores import calm_openmp, thread_count
-from bench.errors import BenchError
+from bench.core.cores import calm_openmp, thread_count
+from bench.core.errors import BenchError
 from bench.refset.segment import join_sentences
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ def load_cache(folder: Path, encoder: Encoder) -> None:
     :func:`embed`. The folder holds each text's sha256, never the text itself, so a cache made from
     other people's documents keeps none of their words. A cache is a file anyone could have put
     there, and its vectors decide alignments: it is believed only with this user's HMAC over its bytes
-    (``bench.io.cache_mac``, as the translation and score caches), checked before anything in it is
+    (``bench.store.io.cache_mac``, as the translation and score caches), checked before anything in it is
     decompressed, so a planted file costs no more than its own size. A file that is a link, a FIFO
     or larger than :data:`MAX_CACHE_BYTES`, is not this user's, or holds rows that are not finite
     vectors is ignored with a warning (and replaced when the run saves its own)."""
@@ -234,7 +234,7 @@ def save_cache(folder: Path, encoder: Encoder) -> None:
     archive whose comment is this user's HMAC over the archive's bytes. A cache is only a saving: one
     that cannot be written (or would be too large to be read back) is a warning, never the failure
     of the command that made the embeddings."""
-    from bench.io import atomic_write_bytes
+    from bench.store.io import atomic_write_bytes
 
     rows = {d: row for (sha, d), row in _stored.items() if sha == encoder.sha256}
     rows.update((_digest(t), row) for (sha, t), row in _vectors.items() if sha == encoder.sha256)
@@ -263,7 +263,7 @@ def _signed(digests: np.ndarray, vectors: np.ndarray, encoder: Encoder) -> bytes
 
 def _signature(body: bytes, encoder: Encoder) -> bytes:
     """This user's HMAC over a cache archive (without its comment) made with ``encoder``."""
-    from bench.io import cache_mac
+    from bench.store.io import cache_mac
 
     return cache_mac(_CACHE, encoder.sha256, hashlib.sha256(body).hexdigest()).encode()
 

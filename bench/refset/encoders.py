@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.devices import pick_device
-from bench.errors import BenchError
+from bench.core.devices import pick_device
+from bench.core.errors import BenchError
 
 _KINDS = ("Transformer", "Pooling", "Dense", "Normalize")
 # sentence-transformers' activation class -> the torch.nn.functional function (None: identity)

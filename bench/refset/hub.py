@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from bench.errors import BenchError
-from bench.io import inside, read_text
-from bench.pair import Pair
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
 from bench.refset.store import Segment, canonical_sha256
+from bench.store.io import inside, read_text
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetInfo, Features

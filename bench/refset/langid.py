@@ -11,7 +11,7 @@ doubt.
 The translation's language is left to lingua restricted to a few candidates: a small
 candidate set keeps it fast and accurate (it tells Kazakh from Russian and Mongolian), and a document
 in a language outside the set is reported as undetectable instead of being mislabelled. Which lingua
-language a candidate code is comes from its row in ``bench/languages.py``.
+language a candidate code is comes from its row in ``bench/core/languages.py``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bench.errors import BenchError
-from bench.languages import by_lingua, language
+from bench.core.errors import BenchError
+from bench.core.languages import by_lingua, language
 
 if TYPE_CHECKING:
     from lingua import Language

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bench.io import dumps_json, jsonl_text
 from bench.refset.builder import Build
 from bench.refset.report import render
 from bench.refset.store import MANIFEST
+from bench.store.io import dumps_json, jsonl_text
 
 REPORT = "build_report.md"
 

@@ -21,7 +21,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.refset.langid import is_chinese, islands
 from bench.refset.segment import CLOSERS
 

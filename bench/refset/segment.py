@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 
-from bench.languages import Language, language
+from bench.core.languages import Language, language
 
 CLOSERS = "”’」』）)】》»›\"'"
 _CJK_END = re.compile(f"[。！？!?]+[{re.escape(CLOSERS)}]*")
@@ -32,7 +32,7 @@ def _spaced_end(marks: str) -> re.Pattern:
 
 
 # Titles before a name that never end a sentence in any language; each language adds its own
-# abbreviations in its row of bench/languages.py.
+# abbreviations in its row of bench/core/languages.py.
 _TITLES = frozenset({"Dr.", "Prof.", "Mr.", "Mrs.", "Ms.", "St."})
 _INITIALISM = re.compile(r"^(?:\w\.){2,}$")  # U.S., v.v., т.б.
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from bench.errors import BenchError
-from bench.io import inside, iter_jsonl, jsonl_text, read_json, sha256_file, sha256_text
-from bench.pair import Pair
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
+from bench.store.io import inside, iter_jsonl, jsonl_text, read_json, sha256_file, sha256_text
 
 MANIFEST = "MANIFEST.json"
 
@@ -165,7 +165,7 @@ class SetInfo:
 class Manifest:
     """``MANIFEST.json``: the pair files of a reference set and their hashes (plus the build record,
     kept as it is for the dataset card). Parsed where it is read: every file name must be
-    ``<pair>.jsonl`` of a valid :class:`~bench.pair.Pair`, so no name from it can point elsewhere."""
+    ``<pair>.jsonl`` of a valid :class:`~bench.core.pair.Pair`, so no name from it can point elsewhere."""
 
     files: dict[Pair, PairFile]
     record: dict

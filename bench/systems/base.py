@@ -12,9 +12,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bench.errors import BenchError
-from bench.io import sha256_text
+from bench.core.errors import BenchError
 from bench.refset.store import Segment
+from bench.store.io import sha256_text
 
 # -- settings from the config --------------------------------------------------------------------
 # Hydra does not type-check plain YAML: ``model.batch_tokens=abc`` reaches a constructor as the string

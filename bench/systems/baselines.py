@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.refset.store import Segment
 from bench.systems.base import System
 

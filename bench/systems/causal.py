@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bench.checks import flag
-from bench.errors import BenchError
+from bench.core.checks import flag
+from bench.core.errors import BenchError
 from bench.systems import langcodes
 from bench.systems.base import optional_str, string_map
 from bench.systems.hf import HFSystem

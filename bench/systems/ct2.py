@@ -56,11 +56,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench.checks import whole_number
-from bench.cores import thread_count
-from bench.devices import parse_device
-from bench.errors import BenchError
-from bench.io import sweep_stale_temp, temp_prefix
+from bench.core.checks import whole_number
+from bench.core.cores import thread_count
+from bench.core.devices import parse_device
+from bench.core.errors import BenchError
+from bench.store.io import sweep_stale_temp, temp_prefix
 from bench.systems.ct2rules import Rules, generation_config, rules
 from bench.systems.ct2store import Manifest, check, discard, folder_name, sign, signed
 from bench.systems.hf import first_line

@@ -11,7 +11,7 @@ So a conversion is believed only when:
 - it is a real folder (not a link), owned by this user and writable by no one else, so nobody else
   can change its files between the check and the load;
 - its manifest (:data:`MANIFEST`) lists the sha256 of every other file in it, and carries an HMAC
-  under this user's cache key (:func:`bench.io.cache_mac`) over the key and those hashes: a manifest
+  under this user's cache key (:func:`bench.store.io.cache_mac`) over the key and those hashes: a manifest
   cannot be forged, nor a genuine one moved under another model's key;
 - it holds exactly the files the manifest lists;
 - before loading, every file's sha256 is the manifest's (sha256 ran at 574 MB/s on the busy 2-core
@@ -39,8 +39,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.errors import BenchError
-from bench.io import cache_mac, sha256_text, temp_prefix
+from bench.core.errors import BenchError
+from bench.store.io import cache_mac, sha256_text, temp_prefix
 
 MANIFEST = "bench-conversion.json"
 _FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)

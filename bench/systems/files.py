@@ -15,11 +15,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.errors import BenchError
-from bench.io import MAX_READ_BYTES, sha256_file
-from bench.pair import Pair
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
 from bench.refset.parse import read_untrusted
 from bench.refset.store import Segment
+from bench.store.io import MAX_READ_BYTES, sha256_file
 from bench.systems.base import System
 
 

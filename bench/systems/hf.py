@@ -21,10 +21,10 @@ batched bf16 generation of the NLLB-600M shape on an H200 ran at about 60 ms a s
 
 torch and transformers are imported inside functions: importing this module (and thus building any
 system's config) stays cheap. The preflight and the identity need neither (a run whose translations
-are all cached never imports torch; see :mod:`bench.devices` for when the device needs it), and the
+are all cached never imports torch; see :mod:`bench.core.devices` for when the device needs it), and the
 folder checks of :mod:`bench.systems.checkpoints` catch damaged model folders before a run starts.
 
-torch's CPU threads are as many as the cores bench may use (affinity, cgroup quota: :mod:`bench.cores`),
+torch's CPU threads are as many as the cores bench may use (affinity, cgroup quota: :mod:`bench.core.cores`),
 not the machine's: more threads than cores spin waiting for each other. ``model.threads`` or
 ``OMP_NUM_THREADS`` chooses otherwise.
 
@@ -45,10 +45,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.checks import flag, whole_number
-from bench.cores import calm_openmp, use_torch_threads
-from bench.devices import accelerator_possible, pick_device
-from bench.errors import BenchError
+from bench.core.checks import flag, whole_number
+from bench.core.cores import calm_openmp, use_torch_threads
+from bench.core.devices import accelerator_possible, pick_device
+from bench.core.errors import BenchError
 from bench.systems.base import System, optional_str
 from bench.systems.batching import BatchTooLarge, map_batched, plan_batches
 from bench.systems.checkpoints import folder_problem
@@ -233,7 +233,7 @@ class HFSystem(System):
         threads: int = 0,
     ) -> None:
         super().__init__(name)
-        #: torch's CPU threads; 0: OMP_NUM_THREADS, else the cores bench may use (bench.cores)
+        #: torch's CPU threads; 0: OMP_NUM_THREADS, else the cores bench may use (bench.core.cores)
         self.threads = whole_number(threads, "model.threads", minimum=0)
         self._batch_tokens = (None if batch_tokens == "auto"
                               else whole_number(batch_tokens, "model.batch_tokens"))
@@ -332,7 +332,7 @@ class HFSystem(System):
         """Load tokenizer and weights once, on the first translate (a fully cached run never does)."""
         if self.tokenizer is not None:
             return
-        calm_openmp()  # before transformers brings torch in (bench.cores)
+        calm_openmp()  # before transformers brings torch in (bench.core.cores)
         import transformers
 
         located = self.located()

@@ -16,9 +16,9 @@ is kept as an empty translation (and counted), since that is what the system pro
 
 Every exchange has a total deadline (``model.timeout``, however slowly the server trickles), a cap on
 the answer's size (``model.max_answer_bytes``) and follows redirects only within the origin of
-``model.base_url`` (see :mod:`bench.systems.transport`). An answer that is too large, or a redirect to
+``model.base_url`` (see :mod:`bench.llm.transport`). An answer that is too large, or a redirect to
 another origin, stops the run at once. Whatever JSON the server sends (an answer, each streamed event,
-``/models``) is read by :func:`~bench.systems.transport.parse_json`: nesting too deep for the parser, an
+``/models``) is read by :func:`~bench.llm.transport.parse_json`: nesting too deep for the parser, an
 integer thousands of digits long or a string that is no text is a malformed answer like any other,
 never a traceback.
 
@@ -45,10 +45,8 @@ from dataclasses import dataclass
 from datetime import timezone
 from typing import Any
 
-from bench.errors import BenchError
-from bench.systems.base import System
-from bench.systems.causal import DEFAULT_PROMPT, ChatPrompt
-from bench.systems.transport import (
+from bench.core.errors import BenchError
+from bench.llm.transport import (
     Answer,
     AnswerTooLarge,
     CrossOriginRedirect,
@@ -56,6 +54,8 @@ from bench.systems.transport import (
     exchange,
     parse_json,
 )
+from bench.systems.base import System
+from bench.systems.causal import DEFAULT_PROMPT, ChatPrompt
 
 log = logging.getLogger(__name__)
 

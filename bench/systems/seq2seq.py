@@ -18,8 +18,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bench.errors import BenchError
-from bench.pair import Pair
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
 from bench.systems import langcodes
 from bench.systems.base import string_map
 from bench.systems.ct2 import CT2Engine, ModelSource
@@ -133,7 +133,7 @@ class Marian(Seq2Seq):
 class Coded(Seq2Seq):
     """A multilingual model told the languages through codes from its own column of the table."""
 
-    column: str  # column of bench.languages.LANGUAGES
+    column: str  # column of bench.core.languages.LANGUAGES
     needs_source_code = True
 
     def __init__(self, name: str, lang_codes: Mapping[str, str] | None = None, **options: Any) -> None:

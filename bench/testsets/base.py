@@ -6,11 +6,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.errors import BenchError
-from bench.io import sha256_bytes
-from bench.languages import language
-from bench.pair import Pair
+from bench.core.errors import BenchError
+from bench.core.languages import language
+from bench.core.pair import Pair
 from bench.refset.store import PairOrigin, Segment, check_set_name
+from bench.store.io import sha256_bytes
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Request:
         check_set_name(self.name, "name")
 
     def pair(self) -> Pair:
-        """``src_lang-tgt_lang``, both required and both rows of bench/languages.py."""
+        """``src_lang-tgt_lang``, both required and both rows of bench/core/languages.py."""
         for key in ("src_lang", "tgt_lang"):
             code = getattr(self, key)
             if code is None:

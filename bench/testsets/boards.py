@@ -17,9 +17,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.refset.store import SET_NAME, LocalReferences, TestSet
-from bench.runs import Run
+from bench.store.runs import Run
 
 
 @dataclass

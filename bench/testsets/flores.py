@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.errors import BenchError
-from bench.languages import language
+from bench.core.errors import BenchError
+from bench.core.languages import language
 from bench.refset.store import PairOrigin
 from bench.testsets.base import Imported, Request, Row, segments
 from bench.testsets.published import fetch
@@ -26,7 +26,7 @@ COLUMNS = ("id", "iso_639_3", "iso_15924", "text")
 def code(lang: str) -> str:
     row = language(lang, "format=flores_plus")
     if row.flores_plus is None:
-        raise BenchError(f"format=flores_plus: language {lang!r} has no FLORES+ code in bench/languages.py; "
+        raise BenchError(f"format=flores_plus: language {lang!r} has no FLORES+ code in bench/core/languages.py; "
                          "add it to its row (flores=...)")
     return row.flores_plus
 

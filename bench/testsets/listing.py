@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench.console import table
-from bench.errors import BenchError
+from bench.core.console import table
+from bench.core.errors import BenchError
 from bench.refset.store import MANIFEST, LocalReferences, default_references
 
 #: where ``python -m bench import`` writes a set by default (configs/import.yaml: out_dir)

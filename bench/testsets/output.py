@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.errors import BenchError
-from bench.io import atomic_write_json, atomic_write_text, jsonl_text, read_json, sha256_text
+from bench.core.errors import BenchError
 from bench.refset.store import MANIFEST, Manifest, SetInfo
+from bench.store.io import atomic_write_json, atomic_write_text, jsonl_text, read_json, sha256_text
 from bench.testsets.base import Imported
 
 #: what makes an imported manifest: its pair files and the test set's record

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.errors import BenchError
-from bench.io import inside, sha256_file
+from bench.core.errors import BenchError
+from bench.store.io import inside, sha256_file
 from bench.testsets.base import Request
 
 

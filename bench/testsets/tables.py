@@ -8,7 +8,7 @@ columns (several: several references per segment). Other columns are ignored.
 
 from __future__ import annotations
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.refset.store import PairOrigin
 from bench.testsets.base import Imported, Lines, Request, Row, file_origin, json_object, segments
 

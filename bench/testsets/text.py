@@ -7,7 +7,7 @@ line counts and no empty line (an empty line would shift nothing here but means 
 
 from __future__ import annotations
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.refset.store import PairOrigin
 from bench.testsets.base import Imported, Lines, Request, Row, file_origin, segments
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from bench.errors import BenchError
-from bench.languages import language
-from bench.pair import Pair
+from bench.core.errors import BenchError
+from bench.core.languages import language
+from bench.core.pair import Pair
 from bench.refset.store import PairOrigin
 from bench.testsets.base import Imported, Lines, Request, Row, json_object, segments
 from bench.testsets.published import fetch

@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench.io import sha256_text
+from bench.store.io import sha256_text
 
 
 def versions(*packages: str) -> dict[str, str]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench.errors import BenchError
-from bench.pair import check_language
+from bench.core.errors import BenchError
+from bench.core.pair import check_language
 
 #: ISO 15924 script -> the first word of the Unicode names of its letters (``CYRILLIC SMALL LETTER A``).
 #: The off-target metric counts letters by that word; a language in a script missing here needs it added.
@@ -59,10 +59,10 @@ class Language:
     final_abbreviations: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        check_language(self.code, "bench/languages.py")
+        check_language(self.code, "bench/core/languages.py")
         unknown = [s for s in self.scripts if s not in SCRIPT_LETTERS]
         if not self.scripts or unknown:
-            raise BenchError(f"bench/languages.py: language '{self.code}' needs scripts from SCRIPT_LETTERS "
+            raise BenchError(f"bench/core/languages.py: language '{self.code}' needs scripts from SCRIPT_LETTERS "
                              f"(not {unknown or 'none'}); add the script there")
 
     @property
@@ -156,7 +156,7 @@ def language(code: str, where: str = "language", alternative: str | None = None)
     row = LANGUAGES.get(code)
     if row is None:
         fix = "add a row for it" + (f", or {alternative}" if alternative else "")
-        raise BenchError(f"{where}: language {code!r} is not in bench/languages.py; {fix} "
+        raise BenchError(f"{where}: language {code!r} is not in bench/core/languages.py; {fix} "
                          f"(known: {', '.join(LANGUAGES)})")
     return row
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 
 #: the words YAML reads as yes/no; Hydra's override parser reads only true/false, the rest as text
 YES_NO = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}

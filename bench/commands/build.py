@@ -12,10 +12,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig
 
-from bench.checks import whole_number
-from bench.cli import command
-from bench.errors import BenchError
-from bench.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
+from bench.cli.app import command
+from bench.core.checks import whole_number
+from bench.core.errors import BenchError
 from bench.refset import embed
 from bench.refset.builder import (
     CHECKED,
@@ -28,6 +27,7 @@ from bench.refset.builder import (
 )
 from bench.refset.output import REPORT, output_files
 from bench.refset.store import MANIFEST
+from bench.store.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
 
 log = logging.getLogger("bench.build")
 

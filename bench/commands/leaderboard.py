@@ -21,13 +21,13 @@ from omegaconf import DictConfig, ListConfig
 from bench.board import drilldown, html, markdown, tidy
 from bench.board.collect import Board, Policy, Significance, collect
 from bench.board.written import write_board
-from bench.cli import command
-from bench.console import printable
-from bench.errors import BenchError
+from bench.cli.app import command
+from bench.core.console import printable
+from bench.core.errors import BenchError
 from bench.human.trust import HUMAN, attach, without_human
 from bench.metrics import load_metric, shipped_metrics
 from bench.refset.store import TestSet
-from bench.runs import Run, discover_runs, runs_root
+from bench.store.runs import Run, discover_runs, runs_root
 from bench.testsets import boards as testsets
 
 log = logging.getLogger("bench.leaderboard")
@@ -35,7 +35,7 @@ log = logging.getLogger("bench.leaderboard")
 
 def policy(cfg: DictConfig) -> Policy:
     """The settings of ``configs/leaderboard.yaml``, checked (``rank_by`` may be one name or a list; the
-    choice and yes/no settings were checked with every command's, in :mod:`bench.settings`)."""
+    choice and yes/no settings were checked with every command's, in :mod:`bench.cli.settings`)."""
     threshold = cfg.off_target_threshold
     if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 100:
         raise BenchError(f"off_target_threshold={threshold!r}: a percentage between 0 and 100, e.g. 10")

@@ -7,7 +7,7 @@ config groups, and for every node with a ``_target_`` the parameters its class a
 the ``**options`` chain of ``__init__`` methods). Nothing is listed twice by hand.
 
 Values are checked here too (:func:`check_values`), for every command and plug-in at once: a yes/no
-setting is any key whose shipped default is true or false, and takes only yes/no (:func:`bench.checks.flag`,
+setting is any key whose shipped default is true or false, and takes only yes/no (:func:`bench.core.checks.flag`,
 which also turns ``record_check=no`` into false for the code that reads it); a path setting may not be
 empty; the choice settings that no constructor checks are in :data:`CHOICES`.
 """
@@ -22,8 +22,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from bench.checks import choice, flag, path_text
-from bench.errors import BenchError
+from bench.core.checks import choice, flag, path_text
+from bench.core.errors import BenchError
 
 #: groups whose chosen node(s) are ``_target_`` nodes; ``metric`` holds one node per chosen metric
 TARGET_GROUPS = ("model", "dataset")
@@ -127,7 +127,7 @@ def not_in_struct(command: str, key: str, overrides: list[str]) -> str | None:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from bench.cli import CONFIG_DIR
+    from bench.cli.app import CONFIG_DIR
 
     rest = [o for o in overrides if "=" in o and o.split("=", 1)[0].lstrip("+~") != key]
     GlobalHydra.instance().clear()
@@ -152,7 +152,7 @@ def not_in_struct(command: str, key: str, overrides: list[str]) -> str | None:
 # --- values ---------------------------------------------------------------------------------------
 
 def _languages() -> list[str]:
-    from bench.languages import LANGUAGES
+    from bench.core.languages import LANGUAGES
 
     return list(LANGUAGES)
 
@@ -165,7 +165,7 @@ def off_target_metrics() -> list[str]:
     """The shipped metrics that measure off-target output: a share that flags a system must be one."""
     from hydra.utils import get_object
 
-    from bench.cli import CONFIG_DIR
+    from bench.cli.app import CONFIG_DIR
     from bench.metrics.offtarget import OffTarget
 
     return [file.stem for file in sorted((CONFIG_DIR / "metric").glob("*.yaml"))
@@ -217,7 +217,7 @@ CHOICES: dict[str, dict[str, Callable[[], Iterable[Any]]]] = {
 }
 def _device(value: Any, key: str) -> Any:
     """auto, cpu, cuda, cuda:N or mps; whether that device is here is asked as the model loads."""
-    from bench.devices import parse_device
+    from bench.core.devices import parse_device
 
     if value != "auto":
         parse_device(str(value), key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 
-from bench.cli import CONFIG_DIR
+from bench.cli.app import CONFIG_DIR
 
 GROUPS = ("model", "metric", "dataset", "experiment")
 _CHOICE = re.compile(r"^[+~]?(?P<group>" + "|".join(GROUPS) + r")=(?P<value>.*)$")

@@ -8,7 +8,7 @@ is simply a miss. The stored value is the :class:`Score` without confidence inte
 recomputed from its statistics in milliseconds under the current bootstrap settings.
 
 The cache sits in a results folder that people share, so each entry carries a MAC under this user's
-key (:func:`bench.io.cache_mac`): an entry written by anyone else is a miss and is recomputed.
+key (:func:`bench.store.io.cache_mac`): an entry written by anyone else is a miss and is recomputed.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import hmac
 import json
 from pathlib import Path
 
-from bench.errors import BenchError
-from bench.io import cache_mac, open_sqlite, sha256_text, sqlite_errors
+from bench.core.errors import BenchError
 from bench.metrics.base import Score
+from bench.store.io import cache_mac, open_sqlite, sha256_text, sqlite_errors
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS scores "
           "(key TEXT PRIMARY KEY, signature TEXT NOT NULL, score TEXT NOT NULL, mac TEXT NOT NULL)")
@@ -44,7 +44,7 @@ class ScoreCache:
     def get(self, signature: str, contents: str, rows: int) -> Score | None:
         """The cached score, checked like a stored one (the cache lives in a shared results folder);
         an entry that does not fit is treated as a miss and recomputed."""
-        from bench.runs import parse_score
+        from bench.store.runs import parse_score
 
         key = self._key(signature, contents)
         with sqlite_errors(self.setting, self.path):

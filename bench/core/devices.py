@@ -17,7 +17,7 @@ import functools
 import re
 import sys
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 
 DEVICE_SYNTAX = re.compile(r"(cpu|cuda|mps)(?::(\d+))?")
 #: shared libraries whose absence proves torch cannot reach a GPU (NVIDIA driver, AMD ROCm runtime)

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from bench.checks import whole_number
-from bench.cli import command
-from bench.errors import BenchError
-from bench.io import atomic_write_text, read_text
-from bench.pair import Pair
+from bench.cli.app import command
+from bench.core.checks import whole_number
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
 from bench.refset import embed
 from bench.refset.align import Bead, Unit, check_size
 from bench.refset.builder import Settings, align_document, choose_encoder, embeddings_setting
+from bench.store.io import atomic_write_text, read_text
 
 log = logging.getLogger("bench.align")
 

@@ -16,15 +16,15 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 from tqdm import tqdm
 
-from bench.cli import command
-from bench.console import printable, table
-from bench.errors import BenchError
+from bench.cli.app import command
+from bench.core.console import printable, table
+from bench.core.errors import BenchError
 from bench.metrics import instantiate_metrics
 from bench.metrics.bootstrap import Bootstrap
-from bench.metrics.cache import ScoreCache
 from bench.metrics.scoring import RunOutcome, Scorer
 from bench.refset.store import TestSet
-from bench.runs import Run, discover_runs
+from bench.store.runs import Run, discover_runs
+from bench.store.scores import ScoreCache
 
 #: notes shown in full before the summary says "and N more"
 MAX_NOTES = 8

@@ -19,10 +19,10 @@ from typing import Any
 import yaml
 from omegaconf import OmegaConf
 
-from bench.cli import CONFIG_DIR
-from bench.console import table
-from bench.errors import BenchError
-from bench.settings import leaves, option_defaults, option_files
+from bench.cli.app import CONFIG_DIR
+from bench.cli.settings import leaves, option_defaults, option_files
+from bench.core.console import table
+from bench.core.errors import BenchError
 
 _KEY = re.compile(r"^(\s*)([A-Za-z_][\w-]*):(.*)$")
 #: the end of a sentence: ``.``, ``!`` or ``?`` before a space, but not the one of ``e.g.`` or ``i.e.``
@@ -249,8 +249,8 @@ def list_command(args: list[str]) -> int:
 
 
 def _names(pair: str) -> str:
-    from bench.languages import language
-    from bench.pair import Pair
+    from bench.core.languages import language
+    from bench.core.pair import Pair
 
     src, tgt = Pair(pair).langs
     return f"{language(src).name} -> {language(tgt).name}"

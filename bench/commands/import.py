@@ -13,8 +13,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from bench.cli import command
-from bench.errors import BenchError
+from bench.cli.app import command
+from bench.core.errors import BenchError
 from bench.refset.store import SOURCE_SIDES
 from bench.testsets import READERS
 from bench.testsets.base import Request

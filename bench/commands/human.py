@@ -14,13 +14,13 @@ from pathlib import Path
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from bench.cli import command
-from bench.errors import BenchError
+from bench.cli.app import command
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
 from bench.human import formats, importer
 from bench.human.store import PairJudgments, default_testset, testset_name
-from bench.pair import Pair
 from bench.refset.store import Segment, TestSet
-from bench.runs import Run, discover_runs
+from bench.store.runs import Run, discover_runs
 
 log = logging.getLogger("bench.human")
 

@@ -22,7 +22,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 
 #: inside the package, so an installed wheel has them too (in a checkout, links to the top-level folders)
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
@@ -107,7 +107,7 @@ def hydra_error_line(exc: CompactHydraException | OmegaConfBaseException) -> str
                 "'pairs=[zh-kk,zh-vi]'; syntax: https://hydra.cc/docs/1.3/advanced/override_grammar/basic/")
     struct = re.match(r"Could not override '([\w.]+)'", str(exc))
     if struct and "not in struct" in str(exc.__cause__):
-        from bench.settings import not_in_struct
+        from bench.cli.settings import not_in_struct
 
         command = sys.argv[0].removeprefix("bench ")
         line = not_in_struct(command, struct[1], sys.argv[1:])
@@ -169,9 +169,9 @@ def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], A
     def decorate(fn: Callable[[DictConfig], Any]) -> Callable[[], Any]:
         @functools.wraps(fn)
         def guarded(cfg: DictConfig) -> Any:
-            from bench.runs import discard_unstarted
-            from bench.settings import check_config
-            from bench.sweeps import refusal
+            from bench.cli.settings import check_config
+            from bench.cli.sweeps import refusal
+            from bench.store.runs import discard_unstarted
 
             try:
                 try:

@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from bench.cli import command, first_line
-from bench.errors import BenchError
-from bench.io import atomic_write_text, inside, read_text, sweep_stale_temp, temp_prefix
+from bench.cli.app import command, first_line
+from bench.core.errors import BenchError
 from bench.refset import card
 from bench.refset.hub import REPO_ID, SPLIT, hub_failure, hub_unreachable, write_pair
 from bench.refset.store import LocalReferences
+from bench.store.io import atomic_write_text, inside, read_text, sweep_stale_temp, temp_prefix
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi

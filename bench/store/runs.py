@@ -41,9 +41,11 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
-from bench.checks import path_text
-from bench.errors import BenchError
-from bench.io import (
+from bench.core.checks import path_text
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
+from bench.metrics.base import Score
+from bench.store.io import (
     alive,
     atomic_write_json,
     atomic_write_text,
@@ -55,8 +57,6 @@ from bench.io import (
     sweep_stale_temp,
     temp_prefix,
 )
-from bench.metrics.base import Score
-from bench.pair import Pair
 
 log = logging.getLogger(__name__)
 
@@ -164,9 +164,9 @@ def sweep_id() -> str:
 
 
 def new_sweep_folder(results_dir: str) -> str:
-    """``<results>/sweeps/<sweep-id>``: each sweep's own record (``multirun.yaml``, :mod:`bench.sweeps`);
-    in a job of a sweep, that sweep's folder (:func:`bench.sweeps.folder_of_job`)."""
-    from bench.sweeps import folder_of_job
+    """``<results>/sweeps/<sweep-id>``: each sweep's own record (``multirun.yaml``, :mod:`bench.cli.sweeps`);
+    in a job of a sweep, that sweep's folder (:func:`bench.cli.sweeps.folder_of_job`)."""
+    from bench.cli.sweeps import folder_of_job
 
     made = folder_of_job()
     if made:

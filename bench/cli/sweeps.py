@@ -27,9 +27,9 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from bench.cli import flat
-from bench.console import table
-from bench.errors import BenchError
+from bench.cli.app import flat
+from bench.core.console import table
+from bench.core.errors import BenchError
 
 #: the sweep folder, set by the launching process for the jobs it starts (and their processes)
 ENV = "BENCH_SWEEP_DIR"
@@ -42,7 +42,7 @@ _REFUSED: dict[str, str] = {}
 
 
 def job_folder(results_dir: str, system: str) -> str:
-    """A sweep job's run folder, as for a single run (:func:`bench.runs.new_run_folder`).
+    """A sweep job's run folder, as for a single run (:func:`bench.store.runs.new_run_folder`).
 
     A refusal raised here would stop the whole sweep, the jobs after this one included, and no
     callback would record the job. So a refused job gets a stand-in folder, ``<sweep>/<job number>``
@@ -50,7 +50,7 @@ def job_folder(results_dir: str, system: str) -> str:
     (:func:`refusal`): the other jobs run, the table and ``jobs.jsonl`` show it failed, and the
     stand-in is removed like the folder of any job that never started.
     """
-    from bench.runs import new_run_folder, planned
+    from bench.store.runs import new_run_folder, planned
 
     try:
         return new_run_folder(results_dir, system)
@@ -86,7 +86,7 @@ OmegaConf.register_new_resolver("sweep_job_dir", job_folder, replace=True)
 
 class SweepRecord(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from bench.settings import check_launcher
+        from bench.cli.settings import check_launcher
 
         try:
             check_launcher(config)
@@ -145,7 +145,7 @@ def _relative(run_dir: str) -> str:
 
 
 def _scores(run_dir: Path) -> str:
-    from bench.runs import load_run
+    from bench.store.runs import load_run
 
     try:
         scores = load_run(run_dir).scores()

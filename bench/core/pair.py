@@ -17,7 +17,7 @@ import re
 
 import yaml
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 
 #: one side of a pair: ``kk``, ``fil``, ``zh-Hant``, ``pt-BR``, ``es-419``
 LANGUAGE = r"[a-z]{2,3}(?:-(?:[A-Z][a-z]{3}|[A-Z]{2}|[0-9]{3}))?"

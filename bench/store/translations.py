@@ -4,7 +4,7 @@ Keyed by system fingerprint (model, revision or content hash, generation paramet
 language pair + source text, so a translation is reused only when it would come out the same.
 Translations are stored as each chunk finishes: a killed run resumes where it stopped, and re-running
 a finished run loads no model. WAL mode and a busy timeout make concurrent writers (parallel sweep
-jobs) safe. Entries carry a MAC under this user's key (:func:`bench.io.cache_mac`), so a cache that
+jobs) safe. Entries carry a MAC under this user's key (:func:`bench.store.io.cache_mac`), so a cache that
 came with someone else's results folder can never supply a translation: its entries are misses.
 """
 
@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from bench.io import cache_mac, open_sqlite, sha256_text, sqlite_errors
+from bench.store.io import cache_mac, open_sqlite, sha256_text, sqlite_errors
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
@@ -71,7 +71,7 @@ class TranslationCache:
     def put_many(self, fingerprint: str, src_lang: str, tgt_lang: str,
                  items: Iterable[tuple[str, str]]) -> None:
         """Store ``(source, output)`` pairs in one transaction (all or nothing); a full disk or a lock
-        held too long by another writer is one line (:func:`bench.io.sqlite_errors`)."""
+        held too long by another writer is one line (:func:`bench.store.io.sqlite_errors`)."""
         if self._db is None:
             return
         keyed = [(cache_key(fingerprint, src_lang, tgt_lang, s), s, o) for s, o in items]

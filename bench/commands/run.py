@@ -24,21 +24,21 @@ from omegaconf import DictConfig, ListConfig, open_dict
 from tqdm import tqdm
 
 from bench import __version__
-from bench.checks import flag, whole_number
-from bench.cli import command
-from bench.console import table
-from bench.errors import BenchError
-from bench.io import check_cache_file
+from bench.cli.app import command
+from bench.core.checks import flag, whole_number
+from bench.core.console import table
+from bench.core.errors import BenchError
+from bench.core.pair import Pair
+from bench.core.provenance import git_commit, machine, now_iso, package_versions
 from bench.metrics import instantiate_metrics
 from bench.metrics.base import Metric
 from bench.metrics.bootstrap import Bootstrap
-from bench.metrics.cache import ScoreCache
-from bench.pair import Pair
-from bench.provenance import git_commit, machine, now_iso, package_versions
 from bench.refset.store import Segment, TestSet
-from bench.runs import COMPLETE, INTERRUPTED, PairRecord, Run, RunRecord, RunScores, write_hypotheses
+from bench.store.io import check_cache_file
+from bench.store.runs import COMPLETE, INTERRUPTED, PairRecord, Run, RunRecord, RunScores, write_hypotheses
+from bench.store.scores import ScoreCache
+from bench.store.translations import TranslationCache
 from bench.systems.base import System
-from bench.systems.cache import TranslationCache
 
 log = logging.getLogger("bench.run")
 
@@ -194,7 +194,7 @@ def summary(run: Run, work: dict[str, PairWork], scores: RunScores, confidence: 
 @command("run")
 def main(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    job = prepare(cfg, run_dir)  # a failure here leaves nothing behind (bench.cli.command)
+    job = prepare(cfg, run_dir)  # a failure here leaves nothing behind (bench.cli.app.command)
     run, system = job.run, job.system
     work: dict[str, PairWork] = {}
     try:
