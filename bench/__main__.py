@@ -15,7 +15,6 @@ are printed here as the same one line with status 2 that every other user mistak
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
@@ -67,8 +66,10 @@ def completion(args: list[str]) -> int | None:
         return None
     action = args[1].partition("=")[0]
     if action in ("install", "uninstall"):
+        from bench.cli.app import application
+
         sys.argv = ["bench", *args]
-        importlib.import_module("bench.commands.run").main()
+        application("run")()
         return 0
     line = os.environ.get("COMP_LINE", "")
     words = line.split()
@@ -82,8 +83,10 @@ def completion(args: list[str]) -> int | None:
     rest = line[:start] + line[start + len(words[1]) + 1:]
     point = int(os.environ.get("COMP_POINT", len(line))) - (len(line) - len(rest))
     os.environ.update(COMP_LINE=rest, COMP_POINT=str(max(point, 0)))
+    from bench.cli.app import application
+
     sys.argv = ["bench", *args]
-    importlib.import_module(f"bench.{words[1]}").main()
+    application(words[1])()
     return 0
 
 
@@ -144,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     if name == "run" and any(a in ("--cfg", "-c") for a in args) \
             and not any(a.startswith(("model=", "+experiment=")) for a in args):
         args.append("model=copy")  # a configuration to show; the real run needs model=NAME
-    from bench.cli.app import hydra_argv
+    from bench.cli.app import application, hydra_argv
     from bench.cli.overrides import check_overrides
     from bench.core.errors import BenchError
 
@@ -154,10 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench {name}: error: {exc}", file=sys.stderr)
         return 2
     check_overrides(name, args, needs_model=not showing)
-    module = importlib.import_module(f"bench.{name}")
+    app = application(name)
     sys.argv = [f"bench {name}", *args]
     if os.environ.get("HYDRA_FULL_ERROR"):
-        module.main()
+        app()
         return 0
     from hydra.errors import CompactHydraException
     from omegaconf.errors import OmegaConfBaseException
@@ -166,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
-        module.main()
+        app()
     except (CompactHydraException, OmegaConfBaseException) as exc:
         from bench.cli.sweeps import ENV, summary
 

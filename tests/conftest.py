@@ -33,7 +33,8 @@ def one_torch_thread():
     Their matrices are too small to split, and on a machine busy with other work two OpenMP threads
     waiting for each other made tiny-model generation ten times slower (3.4 s instead of 0.3 s).
     Opt in with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``. ``OMP_NUM_THREADS`` is
-    set too: bench gives torch its own count when it loads a model (``bench.core.cores``) and takes it from there.
+    set too: bench gives torch its own count when it loads a model (``bench.core.cores``) and takes it
+    from there.
     """
     import torch
 

@@ -95,7 +95,7 @@ def test_a_cache_with_anything_but_benchs_table_is_refused(tmp_path: Path, plant
 
 
 def test_without_a_writable_home_the_key_lives_in_the_process(tmp_path: Path, monkeypatch):
-    from bench import io
+    from bench.store import io
 
     (tmp_path / "not-a-folder").write_text("")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "not-a-folder"))
@@ -121,7 +121,7 @@ def key_file(root: Path) -> Path:
 @pytest.fixture
 def config_home(tmp_path: Path, monkeypatch) -> Path:
     """An empty ``$XDG_CONFIG_HOME``; the process's cached key is forgotten before and after."""
-    from bench import io
+    from bench.store import io
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     io._key.cache_clear()
@@ -130,7 +130,7 @@ def config_home(tmp_path: Path, monkeypatch) -> Path:
 
 
 def test_the_key_is_made_once_private_and_whole(config_home: Path):
-    from bench import io
+    from bench.store import io
 
     key = io._user_key()
     info = key_file(config_home).stat()
@@ -181,7 +181,7 @@ def _plant(kind: str, file: Path, elsewhere: Path) -> None:
 ])
 def test_a_key_file_that_cannot_be_the_key_is_one_line_and_left_alone(config_home: Path, tmp_path: Path,
                                                                       kind: str, says: str):
-    from bench import io
+    from bench.store import io
 
     file = key_file(config_home)
     _plant(kind, file, tmp_path)
@@ -196,7 +196,7 @@ def test_a_key_file_that_cannot_be_the_key_is_one_line_and_left_alone(config_hom
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
 def test_a_key_file_of_another_user_is_refused(config_home: Path):
-    from bench import io
+    from bench.store import io
 
     file = key_file(config_home)
     file.parent.mkdir(parents=True)
@@ -225,7 +225,7 @@ def test_a_fifo_key_is_one_line_from_the_command_not_a_hang(tmp_path: Path):
 
 
 def _race(root: str, start, out) -> None:
-    from bench import io
+    from bench.store import io
 
     os.environ["XDG_CONFIG_HOME"] = root
     start.wait()

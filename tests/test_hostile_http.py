@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.llm.client import SHOWN_PIECE, excerpt, holds_secret, redact
 from bench.llm.transport import UnreadableJSON, origin, parse_json
-from bench.systems.http import SHOWN_PIECE, excerpt, holds_secret, redact
 from tests.helpers import bench, completion, write_references
 
 KEY = "sk-Q7vXw2LmT9pRz4Kd8YbN"

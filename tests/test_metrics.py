@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
-from bench.cli.app import CONFIG_DIR
+from bench.core.configs import CONFIG_DIR
 from bench.metrics import load_metric
 from bench.metrics.base import NFC, Metric, Score
 from bench.metrics.sacre import REFERENCES, Bleu, Chrf, ReferenceCache, Ter
@@ -168,7 +168,8 @@ def test_score_config_composes_several_metrics_with_overrides():
 
 def test_light_paths_never_import_torch():
     """The leaderboard loads every metric for aggregate(); `score metric=[bleu]` must stay light too."""
-    code = ("import sys; from bench.metrics import load_metric; import bench.commands.score, bench.metrics.scoring, "
+    code = ("import sys; from bench.metrics import load_metric; import bench.commands.score, "
+            "bench.metrics.scoring, "
             "bench.metrics.significance\n"
             "for n in ('bleu', 'chrf', 'comet', 'cometkiwi', 'off_target', 'length_ratio'): load_metric(n)\n"
             "heavy = [m for m in ('torch', 'comet', 'lingua', 'transformers') if m in sys.modules]\n"

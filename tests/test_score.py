@@ -151,10 +151,10 @@ def test_a_pair_too_long_for_the_resamples_gets_fewer_and_every_reader_believes_
     """A pair of more rows than MAX_RESAMPLED_ROWS / bootstrap.samples is scored with fewer resamples,
     recorded in its score, so `score` and `leaderboard` read what `run` wrote (the limit is lowered
     here so that 4 rows stand for the 200,000 of a real test set)."""
-    import bench.store.runs
+    import bench.core.score
 
     refs, results = setup
-    monkeypatch.setattr(bench.store.runs, "MAX_RESAMPLED_ROWS", 2000)
+    monkeypatch.setattr(bench.core.score, "MAX_RESAMPLED_ROWS", 2000)
     args = [f"dataset.path={refs}", f"results_dir={results}"]
     assert bench_here(capsys, "run", "model=copy", "metric=[bleu]", "pairs=[zh-kk]", *args).returncode == 0
     assert bench_here(capsys, "run", "model=reference", "metric=[bleu]", *args).returncode == 0

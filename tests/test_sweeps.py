@@ -62,7 +62,7 @@ def test_the_official_sweep_composes_every_job():
     from hydra import compose, initialize_config_dir
     from hydra.utils import instantiate
 
-    from bench.cli.app import CONFIG_DIR
+    from bench.core.configs import CONFIG_DIR
     from bench.metrics import instantiate_metrics
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
@@ -81,7 +81,7 @@ def test_the_slurm_launcher_config_composes():
     """``hydra/launcher=slurm`` resolves to submitit's SLURM launcher with the shipped settings."""
     from hydra import compose, initialize_config_dir
 
-    from bench.cli.app import CONFIG_DIR
+    from bench.core.configs import CONFIG_DIR
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("run", overrides=["model=copy", "hydra/launcher=slurm", "hydra.launcher.partition=gpu"],

@@ -11,7 +11,7 @@ import pytest
 import torch
 from huggingface_hub import constants
 
-from bench import devices
+from bench.core import devices
 from bench.core.devices import pick_device
 from bench.core.errors import BenchError
 from bench.systems import hf

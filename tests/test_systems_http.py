@@ -14,15 +14,15 @@ from collections.abc import Iterator
 import pytest
 
 from bench.core.errors import BenchError
-from bench.systems.http import (
+from bench.llm.client import (
     MalformedReply,
-    OpenAIChat,
     Reply,
     chat_request,
     parse_reply,
     retry_after_seconds,
     retry_delay,
 )
+from bench.systems.http import OpenAIChat
 from bench.tiny.models import default_corpus
 from tests.helpers import FaultServer, completion, serve_transformers
 

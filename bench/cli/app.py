@@ -1,13 +1,15 @@
 """Glue between a command module and Hydra.
 
-A command is a module ``bench/<name>.py`` whose ``main`` is decorated with :func:`command`; its primary
-config is ``configs/<name>.yaml``. The decorator turns :class:`BenchError` into one line on stderr and
-exit status 2, so users never see a traceback for a problem they can fix.
+A command is a module ``bench/commands/<name>.py`` whose ``main(cfg)`` takes its configuration; its
+primary config is ``configs/<name>.yaml``. :func:`application` makes it a Hydra application and turns
+:class:`BenchError` into one line on stderr and exit status 2, so users never see a traceback for a
+problem they can fix.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import re
 import sys
@@ -22,10 +24,9 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
+from bench.core.configs import CONFIG_DIR
+from bench.core.console import first_line, flat
 from bench.core.errors import BenchError
-
-#: inside the package, so an installed wheel has them too (in a checkout, links to the top-level folders)
-CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 log = logging.getLogger("bench")
 
@@ -70,17 +71,6 @@ def _config_problem(exc: BaseException) -> str | None:
     if isinstance(exc, InstantiationException):
         return f"invalid configuration: {flat(str(exc))}"
     return None
-
-
-def flat(text: str) -> str:
-    """A multi-line library message as one line."""
-    return " ".join(line.strip() for line in text.splitlines() if line.strip())
-
-
-def first_line(exc: BaseException) -> str:
-    """The headline of a library error; the lines below it are context for developers."""
-    lines = str(exc).strip().splitlines()
-    return lines[0].strip() if lines else type(exc).__name__
 
 
 def invalid_configuration(exc: OmegaConfBaseException) -> str:
@@ -163,36 +153,37 @@ def hydra_argv(command: str, args: list[str]) -> list[str]:
     return [*flags, *parsed.overrides]
 
 
-def command(name: str) -> Callable[[Callable[[DictConfig], Any]], Callable[[], Any]]:
-    """Make ``fn(cfg)`` a Hydra application reading ``configs/<name>.yaml``."""
+def application(name: str) -> Callable[[], Any]:
+    """The Hydra application of command ``name`` (a key of ``bench.__main__.COMMANDS``, never text from
+    elsewhere): ``bench.commands.<name>.main(cfg)`` reading ``configs/<name>.yaml``. Commands are plain
+    functions of their configuration; the one-line errors, the clean-up of a run that never started
+    and Hydra itself are wrapped around them here, so no command imports the command line."""
+    fn = importlib.import_module(f"bench.commands.{name}").main
 
-    def decorate(fn: Callable[[DictConfig], Any]) -> Callable[[], Any]:
-        @functools.wraps(fn)
-        def guarded(cfg: DictConfig) -> Any:
-            from bench.cli.settings import check_config
-            from bench.cli.sweeps import refusal
-            from bench.store.runs import discard_unstarted
+    @functools.wraps(fn)
+    def guarded(cfg: DictConfig) -> Any:
+        from bench.cli.settings import check_config
+        from bench.cli.sweeps import refusal
+        from bench.store.runs import discard_unstarted
 
+        try:
             try:
-                try:
-                    refusal(Path(HydraConfig.get().runtime.output_dir))  # a sweep job's refused run folder
-                    check_config(CONFIG_DIR, name, cfg)
-                    return fn(cfg)
-                except BaseException:  # a run that never started leaves nothing behind
-                    discard_unstarted(Path(HydraConfig.get().runtime.output_dir))
-                    raise
-            except BenchError as exc:
-                fail(name, str(exc))
-            except (OmegaConfBaseException, InstantiationException) as exc:
-                problem = _config_problem(exc)
-                if problem is None:
-                    raise
-                fail(name, problem)
-            except KeyboardInterrupt:
-                print(f"bench {name}: interrupted; finished work is kept, run again to resume",
-                      file=sys.stderr, flush=True)
-                sys.exit(130)
+                refusal(Path(HydraConfig.get().runtime.output_dir))  # a sweep job's refused run folder
+                check_config(CONFIG_DIR, name, cfg)
+                return fn(cfg)
+            except BaseException:  # a run that never started leaves nothing behind
+                discard_unstarted(Path(HydraConfig.get().runtime.output_dir))
+                raise
+        except BenchError as exc:
+            fail(name, str(exc))
+        except (OmegaConfBaseException, InstantiationException) as exc:
+            problem = _config_problem(exc)
+            if problem is None:
+                raise
+            fail(name, problem)
+        except KeyboardInterrupt:
+            print(f"bench {name}: interrupted; finished work is kept, run again to resume",
+                  file=sys.stderr, flush=True)
+            sys.exit(130)
 
-        return hydra.main(config_path=str(CONFIG_DIR), config_name=name, version_base="1.3")(guarded)
-
-    return decorate
+    return hydra.main(config_path=str(CONFIG_DIR), config_name=name, version_base="1.3")(guarded)

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 from omegaconf import OmegaConf
 
-from bench.cli.app import CONFIG_DIR
 from bench.cli.settings import leaves, option_defaults, option_files
+from bench.core.configs import CONFIG_DIR, shipped
 from bench.core.console import table
 from bench.core.errors import BenchError
 
@@ -42,10 +42,6 @@ def description(file: Path) -> str:
     text = " ".join(lines)
     end = _SENTENCE_END.search(text)
     return text[:end.end()] if end else text
-
-
-def choices(group: str) -> list[str]:
-    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
 
 
 def key_comments(file: Path) -> dict[str, str]:
@@ -119,10 +115,10 @@ def chosen_options(found: dict[str, str], args: list[str]) -> dict[str, list[str
     options: dict[str, list[str]] = {}
     for group, value in picked.items():
         names = [n.strip() for n in value.strip("[]").split(",") if n.strip()]
-        unknown = [n for n in names if n not in choices(group) and n != "???"]
+        unknown = [n for n in names if n not in shipped(group) and n != "???"]
         if unknown:
             raise BenchError(f"{group}={','.join(unknown)}: no such option; choose from "
-                             f"{', '.join(choices(group))}")
+                             f"{', '.join(shipped(group))}")
         options[group] = [n for n in names if n != "???"]
     return options
 
@@ -169,7 +165,7 @@ def described(settings: Iterable[tuple[str, Any]], comments: dict[str, str]) -> 
 def by_model() -> list[str]:
     """Without ``model=``: which settings each model has, models with the same ones on one line."""
     keys: dict[tuple[str, ...], list[str]] = {}
-    for name in choices("model"):
+    for name in shipped("model"):
         found = tuple(key for key, _, _ in option_settings("model", name))
         keys.setdefault(found, []).append(name)
     lines = []
@@ -196,7 +192,7 @@ def command_help(command: str, summary: str, args: list[str] | None = None) -> s
         lines += ["", "choices (config groups; `bench list models|metrics|pairs` describes them):"]
         for group, default in found.items():
             state = "required" if default == "???" else f"default {default}"
-            lines.append(f"  {group}=NAME  ({state}): {', '.join(choices(group))}")
+            lines.append(f"  {group}=NAME  ({state}): {', '.join(shipped(group))}")
     raw = OmegaConf.to_container(OmegaConf.load(file), resolve=False)
     own = described(leaves({k: v for k, v in raw.items() if k != "defaults"}), key_comments(file))
     sections = [("settings:", own)]
@@ -243,7 +239,7 @@ def list_command(args: list[str]) -> int:
         return 0
     group = "model" if what == "models" else "metric"
     found = [[what[:-1], "what it is"]] + [[name, description(CONFIG_DIR / group / f"{name}.yaml")]
-                                           for name in choices(group)]
+                                           for name in shipped(group)]
     print(table(found))
     return 0
 

@@ -9,14 +9,10 @@ from __future__ import annotations
 import re
 import sys
 
-from bench.cli.app import CONFIG_DIR
+from bench.core.configs import shipped
 
 GROUPS = ("model", "metric", "dataset", "experiment")
 _CHOICE = re.compile(r"^[+~]?(?P<group>" + "|".join(GROUPS) + r")=(?P<value>.*)$")
-
-
-def choices(group: str) -> list[str]:
-    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
 
 
 def _values(raw: str) -> list[str]:
@@ -43,7 +39,7 @@ def check_overrides(command: str, args: list[str], needs_model: bool = True) -> 
         sys.exit(2)
     chooses_model = any(a.startswith(("model=", "+model=", "+experiment=")) for a in args)
     if command == "run" and not chooses_model and needs_model:
-        print(f"bench run: error: choose a system with model=NAME; valid: {', '.join(choices('model'))}",
+        print(f"bench run: error: choose a system with model=NAME; valid: {', '.join(shipped('model'))}",
               file=sys.stderr)
         sys.exit(2)
     for arg in args:
@@ -51,7 +47,7 @@ def check_overrides(command: str, args: list[str], needs_model: bool = True) -> 
         if not match:
             continue
         group = match["group"]
-        valid = choices(group)
+        valid = shipped(group)
         for value in _values(match["value"]):
             if value not in valid and value != "null":
                 print(

@@ -7,9 +7,10 @@ config groups, and for every node with a ``_target_`` the parameters its class a
 the ``**options`` chain of ``__init__`` methods). Nothing is listed twice by hand.
 
 Values are checked here too (:func:`check_values`), for every command and plug-in at once: a yes/no
-setting is any key whose shipped default is true or false, and takes only yes/no (:func:`bench.core.checks.flag`,
-which also turns ``record_check=no`` into false for the code that reads it); a path setting may not be
-empty; the choice settings that no constructor checks are in :data:`CHOICES`.
+setting is any key whose shipped default is true or false, and takes only yes/no
+(:func:`bench.core.checks.flag`, which also turns ``record_check=no`` into false for the code that
+reads it); a path setting may not be empty; the choice settings that no constructor checks are in
+:data:`CHOICES`.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def not_in_struct(command: str, key: str, overrides: list[str]) -> str | None:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from bench.cli.app import CONFIG_DIR
+    from bench.core.configs import CONFIG_DIR
 
     rest = [o for o in overrides if "=" in o and o.split("=", 1)[0].lstrip("+~") != key]
     GlobalHydra.instance().clear()
@@ -165,11 +166,12 @@ def off_target_metrics() -> list[str]:
     """The shipped metrics that measure off-target output: a share that flags a system must be one."""
     from hydra.utils import get_object
 
-    from bench.cli.app import CONFIG_DIR
+    from bench.core.configs import CONFIG_DIR, shipped
     from bench.metrics.offtarget import OffTarget
 
-    return [file.stem for file in sorted((CONFIG_DIR / "metric").glob("*.yaml"))
-            if issubclass(get_object(str(OmegaConf.load(file)._target_)), OffTarget)]
+    return [name for name in shipped("metric")
+            if issubclass(get_object(str(OmegaConf.load(CONFIG_DIR / "metric" / f"{name}.yaml")._target_)),
+                          OffTarget)]
 
 
 def _significance_methods() -> tuple[str, ...]:

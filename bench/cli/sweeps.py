@@ -10,8 +10,9 @@ appends one line to ``<sweep>/jobs.jsonl``; at the end the table of all jobs is 
 some failed (``bench/__main__.py`` prints it before the error line).
 
 Hydra resolves a job's run folder before the job starts and before any callback hears of it:
-:func:`job_folder` and :func:`folder_of_job` keep a refused one (``model.name='bad name'``, a job's
-``results_dir=/proc/x``) from stopping the sweep and leaving the job out of its record.
+:func:`job_folder` and :func:`bench.store.runs.folder_of_job` keep a refused one
+(``model.name='bad name'``, a job's ``results_dir=/proc/x``) from stopping the sweep and leaving
+the job out of its record.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from bench.cli.app import flat
-from bench.core.console import table
+from bench.core.console import flat, table
 from bench.core.errors import BenchError
+from bench.store.runs import SWEEP_ENV
 
 #: the sweep folder, set by the launching process for the jobs it starts (and their processes)
-ENV = "BENCH_SWEEP_DIR"
+ENV = SWEEP_ENV
 JOBS = "jobs.jsonl"
 ERROR_WIDTH = 120  # characters of a failed job's error shown in the table
 
@@ -61,17 +62,6 @@ def job_folder(results_dir: str, system: str) -> str:
         stand_in = planned(Path(sweep, str(HydraConfig.get().job.num)))
         _REFUSED[stand_in] = str(exc)
         return stand_in
-
-
-def folder_of_job() -> str | None:
-    """Inside a job of a sweep, the sweep's folder as its launching process made it; else None.
-
-    Hydra resolves ``hydra.sweep.dir`` again for each job, with the job's own settings, only to put
-    the job's run folder under it (an absolute one stays as it is). A job's own ``results_dir`` is
-    checked with its run folder (:func:`job_folder`), where a refusal fails that job alone."""
-    if not HydraConfig.initialized() or OmegaConf.is_missing(HydraConfig.get().job, "num"):
-        return None
-    return os.environ.get(ENV)
 
 
 def refusal(run_dir: Path) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from bench.cli.app import command
 from bench.core.checks import whole_number
 from bench.core.errors import BenchError
 from bench.core.pair import Pair
@@ -26,7 +25,6 @@ from bench.store.io import atomic_write_text, read_text
 log = logging.getLogger("bench.align")
 
 
-@command("align")
 def main(cfg: DictConfig) -> None:
     pair = Pair.of(cfg.src_lang, cfg.tgt_lang, "src_lang/tgt_lang")
     src, tgt = read_sentences(Path(cfg.src), "src"), read_sentences(Path(cfg.tgt), "tgt")

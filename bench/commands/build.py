@@ -12,7 +12,6 @@ from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig
 
-from bench.cli.app import command
 from bench.core.checks import whole_number
 from bench.core.errors import BenchError
 from bench.refset import embed
@@ -32,7 +31,6 @@ from bench.store.io import atomic_write_bytes, atomic_write_json, atomic_write_t
 log = logging.getLogger("bench.build")
 
 
-@command("build")
 def main(cfg: DictConfig) -> None:
     raw_dir, out_dir = Path(cfg.raw_dir), Path(cfg.out_dir)
     settings = _settings(cfg)

@@ -11,16 +11,12 @@ import logging
 from collections.abc import Collection
 from pathlib import Path
 
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from bench.cli.app import command
 from bench.core.errors import BenchError
-from bench.core.pair import Pair
 from bench.human import formats, importer
-from bench.human.store import PairJudgments, default_testset, testset_name
-from bench.refset.store import Segment, TestSet
-from bench.store.runs import Run, discover_runs
+from bench.human.context import Context
+from bench.human.store import PairJudgments
 
 log = logging.getLogger("bench.human")
 
@@ -35,34 +31,6 @@ def action_argv(args: list[str], value_flags: Collection[str]) -> list[str]:
         if not arg.startswith("-") and "=" not in arg and (i == 0 or args[i - 1] not in value_flags):
             return [*args[:i], f"action={arg}", *args[i + 1:]]
     return args
-
-
-class Context:
-    """What both actions need: the test set's pair, its rows and hash, the runs, the test-set name."""
-
-    def __init__(self, cfg: DictConfig) -> None:
-        self.cfg = cfg
-        references: TestSet = instantiate(cfg.dataset)
-        pairs = references.pairs()
-        if cfg.pair is None and len(pairs) != 1:
-            raise BenchError(f"pair: the test set has {len(pairs)} pairs; choose one with pair=NAME "
-                             f"({', '.join(pairs)})")
-        self.pair = Pair(str(cfg.pair if cfg.pair is not None else pairs[0]), "pair")
-        if self.pair not in pairs:
-            raise BenchError(f"pair={self.pair}: not in the test set {references.name}; "
-                             f"available: {', '.join(pairs)}")
-        self.segments: list[Segment] = references.load(self.pair)
-        self.sha256 = references.sha256(self.pair)
-        self.testset = (testset_name(cfg.testset) if cfg.testset is not None
-                        else default_testset(references.name))
-        self.results_dir = str(cfg.results_dir)
-        found, _ = discover_runs(self.results_dir)
-        #: the newest complete run of each system that translated this version of the pair
-        self.runs: dict[str, Run] = {}
-        for run in sorted(found, key=lambda r: (r.record.created, r.run_id)):
-            held = run.record.pairs.get(self.pair)
-            if held is not None and held.sha256 == self.sha256 and not run.record.limit:
-                self.runs[run.system] = run
 
 
 def run_import(cfg: DictConfig) -> Path:
@@ -103,7 +71,6 @@ def run_import(cfg: DictConfig) -> Path:
     return written
 
 
-@command("human")
 def main(cfg: DictConfig) -> None:
     if cfg.action not in ACTIONS:
         given = f"'{cfg.action}' is not an action; " if cfg.action else ""

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from bench.cli.app import command
 from bench.core.errors import BenchError
 from bench.refset.store import SOURCE_SIDES
 from bench.testsets import READERS
@@ -39,7 +38,6 @@ def request(cfg: DictConfig) -> Request:
     return Request(**plain, **lists)
 
 
-@command("import")
 def main(cfg: DictConfig) -> None:
     wanted = request(cfg)
     imported = READERS[wanted.format](wanted)

@@ -21,7 +21,6 @@ from omegaconf import DictConfig, ListConfig
 from bench.board import drilldown, html, markdown, tidy
 from bench.board.collect import Board, Policy, Significance, collect
 from bench.board.written import write_board
-from bench.cli.app import command
 from bench.core.console import printable
 from bench.core.errors import BenchError
 from bench.human.trust import HUMAN, attach, without_human
@@ -124,7 +123,6 @@ def _printable(text: str) -> str:
     return text if text.isprintable() else ascii(text)
 
 
-@command("leaderboard")
 def main(cfg: DictConfig) -> None:
     boards, files = build(cfg)
     for note in (note for board in boards for note in board.notes):

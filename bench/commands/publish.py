@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from bench.cli.app import command, first_line
+from bench.core.console import first_line
 from bench.core.errors import BenchError
 from bench.refset import card
 from bench.refset.hub import REPO_ID, SPLIT, hub_failure, hub_unreachable, write_pair
@@ -292,7 +292,6 @@ def describe(rows: dict[str, int]) -> str:
     return ", ".join(f"{pair} ({n} rows)" for pair, n in rows.items())
 
 
-@command("publish")
 def main(cfg: DictConfig) -> None:
     options = card_options(cfg)
     refs = instantiate(cfg.dataset)

@@ -24,7 +24,6 @@ from omegaconf import DictConfig, ListConfig, open_dict
 from tqdm import tqdm
 
 from bench import __version__
-from bench.cli.app import command
 from bench.core.checks import flag, whole_number
 from bench.core.console import table
 from bench.core.errors import BenchError
@@ -191,7 +190,6 @@ def summary(run: Run, work: dict[str, PairWork], scores: RunScores, confidence: 
     return f"\nrun {run.system} -> {run.path}\n{table(lines)}\n{tail}"
 
 
-@command("run")
 def main(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     job = prepare(cfg, run_dir)  # a failure here leaves nothing behind (bench.cli.app.command)

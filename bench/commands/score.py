@@ -16,7 +16,6 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 from tqdm import tqdm
 
-from bench.cli.app import command
 from bench.core.console import printable, table
 from bench.core.errors import BenchError
 from bench.metrics import instantiate_metrics
@@ -91,7 +90,6 @@ def score_all(cfg: DictConfig, runs: list[Run], testset: TestSet
     return outcomes, notes
 
 
-@command("score")
 def main(cfg: DictConfig) -> None:
     runs, skipped = discover_runs(cfg.results_dir)
     if not runs:

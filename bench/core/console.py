@@ -1,5 +1,5 @@
-"""Plain-text tables for the one-screen summaries that ``run`` and ``score`` print, and text from other
-people's files made safe to print."""
+"""Plain-text tables for the one-screen summaries that ``run`` and ``score`` print, text from other
+people's files made safe to print, and library messages made one line long."""
 
 from __future__ import annotations
 
@@ -22,3 +22,14 @@ def table(rows: list[list[str]]) -> str:
     rows = [[printable(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def flat(text: str) -> str:
+    """A multi-line library message as one line."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def first_line(exc: BaseException) -> str:
+    """The headline of a library error; the lines below it are context for developers."""
+    lines = str(exc).strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__

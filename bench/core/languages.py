@@ -62,7 +62,8 @@ class Language:
         check_language(self.code, "bench/core/languages.py")
         unknown = [s for s in self.scripts if s not in SCRIPT_LETTERS]
         if not self.scripts or unknown:
-            raise BenchError(f"bench/core/languages.py: language '{self.code}' needs scripts from SCRIPT_LETTERS "
+            raise BenchError(f"bench/core/languages.py: language '{self.code}' needs scripts from "
+                             "SCRIPT_LETTERS "
                              f"(not {unknown or 'none'}); add the script there")
 
     @property

@@ -34,7 +34,7 @@ from bench.store.io import atomic_write_json, inside
 from bench.store.runs import Run
 
 if TYPE_CHECKING:
-    from bench.commands.human import Context
+    from bench.human.context import Context
 
 log = logging.getLogger("bench.human")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bench.core.configs import CONFIG_DIR, shipped
 from bench.core.errors import BenchError
 from bench.metrics.base import Metric
 
@@ -26,9 +27,7 @@ def instantiate_metrics(nodes: Mapping[str, Any]) -> dict[str, Metric]:
 
 def shipped_metrics() -> list[str]:
     """The metric names bench has a config for (``configs/metric/*.yaml``)."""
-    from bench.cli.app import CONFIG_DIR
-
-    return sorted(p.stem for p in (CONFIG_DIR / "metric").glob("*.yaml"))
+    return shipped("metric")
 
 
 def load_metric(name: str, **overrides: Any) -> Metric:
@@ -41,11 +40,9 @@ def load_metric(name: str, **overrides: Any) -> Metric:
     """
     from omegaconf import OmegaConf
 
-    from bench.cli.app import CONFIG_DIR
-
     known = shipped_metrics()
     if name not in known:
         raise BenchError(f"unknown metric {name!r}; valid: {', '.join(known)}")
-    shipped = known[known.index(name)]
-    node = OmegaConf.merge(OmegaConf.load(CONFIG_DIR / "metric" / f"{shipped}.yaml"), overrides)
-    return instantiate_metrics({shipped: node})[shipped]
+    found = known[known.index(name)]
+    node = OmegaConf.merge(OmegaConf.load(CONFIG_DIR / "metric" / f"{found}.yaml"), overrides)
+    return instantiate_metrics({found: node})[found]

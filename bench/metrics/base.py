@@ -19,10 +19,12 @@ import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
+
+from bench.core.score import Score
 
 #: the end of every score's signature: its lines were NFC-normalised first, so scores from before
 #: (raw lines) and after never share a signature or a cache row
@@ -56,26 +58,6 @@ def normalised(method: Callable[..., Score], streams: bool) -> Callable[..., Sco
 
     wrapper.normalises = True  # type: ignore[attr-defined]
     return wrapper
-
-
-@dataclass
-class Score:
-    metric: str
-    score: float
-    signature: str
-    #: one row per segment, the statistics :meth:`Metric.aggregate` turns into a corpus score
-    stats: list[list[float]] | None = None
-    #: one human-readable score per segment, where the metric has one (sentence chrF, COMET)
-    segments: list[float] | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """The fields that are set. Shallow: ``asdict`` would deep-copy every statistics row (65 ms for
-        a chrF score of 2,000 segments, ten times the JSON encoding) on every save of scores.json."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {k: v for k, v in values.items() if v is not None and v != {}}
 
 
 #: how a metric made for one reference (COMET, xCOMET, MetricX, the judge, length) scores several:

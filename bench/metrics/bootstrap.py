@@ -13,8 +13,8 @@ pair and metric of that size: a ``score`` batch of 50 systems, and the leaderboa
 every interval and runs a paired bootstrap per ranked system, count once per test-set size.
 
 What is written must be what :mod:`bench.store.runs` believes when it reads ``scores.json`` back: at most
-:data:`~bench.store.runs.MAX_BOOTSTRAP_SAMPLES` resamples (refused in preflight beyond that) and at most
-:data:`~bench.store.runs.MAX_RESAMPLED_ROWS` resampled rows in all. A pair too long for the chosen
+:data:`~bench.core.score.MAX_BOOTSTRAP_SAMPLES` resamples (refused in preflight beyond that) and at most
+:data:`~bench.core.score.MAX_RESAMPLED_ROWS` resampled rows in all. A pair too long for the chosen
 resamples gets fewer (:meth:`Bootstrap.for_rows`), and the number used is what its score records.
 """
 
@@ -22,58 +22,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 
-from bench.core.errors import BenchError
+from bench.core.score import Bootstrap
 from bench.metrics.base import Metric, Score
-from bench.store import runs
 
 #: cap on the elements of one weight matrix, so a long test set does not need gigabytes at once
 CHUNK_ELEMENTS = 4_000_000
-
-
-@dataclass(frozen=True)
-class Bootstrap:
-    samples: int = 1000
-    seed: int = 12345
-    confidence: float = 0.95
-
-    @classmethod
-    def from_cfg(cls, cfg: Mapping[str, Any] | None) -> Bootstrap:
-        """From the ``bootstrap:`` config node (any mapping); missing keys take the defaults.
-
-        Hydra does not type-check plain YAML, so values are checked here, in preflight, rather than
-        failing inside numpy after a whole run has been translated.
-        """
-        cfg = dict(cfg or {})
-        samples, seed = cfg.get("samples", cls.samples), cfg.get("seed", cls.seed)
-        confidence = cfg.get("confidence", cls.confidence)
-        if isinstance(samples, bool) or not isinstance(samples, int) \
-                or not 1 <= samples <= runs.MAX_BOOTSTRAP_SAMPLES:
-            raise BenchError(f"bootstrap.samples={samples!r}: must be a whole number from 1 to "
-                             f"{runs.MAX_BOOTSTRAP_SAMPLES} (1000 is the usual choice)")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise BenchError(f"bootstrap.seed={seed!r}: must be a whole number of at least 0")
-        if isinstance(confidence, bool) or not isinstance(confidence, int | float) \
-                or not 0 < confidence < 1:
-            raise BenchError(f"bootstrap.confidence={confidence!r}: must be between 0 and 1, e.g. 0.95")
-        return cls(samples=samples, seed=seed, confidence=float(confidence))
-
-    def for_rows(self, rows: int) -> Bootstrap:
-        """These settings for a pair of ``rows`` segments: the resamples capped so that samples x rows
-        stays within :data:`bench.store.runs.MAX_RESAMPLED_ROWS`, the limit ``scores.json`` is read with (a
-        pair of 250,000 rows gets 800 resamples, not 1000; its score records 800)."""
-        cap = max(1, runs.MAX_RESAMPLED_ROWS // max(rows, 1))
-        return self if self.samples <= cap else dataclasses.replace(self, samples=cap)
-
-    def record(self) -> dict[str, Any]:
-        """What is stored beside an interval so that it can be reproduced."""
-        return {"method": "percentile", "samples": self.samples, "seed": self.seed,
-                "confidence": self.confidence}
 
 
 def bootstrap_indices(n: int, samples: int, seed: int) -> np.ndarray:

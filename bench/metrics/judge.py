@@ -8,8 +8,8 @@ Two schemes, each a prompt template in the config and a parser here:
   ``no-error``); the segment scores ``-(10 critical + 5 major + 1 minor)``, floored at -25, as
   GEMBA-MQM and xCOMET weigh them. 0 is best, so higher is better here too.
 
-Requests go through the HTTP client of the ``openai``/``vllm`` systems
-(:meth:`bench.systems.http.OpenAIChat.complete_many`): key from an environment variable, retries with
+Requests go through the client the ``openai``/``vllm`` systems use
+(:meth:`bench.llm.client.ChatClient.complete_many`): key from an environment variable, retries with
 backoff, ``concurrency`` requests at a time, the same one-line errors (naming ``metric.<name>.*``).
 
 The source, reference and translation are pasted into the template inside code fences longer than
@@ -43,9 +43,9 @@ import numpy as np
 from bench import __version__
 from bench.core.errors import BenchError
 from bench.core.languages import language
+from bench.llm.client import ChatClient
 from bench.metrics.base import AdditiveMetric, Score
 from bench.store.io import sha256_text
-from bench.systems.http import OpenAIChat, chat_request
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ class Judge(AdditiveMetric):
         self.name, self.scheme, self.model = name, scheme, model
         self.template, self.system_prompt, self.with_reference = template, system_prompt, bool(with_reference)
         self.cache, self.chunk_size, self.progress = cache, chunk_size, progress
-        self.client = OpenAIChat(name=setting, base_url=base_url, model=str(model), api_key_env=api_key_env,
+        self.client = ChatClient(base_url=base_url, model=str(model), api_key_env=api_key_env,
                                  temperature=temperature, max_tokens=max_tokens, concurrency=concurrency,
                                  timeout=timeout, max_retries=max_retries, backoff=backoff,
                                  max_backoff=max_backoff, extra_body=extra_body, setting=setting)
@@ -195,7 +195,7 @@ class Judge(AdditiveMetric):
         for src, tgt in pairs:
             language(src, f"metric.{self.name}")
             language(tgt, f"metric.{self.name}")
-        self.client.check([])
+        self.client.check()
 
     # -- scoring -----------------------------------------------------------------------------
     def request(self, source: str, translation: str, reference: str, src_lang: str, tgt_lang: str
@@ -206,9 +206,7 @@ class Judge(AdditiveMetric):
                                     src_lang_name=language(src_lang).name,
                                     tgt_lang_name=language(tgt_lang).name)
         system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
-        c = self.client
-        return chat_request(c.model, [*system, {"role": "user", "content": user}], c.max_tokens,
-                            c.temperature, c.extra_body)
+        return self.client.request([*system, {"role": "user", "content": user}])
 
     def answers(self, rows: list[tuple[str, str, str]], src_lang: str, tgt_lang: str) -> dict[str, str]:
         """``{segment key: answer}`` for the distinct rows, from the cache or asked now (in chunks)."""

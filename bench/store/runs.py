@@ -44,7 +44,7 @@ from omegaconf import OmegaConf
 from bench.core.checks import path_text
 from bench.core.errors import BenchError
 from bench.core.pair import Pair
-from bench.metrics.base import Score
+from bench.core.score import Bootstrap, Score, limits
 from bench.store.io import (
     alive,
     atomic_write_json,
@@ -163,11 +163,27 @@ def sweep_id() -> str:
     return new_run_id()
 
 
-def new_sweep_folder(results_dir: str) -> str:
-    """``<results>/sweeps/<sweep-id>``: each sweep's own record (``multirun.yaml``, :mod:`bench.cli.sweeps`);
-    in a job of a sweep, that sweep's folder (:func:`bench.cli.sweeps.folder_of_job`)."""
-    from bench.cli.sweeps import folder_of_job
+#: where a sweep's launching process tells its jobs the sweep's folder
+SWEEP_ENV = "BENCH_SWEEP_DIR"
 
+
+def folder_of_job() -> str | None:
+    """Inside a job of a sweep, the sweep's folder as its launching process made it; else None.
+
+    Hydra resolves ``hydra.sweep.dir`` again for each job, with the job's own settings, only to put
+    the job's run folder under it (an absolute one stays as it is). A job's own ``results_dir`` is
+    checked with its run folder (:func:`bench.cli.sweeps.job_folder`), where a refusal fails that job
+    alone."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized() or OmegaConf.is_missing(HydraConfig.get().job, "num"):
+        return None
+    return os.environ.get(SWEEP_ENV)
+
+
+def new_sweep_folder(results_dir: str) -> str:
+    """``<results>/sweeps/<sweep-id>``: each sweep's own record (``multirun.yaml``,
+    :mod:`bench.cli.sweeps`); in a job of a sweep, that sweep's folder (:func:`folder_of_job`)."""
     made = folder_of_job()
     if made:
         return made
@@ -431,10 +447,6 @@ class RunRecord:
 
 # --- scores.json ----------------------------------------------------------------------------------
 
-#: scores beyond this many bootstrap resamples are not believed (a recomputation must stay cheap)
-MAX_BOOTSTRAP_SAMPLES = 100_000
-#: nor beyond this many resampled rows in all (re-deriving the interval must stay a fraction of a second)
-MAX_RESAMPLED_ROWS = 200_000_000
 
 
 def parse_score(data: object, name: str, rows: int, where: str) -> Score:
@@ -460,18 +472,14 @@ def parse_score(data: object, name: str, rows: int, where: str) -> Score:
     extra = node.obj("extra", optional=True).data
     boot = extra.get("bootstrap")
     if boot is not None:
-        from bench.metrics.bootstrap import Bootstrap
-
         if not isinstance(boot, dict):
             node.fail(f"{name}.extra.bootstrap", "an object")
         try:
             settings = Bootstrap.from_cfg({k: boot.get(k) for k in ("samples", "seed", "confidence")})
         except BenchError:
             settings = None
-        if settings is None or settings.samples > MAX_BOOTSTRAP_SAMPLES \
-                or settings.samples * rows > MAX_RESAMPLED_ROWS:
-            node.fail(f"{name}.extra.bootstrap", f"valid bootstrap settings (samples <= "
-                      f"{MAX_BOOTSTRAP_SAMPLES}, samples x rows <= {MAX_RESAMPLED_ROWS})")
+        if settings is None or not settings.believable(rows):
+            node.fail(f"{name}.extra.bootstrap", f"valid bootstrap settings ({limits()})")
     return Score(metric=name, score=float(score), signature=signature, stats=stats, segments=segments,
                  ci_low=interval[0], ci_high=interval[1], extra=extra)
 

@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from bench.core.errors import BenchError
-from bench.metrics.base import Score
+from bench.core.score import Score
 from bench.store.io import cache_mac, open_sqlite, sha256_text, sqlite_errors
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS scores "

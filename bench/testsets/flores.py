@@ -26,7 +26,8 @@ COLUMNS = ("id", "iso_639_3", "iso_15924", "text")
 def code(lang: str) -> str:
     row = language(lang, "format=flores_plus")
     if row.flores_plus is None:
-        raise BenchError(f"format=flores_plus: language {lang!r} has no FLORES+ code in bench/core/languages.py; "
+        raise BenchError(f"format=flores_plus: language {lang!r} has no FLORES+ code in "
+                         "bench/core/languages.py; "
                          "add it to its row (flores=...)")
     return row.flores_plus
 
