@@ -3,20 +3,22 @@
 ``tiny_models`` gives tiny trained translation models of every family the harness loads (see
 ``bench/tiny/models.py``). Each is trained on first use, in seconds, and kept in ``.cache/tiny-models``
 (or ``$BENCH_TINY_MODELS``) under a key of everything that shapes it, so later sessions, and parallel
-ones, reuse it at once.
+ones, reuse it at once. The tiny COMET, MetricX and xCOMET checkpoints (``tiny_comet``,
+``tiny_metricx``, ``tiny_xcomet``) come from :mod:`tests.support.models`, re-exported here so any test
+module can ask for them by name without importing them.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from bench.tiny.models import TinyModels, build_tiny_models
-
-ROOT = Path(__file__).resolve().parent.parent
-TINY_MODELS_DIR = Path(os.environ.get("BENCH_TINY_MODELS", ROOT / ".cache" / "tiny-models"))
+from tests.support.models import TINY_MODELS_DIR
+from tests.support.models import tiny_comet as tiny_comet
+from tests.support.models import tiny_metricx as tiny_metricx
+from tests.support.models import tiny_xcomet as tiny_xcomet
 
 
 @pytest.fixture(scope="session")

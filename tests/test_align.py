@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -28,7 +27,8 @@ from bench.refset.align import (
 from bench.refset.anchors import Anchors, anchor_cost, number_keys, quote_count
 from bench.refset.search import Band, band_around, best_path
 from bench.refset.segment import join_sentences
-from tests.helpers import bench
+from tests.support.align import Meanings
+from tests.support.cli import bench
 
 ROOT = Path(__file__).resolve().parent.parent
 CAL = Calibration(ratio=4.0, variance=3.0)
@@ -46,22 +46,6 @@ def tgt(n: int, extra: str = "", title: bool = False) -> Unit:
 
 def shapes(src: list[Unit], tgt_units: list[Unit], cal: Calibration = CAL) -> list[tuple]:
     return [(b.src, b.tgt) for b in align(src, tgt_units, cal, None)]
-
-
-class Meanings:
-    """A test encoder: a text is a bag of meaning tokens (``m17``), its vector the normalised sum of
-    one fixed random vector per meaning plus a little noise per text. Joined spans therefore mean
-    what their sentences mean together, as with a real multilingual encoder."""
-
-    name, sha256 = "meanings", "0" * 64
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        rows = []
-        for text in texts:
-            noise = np.random.default_rng(zlib.crc32(text.encode())).normal(0, 0.35, 64)
-            ids = [int(token[1:]) for token in text.split() if token.startswith("m")]
-            rows.append(sum((np.random.default_rng(k).normal(0, 1, 64) for k in ids), noise))
-        return np.array(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
 LITERARY = [(1, 1)] * 60 + [(1, 2)] * 20 + [(2, 1)] * 6 + [(1, 3)] * 6 + [(2, 2)] * 3 + [(1, 4)] * 2

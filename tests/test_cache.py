@@ -208,7 +208,7 @@ def test_a_key_file_of_another_user_is_refused(config_home: Path):
 
 
 def test_a_fifo_key_is_one_line_from_the_command_not_a_hang(tmp_path: Path):
-    from tests.helpers import bench
+    from tests.support.cli import bench
 
     config = tmp_path / "config"
     key_file(config).parent.mkdir(parents=True)

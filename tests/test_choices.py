@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import TEST_ENV
-from tests.test_malformed_battery import bench_here
+from tests.support.cli import TEST_ENV, bench_here
 
 DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
 

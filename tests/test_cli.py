@@ -8,7 +8,8 @@ import sys
 import pytest
 import yaml
 
-from tests.helpers import ROOT, bench, write_references
+from tests.support.cli import ROOT, bench
+from tests.support.refs import write_references
 
 
 def test_help_lists_every_command_with_one_line():
@@ -112,7 +113,7 @@ def test_a_setting_outside_its_values_is_one_line_naming_it(args: list[str], key
 def test_yes_no_words_mean_what_they_say(tmp_path):
     """``record_check=no`` used to be the text "no", true in Python: the build recorded that a person
     had read every alignment."""
-    from tests.test_build import ENGLISH
+    from tests.support.build import ENGLISH
 
     raw, out = tmp_path / "raw", tmp_path / "out"
     raw.mkdir()

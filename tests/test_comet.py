@@ -14,13 +14,12 @@ from bench.core.errors import BenchError
 from bench.metrics import comet as comet_module
 from bench.metrics.comet import Comet
 from bench.tiny.comet import build_tiny_comet
-from tests.fixtures_comet import tiny_comet  # noqa: F401
 
 DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 
 
 @pytest.fixture
-def metric(tiny_comet: Path) -> Comet:  # noqa: F811
+def metric(tiny_comet: Path) -> Comet:
     comet_module._LOADED.clear()  # every test starts with nothing loaded and nothing embedded
     return Comet(checkpoint=str(tiny_comet), progress=False)
 
@@ -34,7 +33,7 @@ def direct_predict(checkpoint: Path, src: list[str], hyp: list[str], ref: list[s
 
 
 @pytest.mark.parametrize("pair", ["zh-kk", "zh-vi"])
-def test_scores_equal_comet_predict_in_fp32(metric: Comet, tiny_comet: Path, pair: str):  # noqa: F811
+def test_scores_equal_comet_predict_in_fp32(metric: Comet, tiny_comet: Path, pair: str):
     data = DATA[pair]
     for system in ("hyp_a", "hyp_b"):
         ours = metric.score(data["src"], data[system], data["ref"], src_lang="zh", tgt_lang=pair[3:])
@@ -60,7 +59,7 @@ def test_sources_and_references_are_encoded_once_across_systems(metric: Comet):
     assert loaded.encoded == 4 * n
 
 
-def test_checkpoint_is_loaded_once_per_process(metric: Comet, tiny_comet: Path, monkeypatch):  # noqa: F811
+def test_checkpoint_is_loaded_once_per_process(metric: Comet, tiny_comet: Path, monkeypatch):
     loads = []
     real_load = comet_module._load
     monkeypatch.setattr(comet_module, "_load", lambda *a: (loads.append(a), real_load(*a))[1])
@@ -88,7 +87,7 @@ def test_preflight_errors_are_one_line_and_fast(tmp_path: Path):
     assert time.monotonic() - start < 5
 
 
-def test_a_checkpoint_whose_encoder_is_gone_fails_in_preflight(tiny_comet: Path, tmp_path: Path):  # noqa: F811
+def test_a_checkpoint_whose_encoder_is_gone_fails_in_preflight(tiny_comet: Path, tmp_path: Path):
     moved = tmp_path / "moved"
     (moved / "checkpoints").mkdir(parents=True)
     (moved / "checkpoints" / "model.ckpt").write_bytes(tiny_comet.read_bytes())
@@ -98,7 +97,7 @@ def test_a_checkpoint_whose_encoder_is_gone_fails_in_preflight(tiny_comet: Path,
         Comet(checkpoint=str(moved / "checkpoints" / "model.ckpt")).check([("zh", "kk")])
 
 
-def test_a_damaged_checkpoint_fails_in_preflight(tiny_comet: Path, tmp_path: Path):  # noqa: F811
+def test_a_damaged_checkpoint_fails_in_preflight(tiny_comet: Path, tmp_path: Path):
     damaged = tmp_path / "damaged"
     (damaged / "checkpoints").mkdir(parents=True)
     (damaged / "checkpoints" / "model.ckpt").write_bytes(tiny_comet.read_bytes()[: 1000])
@@ -107,14 +106,14 @@ def test_a_damaged_checkpoint_fails_in_preflight(tiny_comet: Path, tmp_path: Pat
         Comet(checkpoint=str(damaged / "checkpoints" / "model.ckpt")).check([("zh", "kk")])
 
 
-def test_tiny_checkpoint_is_cached_by_content(tiny_comet: Path):  # noqa: F811
+def test_tiny_checkpoint_is_cached_by_content(tiny_comet: Path):
     before = tiny_comet.stat().st_mtime_ns
     assert build_tiny_comet(tiny_comet.parent.parent.parent) == tiny_comet
     assert tiny_comet.stat().st_mtime_ns == before
 
 
 @pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a GPU")
-def test_gpu_scores_equal_cpu_scores(tiny_comet: Path):  # noqa: F811
+def test_gpu_scores_equal_cpu_scores(tiny_comet: Path):
     data = DATA["zh-kk"]
     cpu = Comet(checkpoint=str(tiny_comet), device="cpu", progress=False)
     gpu = Comet(checkpoint=str(tiny_comet), device="auto", progress=False)
@@ -124,6 +123,6 @@ def test_gpu_scores_equal_cpu_scores(tiny_comet: Path):  # noqa: F811
     assert np.abs(np.array(a.segments) - np.array(b.segments)).max() < 1e-4
 
 
-def test_an_absent_device_fails_in_preflight(tiny_comet: Path):  # noqa: F811
+def test_an_absent_device_fails_in_preflight(tiny_comet: Path):
     with pytest.raises(BenchError, match=r"metric.comet.device=cuda:7"):
         Comet(checkpoint=str(tiny_comet), device="cuda:7").check([("zh", "kk")])

@@ -16,7 +16,8 @@ import pytest
 
 from bench.core.cores import calm_openmp, thread_count, usable_cores
 from bench.systems.seq2seq import NLLB
-from tests.helpers import ROOT, write_references
+from tests.support.cli import ROOT
+from tests.support.refs import write_references
 
 AFFINITY = len(os.sched_getaffinity(0))
 
@@ -115,7 +116,7 @@ def test_model_threads_wins_over_the_environment(tiny_models, monkeypatch):
 
 
 def test_a_thread_count_that_is_no_count_is_refused(tmp_path, tiny_models):
-    from tests.helpers import bench
+    from tests.support.cli import bench
 
     result = bench("run", "model=nllb-200-distilled-600M", f"model.path={tiny_models['nllb']}",
                    "model.threads=-1", f"results_dir={tmp_path}")

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import FaultServer, bench, completion, stored_scores, write_references
+from tests.support.cli import bench
+from tests.support.http import FaultServer, completion
+from tests.support.refs import write_references
+from tests.support.runs import stored_scores
 
 ROWS = {
     "zh-kk": [("实现贫困人口如期脱贫。", "Кедейлерді уағында кедейліктен арылту керек."),

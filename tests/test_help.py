@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.__main__ import COMMANDS
-from tests.helpers import ROOT, bench
+from tests.support.cli import ROOT, bench
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

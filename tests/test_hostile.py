@@ -21,8 +21,9 @@ import pytest
 from bench.core.errors import BenchError
 from bench.metrics import load_metric
 from bench.metrics.scoring import Scorer
-from tests.helpers import bench, write_references
-from tests.test_hostile_outputs import read_only
+from tests.support.cli import bench
+from tests.support.files import read_only, snapshot
+from tests.support.refs import write_references
 
 ROWS = {
     "zh-kk": [("今天天气很好。", "Бүгін ауа райы өте жақсы."),
@@ -31,20 +32,6 @@ ROWS = {
               ("会议将于下周举行。", "Кездесу келесі аптада өтеді.")],
 }
 GOOD = "reference-copy"  # the one honest run every damaged-results case keeps next to the damaged ones
-
-
-def snapshot(root: Path) -> dict[str, bytes | str]:
-    """Every file, folder and link under ``root``, to prove that a command changed nothing there."""
-    found: dict[str, bytes | str] = {}
-    for path in sorted(root.rglob("*")):
-        key = str(path.relative_to(root))
-        if path.is_symlink():
-            found[key] = f"-> {os.readlink(path)}"
-        elif path.is_dir():
-            found[key] = "dir"
-        else:
-            found[key] = path.read_bytes()
-    return found
 
 
 def one_line(result, *needles: str) -> str:

@@ -18,8 +18,8 @@ import pytest
 
 from bench.core.errors import BenchError
 from bench.store.io import atomic_write_json, staged_write
-from tests.test_leaderboard import read_csv, scenario
-from tests.test_malformed_battery import bench_here
+from tests.support.board import read_csv, scenario
+from tests.support.cli import bench_here
 
 TAMPERED = "m2m100_418M"
 

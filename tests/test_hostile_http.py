@@ -18,7 +18,9 @@ import pytest
 
 from bench.llm.client import SHOWN_PIECE, excerpt, holds_secret, redact
 from bench.llm.transport import UnreadableJSON, origin, parse_json
-from tests.helpers import bench, completion, write_references
+from tests.support.cli import bench
+from tests.support.http import completion
+from tests.support.refs import write_references
 
 KEY = "sk-Q7vXw2LmT9pRz4Kd8YbN"
 PIECES = {KEY[i:i + SHOWN_PIECE] for i in range(len(KEY) - SHOWN_PIECE + 1)}

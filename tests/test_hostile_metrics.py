@@ -14,7 +14,8 @@ from bench.core.errors import BenchError
 from bench.metrics.offtarget import OffTarget
 from bench.metrics.sacre import Bleu, Chrf, Ter
 from bench.tiny.spm import train_spm
-from tests.helpers import bench, write_references
+from tests.support.cli import bench
+from tests.support.refs import write_references
 
 ROWS = {"zh-kk": [("今天天气很好。", "Бүгін ауа райы жақсы."), ("谢谢。", "Рақмет.")]}
 

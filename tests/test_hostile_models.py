@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import bench, write_references
+from tests.support.cli import bench
+from tests.support.refs import write_references
 
 ROWS = {"zh-kk": [("今天天气很好。", "Бүгін ауа райы өте жақсы.")],
         "zh-vi": [("今天天气很好。", "Hôm nay thời tiết rất đẹp.")]}

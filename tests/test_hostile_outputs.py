@@ -9,7 +9,6 @@ folders included, before and after).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -19,14 +18,14 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bench.store.io import STALE_TEMP_S, atomic_write_json, atomic_write_text, sweep_stale_temp, temp_prefix
-from tests.helpers import bench
-from tests.test_hub_dataset import REPORT, SEGMENTS, export, publish, write_references
+from tests.support.cli import bench
+from tests.support.files import read_only
+from tests.support.hub import REPORT, SEGMENTS, export, publish, write_references
 
 PARQUET = "zh-kk/test-00000-of-00001.parquet"
 #: this machine as bench's temporary names write it (``.<name>.<pid>-<host>.<random>.tmp``)
@@ -52,26 +51,6 @@ def one_line(result: subprocess.CompletedProcess, command: str, *needles: str) -
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
     return lines[0]
-
-
-@contextlib.contextmanager
-def read_only(path: Path) -> Iterator[None]:
-    """``path`` cannot be written, even by root (who ignores modes): ``chattr +i`` where the test runs
-    as root, a mode without write permission otherwise."""
-    if os.geteuid() == 0:
-        if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(path)]).returncode:
-            pytest.skip("root, and no chattr +i on this file system: nothing is read-only for root")
-        try:
-            yield
-        finally:
-            subprocess.run(["chattr", "-i", str(path)], check=True)
-    else:
-        mode = path.stat().st_mode
-        path.chmod(0o555)
-        try:
-            yield
-        finally:
-            path.chmod(mode)
 
 
 def dead_pid() -> int:
@@ -286,7 +265,7 @@ def test_a_parquet_file_linked_out_of_the_dataset(published: Path, tmp_path: Pat
 def hostile_board(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
     """A results folder whose files carry a formula (a signature) and markup (a version); plus what a
     run killed with -9 leaves. Then ``leaderboard`` over it."""
-    from tests.test_leaderboard import write_run
+    from tests.support.board import write_run
 
     root = tmp_path_factory.mktemp("board")
     segments = {"zh-kk": SEGMENTS["zh-kk"]}

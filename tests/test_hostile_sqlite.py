@@ -17,8 +17,8 @@ import pytest
 
 import bench.store.io
 from bench.store.translations import TranslationCache
-from tests.helpers import TEST_ENV, write_references
-from tests.test_malformed_battery import bench_here
+from tests.support.cli import TEST_ENV, bench_here
+from tests.support.refs import write_references
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

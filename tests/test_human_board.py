@@ -12,8 +12,8 @@ import pytest
 import sacrebleu
 
 from bench.metrics.base import Score
-from tests.helpers import bench
-from tests.test_human_import import PAIR, expected_mqm, make_world, mqm_tsv
+from tests.support.cli import bench
+from tests.support.human import PAIR, expected_mqm, make_world, mqm_tsv
 
 stats = pytest.importorskip("scipy.stats")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.human.campaign import choose, informativeness
-from tests.helpers import bench
-from tests.test_human_import import make_world
+from tests.support.cli import bench
+from tests.support.human import make_world
 
 
 def test_segments_where_metrics_disagree_on_close_systems_come_first():

@@ -24,8 +24,8 @@ import pytest
 
 from bench.human.store import PairJudgments
 from bench.metrics.base import Score
-from tests.helpers import ROOT, bench
-from tests.test_human_import import PAIR, SYSTEMS, World, make_world
+from tests.support.cli import ROOT, bench
+from tests.support.human import PAIR, SYSTEMS, World, make_world
 
 PEARMUT = "pearmut==1.1.6"
 VENV = ROOT / ".cache" / "pearmut-venv"

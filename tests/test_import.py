@@ -17,8 +17,7 @@ from bench.store.io import read_json
 from bench.testsets import READERS
 from bench.testsets.base import Request
 from bench.testsets.output import write
-from tests.fixtures_comet import tiny_comet  # noqa: F401
-from tests.helpers import bench
+from tests.support.cli import bench
 
 ZH = ["他们在北京开会。", "今天的天气很好。", "这个项目明年完成。", "我们需要更多的时间。"]
 EN1 = ["They held a meeting in Beijing.", "The weather is fine today.",
@@ -283,7 +282,7 @@ def test_several_references_score_as_sacrebleu_and_the_mean_rule(tmp_path: Path)
     assert scores["close"]["bleu"]["score"] == pytest.approx(100.0)  # one reference matched in full
 
 
-def test_comet_with_several_references_is_the_mean_of_its_scores_against_each(tiny_comet: Path):  # noqa: F811
+def test_comet_with_several_references_is_the_mean_of_its_scores_against_each(tiny_comet: Path):
     from bench.metrics.comet import Comet
 
     metric = Comet(checkpoint=str(tiny_comet), progress=False)

@@ -18,7 +18,9 @@ import pytest
 from bench.core.errors import BenchError
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.metrics.judge import Judge, parse_esa, parse_mqm
-from tests.helpers import FaultServer, bench, closed_port_url, completion, write_references
+from tests.support.cli import bench
+from tests.support.http import FaultServer, closed_port_url, completion
+from tests.support.refs import write_references
 
 TEMPLATE = "T={translation}|S={source}|R={reference}|{src_lang_name}->{tgt_lang_name}"
 SOURCES = ["一", "二", "三", "四"]

@@ -27,16 +27,9 @@ from bench.metrics import load_metric
 from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
 from bench.refset.store import Segment
 from bench.store.io import atomic_write_json
-from tests.helpers import bench, write_references
-from tests.test_leaderboard import (
-    ROWS,
-    XSS,
-    add_error_spans,
-    add_judge_scores,
-    leaderboard,
-    scenario,
-    write_run,
-)
+from tests.support.board import ROWS, XSS, add_error_spans, add_judge_scores, leaderboard, scenario, write_run
+from tests.support.cli import bench
+from tests.support.refs import write_references
 
 #: what the page's font stack offers for Chinese; Debian's fonts-wqy-microhei provides the last
 CJK_FONTS = ("Noto Sans CJK", "Source Han Sans", "PingFang", "Hiragino Sans GB", "Microsoft YaHei",

@@ -12,8 +12,7 @@ from pathlib import Path
 from bench.metrics import load_metric
 from bench.metrics.base import NFC
 from bench.metrics.scoring import Scorer
-from tests.fixtures_comet import tiny_comet  # noqa: F401
-from tests.helpers import bench
+from tests.support.cli import bench
 
 DECOMPOSED = "Ho\u0300a Bi\u0300nh"  # "Hòa Bình" typed with combining grave accents
 COMPOSED = "H\u00f2a B\u00ecnh"
@@ -45,7 +44,7 @@ def test_diagnostics_count_what_distorts_scores():
 
 
 def test_the_documented_offline_path_ranks_the_tiny_system_and_draws_copy_as_a_baseline(
-        tmp_path: Path, tiny_models, tiny_comet):  # noqa: F811
+        tmp_path: Path, tiny_models, tiny_comet):
     """README's offline recipe (copy, then a tiny NLLB named tiny-nllb, with the tiny COMET): the board
     must not rank ``copy`` first, must say the COMET is tiny, and shows the truncated outputs and the
     source copies; every signature says nfc."""

@@ -15,8 +15,6 @@ import json
 import os
 import shutil
 import sqlite3
-import sys
-import traceback
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,33 +23,12 @@ from pathlib import Path
 import pytest
 
 from bench.__main__ import main
-from tests.helpers import TEST_ENV, write_references
-from tests.test_hostile import snapshot
+from tests.support.cli import TEST_ENV, bench_here
+from tests.support.files import snapshot
+from tests.support.refs import write_references
 
 #: seconds one case may take before the battery calls it a hang and dumps every thread's stack
 HANG_S = 120
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def bench_here(capsys: pytest.CaptureFixture, *args: str) -> Result:
-    """``python -m bench ARGS`` in this process: what it exits with and prints. An exception that
-    escapes is a traceback as a user would see it (status 1)."""
-    capsys.readouterr()
-    try:
-        code = main(list(args))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    except Exception:  # what escapes is what the user would see as a traceback
-        print(traceback.format_exc(), file=sys.stderr)
-        code = 1
-    out = capsys.readouterr()
-    return Result(code, out.out, out.err)
 
 
 # --- the user's folder --------------------------------------------------------------------------

@@ -15,16 +15,16 @@ from bench.core.errors import BenchError
 from bench.metrics import metricx as metricx_module
 from bench.metrics.metricx import PREDICTION_ID, MetricX, metricx_input
 from bench.tiny.metricx import build_tiny_metricx
-from tests.conftest import TINY_MODELS_DIR
-from tests.fixtures_metrics import tiny_metricx  # noqa: F401
-from tests.helpers import bench, write_references
+from tests.support.cli import bench
+from tests.support.models import TINY_MODELS_DIR
+from tests.support.refs import write_references
 
 DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture
-def metric(tiny_metricx: Path) -> MetricX:  # noqa: F811
+def metric(tiny_metricx: Path) -> MetricX:
     metricx_module._LOADED.clear()  # every test starts with nothing loaded (and no edited weights)
     yield MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), progress=False)
     metricx_module._LOADED.clear()
@@ -98,7 +98,7 @@ def test_lower_is_better_and_the_mean_resamples(metric: MetricX):
 
 
 def test_signature_names_checkpoint_hash_tokenizer_mode_dtype_and_version(metric: MetricX,
-                                                                          tiny_metricx: Path):  # noqa: F811
+                                                                          tiny_metricx: Path):
     name = tiny_metricx.name
     expected = (rf"model:{name}\|sha:[0-9a-f]{{12}}\|tok:{name}\|sha:[0-9a-f]{{12}}\|mode:ref\|dtype:fp32"
                 r"\|maxlen:1536\|bs:8\|bench:\d+\.\d+\.\d+")
@@ -108,7 +108,7 @@ def test_signature_names_checkpoint_hash_tokenizer_mode_dtype_and_version(metric
     assert metric.expected_signature("zh", "kk") == signature.replace("mode:ref", "mode:qe")
 
 
-def test_checkpoint_is_loaded_once_per_process(metric: MetricX, tiny_metricx: Path, monkeypatch):  # noqa: F811
+def test_checkpoint_is_loaded_once_per_process(metric: MetricX, tiny_metricx: Path, monkeypatch):
     loads = []
     real_load = metricx_module._load
     monkeypatch.setattr(metricx_module, "_load", lambda *a: (loads.append(a), real_load(*a))[1])
@@ -127,7 +127,7 @@ def copy_of(folder: Path, to: Path) -> Path:
     return to
 
 
-def test_preflight_errors_are_one_line_and_fast(tiny_metricx: Path, tmp_path: Path):  # noqa: F811
+def test_preflight_errors_are_one_line_and_fast(tiny_metricx: Path, tmp_path: Path):
     start = time.monotonic()
     tok = str(tiny_metricx)
     with pytest.raises(BenchError, match=r"^metric\.metricx\.checkpoint=/nowhere/mx: no such folder"):
@@ -145,7 +145,7 @@ def test_preflight_errors_are_one_line_and_fast(tiny_metricx: Path, tmp_path: Pa
     assert time.monotonic() - start < 5
 
 
-def test_damaged_or_foreign_checkpoints_fail_in_preflight(tiny_metricx: Path, tmp_path: Path):  # noqa: F811
+def test_damaged_or_foreign_checkpoints_fail_in_preflight(tiny_metricx: Path, tmp_path: Path):
     cut = copy_of(tiny_metricx, tmp_path / "cut")
     weights = cut / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
@@ -161,7 +161,7 @@ def test_damaged_or_foreign_checkpoints_fail_in_preflight(tiny_metricx: Path, tm
         MetricX(checkpoint=str(small), tokenizer=str(small)).check([("zh", "kk")])
 
 
-def test_another_models_tokenizer_is_refused_in_preflight(tiny_metricx: Path, tiny_models,  # noqa: F811
+def test_another_models_tokenizer_is_refused_in_preflight(tiny_metricx: Path, tiny_models,
                                                           tmp_path: Path):
     """A T5-family tokenizer of another vocabulary (MADLAD's) loads and runs, and its token ids would
     mean nothing to MetricX: refused before anything loads. The one saved with a checkpoint is its own."""
@@ -175,7 +175,7 @@ def test_another_models_tokenizer_is_refused_in_preflight(tiny_metricx: Path, ti
         MetricX(checkpoint=str(tiny_metricx), tokenizer=str(moved)).check([("zh", "kk")])
 
 
-def test_tiny_checkpoint_is_cached_by_content(tiny_metricx: Path):  # noqa: F811
+def test_tiny_checkpoint_is_cached_by_content(tiny_metricx: Path):
     before = (tiny_metricx / "model.safetensors").stat().st_mtime_ns
     assert build_tiny_metricx(TINY_MODELS_DIR) == tiny_metricx
     assert (tiny_metricx / "model.safetensors").stat().st_mtime_ns == before
@@ -196,7 +196,7 @@ def test_bench_run_without_the_checkpoint_stops_in_one_line(tmp_path: Path):
 
 
 @pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a GPU")
-def test_gpu_in_bf16_by_default_close_to_cpu(tiny_metricx: Path):  # noqa: F811
+def test_gpu_in_bf16_by_default_close_to_cpu(tiny_metricx: Path):
     data = DATA["zh-kk"]
     cpu = MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), device="cpu", progress=False)
     gpu = MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), progress=False)
@@ -206,7 +206,7 @@ def test_gpu_in_bf16_by_default_close_to_cpu(tiny_metricx: Path):  # noqa: F811
     assert np.abs(np.array(a.segments) - np.array(b.segments)).max() < 0.5  # bf16 keeps 8 bits
 
 
-def test_hub_ids_resolve_from_the_local_cache_by_revision(tiny_metricx: Path, tmp_path: Path,  # noqa: F811
+def test_hub_ids_resolve_from_the_local_cache_by_revision(tiny_metricx: Path, tmp_path: Path,
                                                           monkeypatch):
     from huggingface_hub import constants
 

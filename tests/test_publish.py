@@ -26,8 +26,10 @@ from bench.refset import card
 from bench.refset.store import PairOrigin
 from bench.testsets.base import Imported
 from bench.testsets.output import write
-from tests.helpers import ROOT, bench, closed_port_url, segments_of, write_reference_set
-from tests.test_hub_dataset import REPO_ID, SEGMENTS, export, front_matter, publish, write_references
+from tests.support.cli import ROOT, bench
+from tests.support.http import closed_port_url
+from tests.support.hub import REPO_ID, SEGMENTS, export, front_matter, publish, write_references
+from tests.support.refs import segments_of, write_reference_set
 
 TOKEN = "hf_SENTINELtokenNEVERtoBEseen0123456789"
 
@@ -81,7 +83,7 @@ def test_dry_run_writes_the_repository_under_dist(refs: Path, tmp_path: Path):
 
 
 def test_license_override_drops_the_custom_terms(refs: Path, tmp_path: Path):
-    from tests.test_hub_dataset import front_matter
+    from tests.support.hub import front_matter
 
     out = export(refs, tmp_path / "repo", "license=cc-by-nc-4.0")
     meta = front_matter(out / "README.md")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.helpers import ROOT
-from tests.test_hub_dataset import REPO_ID, publish, write_references
+from tests.support.cli import ROOT
+from tests.support.hub import REPO_ID, publish, write_references
 
 
 def documented_options() -> list[str]:

@@ -19,8 +19,9 @@ import pytest
 from bench.core.errors import BenchError
 from bench.refset import embed
 from bench.refset.builder import Settings, build, read_checked, read_raw
-from tests.helpers import ROOT, TEST_ENV, bench, write_references
-from tests.test_align import Meanings
+from tests.support.align import Meanings
+from tests.support.cli import ROOT, TEST_ENV, bench
+from tests.support.refs import write_references
 
 PAGE = ("扶贫工作取得了决定性进展。今年有三百万人脱贫。\n\n"
         "Poverty work has made decisive progress. This year three million people left poverty.\n")

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, TEST_ENV, bench, stored_scores, write_references
+from tests.support.cli import ROOT, TEST_ENV, bench
+from tests.support.refs import write_references
+from tests.support.runs import stored_scores
 
 ROWS = 96
 CHUNK = 8

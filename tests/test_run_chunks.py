@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.systems.batching import plan_batches
-from tests.helpers import bench
+from tests.support.cli import bench
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,9 +13,9 @@ from bench.metrics.scoring import score_run
 from bench.refset.store import LocalReferences
 from bench.store.runs import load_run, write_hypotheses
 from bench.store.scores import ScoreCache
-from tests.fixtures_comet import tiny_comet  # noqa: F401
-from tests.helpers import bench, stored_scores, write_references, write_run_record
-from tests.test_malformed_battery import bench_here
+from tests.support.cli import bench, bench_here
+from tests.support.refs import write_references
+from tests.support.runs import stored_scores, write_run_record
 
 DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 PAIRS = {pair: list(zip(DATA[pair]["src"], DATA[pair]["ref"])) for pair in ("zh-kk", "zh-vi")}
@@ -111,7 +111,7 @@ def test_score_fails_in_one_line_without_runs(setup):
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "no complete runs" in out.stderr
 
 
-def test_comet_by_score_command_and_offline_hub_model_fails_fast(setup, tiny_comet, tmp_path):  # noqa: F811
+def test_comet_by_score_command_and_offline_hub_model_fails_fast(setup, tiny_comet, tmp_path):
     refs, results = setup
     run = make_run(results, refs, "good", "hyp_a")
     score_cmd(refs, results, "metric=[comet]", f"metric.comet.checkpoint={tiny_comet}",

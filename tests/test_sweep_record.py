@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import bench, write_references
+from tests.support.cli import bench
+from tests.support.refs import write_references
 
 ROWS = {"zh-kk": [("今天天气很好。", "Бүгін ауа райы өте жақсы."),
                   ("会议将于下周举行。", "Кездесу келесі аптада өтеді.")]}

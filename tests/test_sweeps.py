@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import bench, stored_scores, write_references
+from tests.support.cli import bench
+from tests.support.refs import write_references
+from tests.support.runs import stored_scores
 
 ROWS = [(f"实现贫困人口如期脱贫,第{i}条。", f"Кедейлерді арылту {i}.") for i in range(40)]
 

@@ -91,7 +91,7 @@ def test_model_without_chat_template_is_refused(tiny_models, tmp_path):
 def test_configs_use_the_prompt_the_tiny_model_was_trained_with():
     from omegaconf import OmegaConf
 
-    from tests.helpers import ROOT
+    from tests.support.cli import ROOT
 
     for name in ("qwen2.5-7b-instruct", "openai", "vllm"):
         assert OmegaConf.load(ROOT / "configs" / "model" / f"{name}.yaml").prompt == DEFAULT_PROMPT

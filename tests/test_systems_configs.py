@@ -9,7 +9,7 @@ from omegaconf import open_dict
 
 from bench.systems.base import System
 from bench.systems.hf import HFSystem
-from tests.helpers import ROOT
+from tests.support.cli import ROOT
 
 # Values the configs leave required (???), as a user would pass them.
 REQUIRED = {"openai": ["model.base_url=https://api.example.org/v1", "model.model=gpt-x"],

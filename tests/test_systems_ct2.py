@@ -25,7 +25,8 @@ from bench.systems.ct2rules import Rules
 from bench.systems.hf import HFSystem
 from bench.systems.seq2seq import M2M100, MADLAD, NLLB, Marian
 from bench.tiny.models import default_corpus
-from tests.helpers import bench, write_references
+from tests.support.cli import bench
+from tests.support.refs import write_references
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -9,7 +9,8 @@ import pytest
 from bench.core.errors import BenchError
 from bench.refset.store import Segment
 from bench.systems.files import TranslationFiles
-from tests.helpers import bench, write_references
+from tests.support.cli import bench
+from tests.support.refs import write_references
 
 ROWS = [("今天天气很好。", "Бүгін ауа райы өте жақсы."), ("你好。", "Сәлем."),
         ("今天天气很好。", "Бүгін жақсы.")]

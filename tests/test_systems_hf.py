@@ -16,7 +16,9 @@ from bench.core.devices import pick_device
 from bench.core.errors import BenchError
 from bench.systems import hf
 from bench.systems.seq2seq import NLLB
-from tests.helpers import bench, closed_port_url, write_references
+from tests.support.cli import bench
+from tests.support.http import closed_port_url
+from tests.support.refs import write_references
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -24,7 +24,7 @@ from bench.llm.client import (
 )
 from bench.systems.http import OpenAIChat
 from bench.tiny.models import default_corpus
-from tests.helpers import FaultServer, completion, serve_transformers
+from tests.support.http import FaultServer, completion, serve_transformers
 
 KEY = "sk-SENTINEL-do-not-leak-4242"
 

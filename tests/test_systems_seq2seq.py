@@ -90,7 +90,8 @@ def test_bench_run_with_a_local_model_folder(tiny_models, tmp_path):
     """The user path: a real model config, its weights from ``model.path``; a re-run loads no model."""
     import json
 
-    from tests.helpers import bench, write_references
+    from tests.support.cli import bench
+    from tests.support.refs import write_references
 
     sources, expected = targets("kk")
     refs = tmp_path / "references"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, TEST_ENV
+from tests.support.cli import ROOT, TEST_ENV
 
 pytestmark = pytest.mark.slow
 

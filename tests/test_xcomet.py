@@ -13,16 +13,15 @@ import pytest
 from bench.core.errors import BenchError
 from bench.metrics import comet as comet_module
 from bench.metrics.xcomet import XComet
-from tests.fixtures_comet import tiny_comet  # noqa: F401
-from tests.fixtures_metrics import tiny_metricx, tiny_xcomet  # noqa: F401
-from tests.helpers import bench, write_references
+from tests.support.cli import bench
+from tests.support.refs import write_references
 
 DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture
-def metric(tiny_xcomet: Path) -> XComet:  # noqa: F811
+def metric(tiny_xcomet: Path) -> XComet:
     comet_module._LOADED.clear()
     return XComet(checkpoint=str(tiny_xcomet), progress=False)
 
@@ -36,7 +35,7 @@ def comet_predict(checkpoint: Path, src: list[str], hyp: list[str], ref: list[st
 
 
 @pytest.mark.parametrize("mode", ["ref", "qe"])
-def test_scores_and_spans_equal_comet_predict(metric: XComet, tiny_xcomet: Path, mode: str):  # noqa: F811
+def test_scores_and_spans_equal_comet_predict(metric: XComet, tiny_xcomet: Path, mode: str):
     metric.mode = mode
     found_spans = 0
     for pair in ("zh-kk", "zh-vi"):
@@ -64,7 +63,7 @@ def test_signature_adds_mode_and_bench_version(metric: XComet):
     assert re.fullmatch(expected, metric.expected_signature("zh", "kk"))
 
 
-def test_preflight_refuses_missing_and_non_xcomet_checkpoints(tiny_comet: Path, tmp_path: Path):  # noqa: F811
+def test_preflight_refuses_missing_and_non_xcomet_checkpoints(tiny_comet: Path, tmp_path: Path):
     with pytest.raises(BenchError, match=r"^COMET model Unbabel/XCOMET-XL is not available offline: .*"
                                          r"metric\.xcomet\.checkpoint=PATH/checkpoints/model\.ckpt$"):
         XComet().check([("zh", "kk")])
@@ -74,8 +73,8 @@ def test_preflight_refuses_missing_and_non_xcomet_checkpoints(tiny_comet: Path, 
         XComet(mode="both")
 
 
-def test_bench_run_with_the_neural_metrics_end_to_end(tmp_path: Path, tiny_comet: Path,  # noqa: F811
-                                                      tiny_metricx: Path, tiny_xcomet: Path):  # noqa: F811
+def test_bench_run_with_the_neural_metrics_end_to_end(tmp_path: Path, tiny_comet: Path,
+                                                      tiny_metricx: Path, tiny_xcomet: Path):
     refs, results = tmp_path / "references", tmp_path / "results"
     data = DATA["zh-kk"]
     write_references(refs, {"zh-kk": list(zip(data["src"], data["ref"]))})

@@ -1,4 +1,5 @@
-"""Helpers shared by tests that drive the command line the way users do."""
+"""Endpoints on loopback: a scripted fake chat-completions server, a real ``transformers serve``, and
+a port nothing listens on (an unreachable Hub)."""
 
 from __future__ import annotations
 
@@ -14,51 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-from bench.refset.store import Segment, canonical_sha256
-from bench.store.io import atomic_write_json, atomic_write_text, jsonl_text
-
-ROOT = Path(__file__).resolve().parent.parent
-#: offline like this machine, quiet progress bars, and one torch thread: the tiny models' matrices are
-#: too small to split, and two spinning OpenMP threads on a busy machine made runs 9x slower.
-TEST_ENV = {"HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"}
-
-
-def bench(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
-          cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """Run ``python -m bench ARGS`` in a subprocess and capture its output."""
-    full_env = {**os.environ, **TEST_ENV, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def segments_of(pair: str, rows: list[tuple[str, str]], doc_id: str = "doc") -> list[Segment]:
-    """Rows of ``(src, ref)`` as the segments of one document."""
-    src_lang, tgt_lang = pair.split("-")
-    return [Segment(id=f"{doc_id}-{i:03d}", doc_id=doc_id, seg=i, src_lang=src_lang, tgt_lang=tgt_lang,
-                    src=src, ref=ref, kind="body", date="2021-01-08", source="example.org", bead="1-1")
-            for i, (src, ref) in enumerate(rows)]
-
-
-def write_reference_set(folder: Path, segments: dict[str, list[Segment]], manifest: dict | None = None,
-                        report: str | None = None) -> Path:
-    """A reference set as ``build`` writes it: pair files, MANIFEST.json (``manifest`` adds keys),
-    and, when given, build_report.md."""
-    files = {}
-    for pair, rows in segments.items():
-        atomic_write_text(folder / f"{pair}.jsonl", jsonl_text(s.to_row() for s in rows))
-        files[f"{pair}.jsonl"] = {"rows": len(rows), "sha256": canonical_sha256(rows)}
-    atomic_write_json(folder / "MANIFEST.json", {**(manifest or {}), "files": files})
-    if report is not None:
-        atomic_write_text(folder / "build_report.md", report)
-    return folder
-
-
-def write_references(folder: Path, pairs: dict[str, list[tuple[str, str]]]) -> dict[str, list[Segment]]:
-    """A small reference set from ``{pair: [(src, ref), ...]}``; returns its segments."""
-    segments = {pair: segments_of(pair, rows) for pair, rows in pairs.items()}
-    write_reference_set(folder, segments)
-    return segments
 
 
 def closed_port_url() -> str:
@@ -157,37 +113,3 @@ class FaultServer:
         self.server.shutdown()
         self.server.server_close()
 
-
-def stored_scores(run_dir: Path) -> dict[str, dict[str, dict]]:
-    """``{pair: {metric: score as stored}}`` of a run's scores.json, read through bench's own reader."""
-    from bench.store.runs import load_run
-
-    return {pair: {name: score.to_json() for name, score in held.metrics.items()}
-            for pair, held in load_run(run_dir).scores().pairs.items()}
-
-
-def write_run_record(folder: Path, system: str, pairs: dict[str, tuple[str, int]], *,
-                     status: str = "complete", created: str = "2026-01-01T00:00:00+00:00",
-                     fingerprint: str | None = None, versions: dict | None = None,
-                     git_commit: str | None = None) -> Path:
-    """``run.json`` as ``bench run`` writes it, for a run folder a test makes by hand;
-    ``pairs`` is ``{pair: (sha256 of the test-set version, rows)}``."""
-    from bench.core.pair import Pair
-    from bench.store.runs import PairRecord, Run, RunRecord
-
-    record = RunRecord(run_id=folder.name, system=system, fingerprint=fingerprint or f"fp-{system}",
-                       system_class="bench.systems.baselines.Copy", identity={}, testset="local:references",
-                       pairs={Pair(p): PairRecord(sha, rows) for p, (sha, rows) in pairs.items()},
-                       metrics=[], created=created, status=status, versions=versions or {},
-                       git_commit=git_commit)
-    Run(folder, record).save_record()
-    return folder / "run.json"
-
-
-def write_run_scores(folder: Path, scores: dict[str, dict[str, Score]]) -> None:  # noqa: F821
-    """``scores.json`` for a hand-made run folder, tied to the hypotheses it holds now."""
-    from bench.store.runs import PairScores, RunScores, load_run
-
-    run = load_run(folder)
-    run.save_scores(RunScores({pair: PairScores(run.hypotheses_sha256(pair), metrics)
-                               for pair, metrics in scores.items()}))
