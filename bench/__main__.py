@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 COMMANDS: dict[str, str] = {
     "build": "turn the raw documents into the sentence-aligned reference set under references/",
@@ -121,23 +122,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: no command given; choose one of: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     name = args.pop(position)
-    if name in PLAIN:
-        from bench.cli.help import list_command
-
-        return list_command(args)
-    if name not in COMMANDS:
+    if name not in COMMANDS and name not in PLAIN:
         print(f"bench: unknown command '{name}'; valid commands: {', '.join([*COMMANDS, *PLAIN])}",
               file=sys.stderr)
         return 2
+    from bench.cli.app import report
+    from bench.core.errors import BenchError
+
+    try:
+        return command(name, args)
+    except BenchError as exc:  # the one place a refusal before Hydra becomes the error line and status
+        return report(name, str(exc))
+
+
+def command(name: str, args: list[str]) -> int:
+    """Run command ``name`` with ``args``; a refusal before Hydra starts is a BenchError."""
+    if name in PLAIN:
+        from bench.cli.help import list_command
+
+        list_command(args)
+        return 0
     if any(arg in ("-h", "--help") for arg in args):
         from bench.cli.help import command_help
-        from bench.core.errors import BenchError
 
-        try:
-            print(command_help(name, COMMANDS[name], args), end="")  # model=NAME: that model's settings
-        except BenchError as exc:
-            print(f"bench {name}: error: {exc}", file=sys.stderr)
-            return 2
+        print(command_help(name, COMMANDS[name], args), end="")  # model=NAME: that model's settings
         return 0
     showing = any(a in SHOW_FLAGS for a in args)
     if name == "human":  # `human import ...`: the action word as an override Hydra can parse
@@ -149,23 +157,24 @@ def main(argv: list[str] | None = None) -> int:
         args.append("model=copy")  # a configuration to show; the real run needs model=NAME
     from bench.cli.app import application, hydra_argv
     from bench.cli.overrides import check_overrides
-    from bench.core.errors import BenchError
 
-    try:
-        args = hydra_argv(name, args)
-    except BenchError as exc:
-        print(f"bench {name}: error: {exc}", file=sys.stderr)
-        return 2
+    args = hydra_argv(name, args)
     check_overrides(name, args, needs_model=not showing)
     app = application(name)
     sys.argv = [f"bench {name}", *args]
-    if os.environ.get("HYDRA_FULL_ERROR"):
+    if os.environ.get("HYDRA_FULL_ERROR"):  # the user asked for Hydra's own traces
         app()
         return 0
+    return hydra_reporting(name, app)
+
+
+def hydra_reporting(name: str, app: Callable[[], object]) -> int:
+    """Run the Hydra application with Hydra's errors raised, not printed as a page: Hydra offers no
+    switch but ``HYDRA_FULL_ERROR``, so it is set for this call alone and removed after."""
     from hydra.errors import CompactHydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from bench.cli.app import hydra_error_line
+    from bench.cli.app import hydra_error_line, report
 
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
@@ -174,12 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.cli.sweeps import ENV, summary
 
         print(summary(os.environ.get(ENV)), end="", flush=True)  # a sweep with a failed job: its table
-        print(f"bench {name}: error: {hydra_error_line(exc)}", file=sys.stderr)
-        return 2
+        return report(name, hydra_error_line(exc))
     finally:
         del os.environ["HYDRA_FULL_ERROR"]
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -48,9 +48,17 @@ class JobFailed(CompactHydraException):
         return f"at least one sweep job failed; the first: {self.reason}"
 
 
-def fail(command: str, message: str) -> None:
-    """Print the one-line error; exit with status 2 (or, in a sweep, fail only this job)."""
+def report(command: str, message: str) -> int:
+    """The one line every user-fixable error ends as, ``bench <command>: error: <message>``, on stderr;
+    the exit status to leave with."""
     print(f"bench {command}: error: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
+def fail(command: str, message: str) -> None:
+    """Inside a command's Hydra application: the one line, then exit 2 (in a sweep, fail this job
+    only): Hydra's own wrapper, not bench's caller, is what returns from there."""
+    report(command, message)
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
         raise JobFailed(message)
     sys.exit(2)

@@ -211,32 +211,26 @@ def command_help(command: str, summary: str, args: list[str] | None = None) -> s
     return "\n".join(lines) + "\n"
 
 
-def list_command(args: list[str]) -> int:
-    """``bench list models|metrics|pairs [DIR]|testsets [DIR ...]``; 0, or 2 with one line."""
-    import sys
-
+def list_command(args: list[str]) -> None:
+    """``bench list models|metrics|pairs [DIR]|testsets [DIR ...]``; a :class:`BenchError` says what is
+    wrong."""
     folders = {"pairs": 1, "testsets": len(args)}.get(args[0], 0) if args else 0  # DIRs it may name
     what = args[0] if 1 <= len(args) <= 1 + folders else None
     if what not in ("models", "metrics", "pairs", "testsets"):
-        print("bench list: error: say what to list: bench list models|metrics|pairs [DIR]|testsets [DIR ...]",
-              file=sys.stderr)
-        return 2
+        raise BenchError("say what to list: bench list models|metrics|pairs [DIR]|testsets [DIR ...]")
     if what == "testsets":
         from bench.testsets.listing import list_testsets
 
-        return list_testsets(args[1:])
+        list_testsets(args[1:])
+        return
     if what == "pairs":
         from bench.refset.store import LocalReferences
 
         refs = LocalReferences(args[1] if len(args) == 2 else None)
-        try:
-            found = [["pair", "rows", "languages"]] + [
-                [pair, str(len(refs.load(pair))), _names(pair)] for pair in refs.pairs()]
-        except BenchError as exc:
-            print(f"bench list: error: {exc}", file=sys.stderr)
-            return 2
+        found = [["pair", "rows", "languages"]] + [
+            [pair, str(len(refs.load(pair))), _names(pair)] for pair in refs.pairs()]
         print(f"test set {refs.name}\n{table(found)}")
-        return 0
+        return
     group = "model" if what == "models" else "metric"
     found = [[what[:-1], "what it is"]] + [[name, description(CONFIG_DIR / group / f"{name}.yaml")]
                                            for name in shipped(group)]

@@ -81,8 +81,9 @@ class SweepRecord(Callback):
         try:
             check_launcher(config)
         except BenchError as exc:  # Hydra turns a callback's exceptions into warnings: exit here
-            print(f"{sys.argv[0]}: error: {exc}", file=sys.stderr, flush=True)  # ``bench run``
-            sys.exit(2)
+            from bench.cli.app import fail
+
+            fail(sys.argv[0].removeprefix("bench "), str(exc))  # ``bench run``
         try:
             folder = str(config.hydra.sweep.dir)
         except OmegaConfBaseException:  # refused (``results_dir=''``): Hydra meets it next, and says it

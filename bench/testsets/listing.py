@@ -6,11 +6,9 @@ wrote under ``./testsets/`` (its default ``out_dir``), and the folders named on 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from bench.core.console import table
-from bench.core.errors import BenchError
 from bench.refset.store import MANIFEST, LocalReferences, default_references
 
 #: where ``python -m bench import`` writes a set by default (configs/import.yaml: out_dir)
@@ -40,14 +38,9 @@ def rows(folder: Path) -> list[list[str]]:
     return out
 
 
-def list_testsets(named: list[str]) -> int:
-    """Print the table; 0, or 2 with one line when a named folder holds no readable set."""
+def list_testsets(named: list[str]) -> None:
+    """Print the table; a named folder that holds no readable set is a :class:`BenchError`."""
     found = [["testset", "pair", "segments", "refs", "source", "dataset.path"]]
-    try:
-        for folder in folders(named):
-            found += rows(folder)
-    except BenchError as exc:
-        print(f"bench list: error: {exc}", file=sys.stderr)
-        return 2
+    for folder in folders(named):
+        found += rows(folder)
     print(table(found))
-    return 0
