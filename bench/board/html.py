@@ -17,6 +17,7 @@ from importlib import resources
 from bench.board import chart, drilldown, fmt
 from bench.board.collect import Board, Direction, Entry, PairBoard, Policy
 from bench.board.markup import Markup, el, escape, script_json
+from bench.core.pair import Pair
 from bench.refset.store import Segment
 
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
@@ -171,7 +172,7 @@ def provenance(board: PairBoard) -> Markup:
 
 
 def pair_section(board: PairBoard, policy: Policy, rows: int) -> Markup:
-    src, _, tgt = board.pair.partition("-")
+    src, tgt = Pair(board.pair).langs  # zh-Hant-pt-BR: codes may hold hyphens themselves
     count = len(board.entries)
     resolves = fmt.resolution(board)
     meta = el("span", f"{count} system{'s' * (count != 1)} · {rows} segments",
