@@ -21,7 +21,7 @@ import pytest
 from bench.core.errors import BenchError
 from bench.metrics import load_metric
 from bench.metrics.scoring import Scorer
-from tests.support.cli import bench
+from tests.support.cli import ROOT, bench
 from tests.support.files import read_only, snapshot
 from tests.support.refs import write_references
 
@@ -54,7 +54,7 @@ def home(tmp_path: Path) -> Path:
 
 def run(home: Path, *args: str, cwd: Path | None = None):
     return bench("run", f"dataset.path={home / 'references'}", f"results_dir={home / 'results'}", *args,
-                 cwd=cwd or Path(__file__).resolve().parent.parent)
+                 cwd=cwd or ROOT)
 
 
 # --- run: names that become paths, folders bench did not make, caches that are not caches ----------

@@ -29,8 +29,8 @@ from bench.refset.output import output_files
 from bench.refset.parse import parse_page
 from bench.refset.store import MANIFEST, LocalReferences, canonical_sha256
 from tests.support.build import ENGLISH
+from tests.support.cli import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 REFS = ROOT / "references"
 RAW = REFS / "raw"
 GOLD = json.loads((ROOT / "tests" / "data" / "refset" / "gold_alignment.json").read_text(encoding="utf-8"))

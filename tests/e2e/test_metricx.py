@@ -15,11 +15,11 @@ from bench.core.errors import BenchError
 from bench.metrics import metricx as metricx_module
 from bench.metrics.metricx import PREDICTION_ID, MetricX, metricx_input
 from bench.tiny.metricx import build_tiny_metricx
-from tests.support.cli import bench
+from tests.support.cli import ROOT, bench
 from tests.support.models import TINY_MODELS_DIR
 from tests.support.refs import write_references
 
-DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
+DATA = json.loads((ROOT / "tests" / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 

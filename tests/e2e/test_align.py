@@ -28,9 +28,8 @@ from bench.refset.anchors import Anchors, anchor_cost, number_keys, quote_count
 from bench.refset.search import Band, band_around, best_path
 from bench.refset.segment import join_sentences
 from tests.support.align import Meanings
-from tests.support.cli import bench
+from tests.support.cli import ROOT, bench
 
-ROOT = Path(__file__).resolve().parent.parent
 CAL = Calibration(ratio=4.0, variance=3.0)
 
 

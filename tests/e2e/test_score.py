@@ -13,11 +13,11 @@ from bench.metrics.scoring import score_run
 from bench.refset.store import LocalReferences
 from bench.store.runs import load_run, write_hypotheses
 from bench.store.scores import ScoreCache
-from tests.support.cli import bench, bench_here
+from tests.support.cli import ROOT, bench, bench_here
 from tests.support.refs import write_references
 from tests.support.runs import stored_scores, write_run_record
 
-DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
+DATA = json.loads((ROOT / "tests" / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 PAIRS = {pair: list(zip(DATA[pair]["src"], DATA[pair]["ref"])) for pair in ("zh-kk", "zh-vi")}
 
 

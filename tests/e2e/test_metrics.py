@@ -16,8 +16,9 @@ from bench.core.configs import CONFIG_DIR
 from bench.metrics import load_metric
 from bench.metrics.base import NFC, Metric, Score
 from bench.metrics.sacre import REFERENCES, Bleu, Chrf, ReferenceCache, Ter
+from tests.support.cli import ROOT
 
-DATA = Path(__file__).parent / "data" / "metrics"
+DATA = ROOT / "tests" / "data" / "metrics"
 PARALLEL = json.loads((DATA / "parallel.json").read_text(encoding="utf-8"))
 GOLDEN = json.loads((DATA / "golden.json").read_text(encoding="utf-8"))
 SACREBLEU = Path(sys.executable).parent / "sacrebleu"

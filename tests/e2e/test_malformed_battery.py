@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from bench.__main__ import main
-from tests.support.cli import TEST_ENV, bench_here
+from tests.support.cli import ROOT, TEST_ENV, bench_here
 from tests.support.files import snapshot
 from tests.support.refs import write_references
 
@@ -45,7 +45,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """References, raw documents, two files to align, and a results folder holding one scored run."""
     root = tmp_path_factory.mktemp("home")
     write_references(root / "references", ROWS)
-    seeds = Path(__file__).resolve().parent.parent / "bench" / "references" / "raw"
+    seeds = ROOT / "bench" / "references" / "raw"
     shutil.copytree(seeds, root / "raw")
     (root / "a.zh").write_text("今天天气很好。\n我们明天去北京。\n", encoding="utf-8")
     (root / "a.kk").write_text("Бүгін ауа райы өте жақсы.\nБіз ертең Бейжіңге барамыз.\n", encoding="utf-8")

@@ -8,11 +8,10 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.cli import ROOT
 
 # A talk copied as two pre-aligned blocks: line 2 is a Chinese sentence with more Latin letters than
 # Han characters; "(掌声)" and "(Applause)" are said twice, the second time below the body.

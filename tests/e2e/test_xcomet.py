@@ -13,10 +13,10 @@ import pytest
 from bench.core.errors import BenchError
 from bench.metrics import comet as comet_module
 from bench.metrics.xcomet import XComet
-from tests.support.cli import bench
+from tests.support.cli import ROOT, bench
 from tests.support.refs import write_references
 
-DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
+DATA = json.loads((ROOT / "tests" / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.systems.batching import plan_batches
-from tests.support.cli import bench
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.cli import ROOT, bench
 
 
 def run_stats(results: Path) -> dict:

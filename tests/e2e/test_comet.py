@@ -14,8 +14,9 @@ from bench.core.errors import BenchError
 from bench.metrics import comet as comet_module
 from bench.metrics.comet import Comet
 from bench.tiny.comet import build_tiny_comet
+from tests.support.cli import ROOT
 
-DATA = json.loads((Path(__file__).parent / "data" / "metrics" / "parallel.json").read_text("utf-8"))
+DATA = json.loads((ROOT / "tests" / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 
 
 @pytest.fixture
