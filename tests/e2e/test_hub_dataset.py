@@ -31,7 +31,6 @@ def refs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_references(tmp_path_factory.mktemp("references"))
 
 
-
 @pytest.fixture(scope="module")
 def exported(refs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return export(refs, tmp_path_factory.mktemp("export") / "repo")

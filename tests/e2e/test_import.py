@@ -6,83 +6,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
-from bench.core.errors import BenchError
 from bench.metrics.base import NFC
 from bench.refset.store import LocalReferences
 from bench.store.io import read_json
 from bench.testsets import READERS
-from bench.testsets.base import Request
 from bench.testsets.output import write
 from tests.support.cli import bench
-
-ZH = ["他们在北京开会。", "今天的天气很好。", "这个项目明年完成。", "我们需要更多的时间。"]
-EN1 = ["They held a meeting in Beijing.", "The weather is fine today.",
-       "The project will be finished next year.", "We need more time."]
-EN2 = ["They met in Beijing.", "Today the weather is good.", "The project ends next year.",
-       "More time is what we need."]
-
-
-def lines(path: Path, rows: list[str]) -> Path:
-    path.write_text("".join(row + "\n" for row in rows), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def text_set(tmp_path: Path) -> dict[str, Path]:
-    return {"src": lines(tmp_path / "src.zh", ZH), "ref1": lines(tmp_path / "ref1.en", EN1),
-            "ref2": lines(tmp_path / "ref2.en", EN2)}
-
-
-def text_request(files: dict[str, Path], **changes) -> Request:
-    settings = {"format": "text", "name": "talks", "src_lang": "zh", "tgt_lang": "en",
-                "src": str(files["src"]), "refs": (str(files["ref1"]), str(files["ref2"])), **changes}
-    return Request(**settings)
-
-
-def test_text_files_become_segments_in_order_with_every_reference(text_set: dict[str, Path], tmp_path: Path):
-    imported = READERS["text"](text_request(text_set))
-    assert [s.src for s in imported.segments] == ZH
-    assert [s.refs for s in imported.segments] == [tuple(pair) for pair in zip(EN1, EN2)]
-    assert [s.id for s in imported.segments] == ["talks-000", "talks-001", "talks-002", "talks-003"]
-    out = tmp_path / "out"
-    write(out, "talks", imported)
-    refs = LocalReferences(out)
-    assert refs.pairs() == ["zh-en"] and refs.load("zh-en") == imported.segments
-    info = refs.manifest().testset
-    assert info.name == "talks" and info.pairs["zh-en"].source_side == "unknown"
-    assert [f["path"] for f in info.pairs["zh-en"].origin["files"]] == \
-        [str(text_set[k]) for k in ("src", "ref1", "ref2")]
-    # the same files imported again: the same bytes (stable ids, nothing re-split)
-    again = tmp_path / "again"
-    write(again, "talks", READERS["text"](text_request(text_set)))
-    assert (again / "zh-en.jsonl").read_bytes() == (out / "zh-en.jsonl").read_bytes()
-
-
-def damage(files: dict[str, Path], kind: str) -> tuple[dict, str]:
-    """Break one file of the set; return the request's changes and the expected error."""
-    if kind == "counts":
-        lines(files["ref2"], EN2[:3])
-        return {}, rf"{files['ref2']}: 3 lines, but the source .* has 4"
-    if kind == "empty":
-        lines(files["ref1"], [EN1[0], "  ", *EN1[2:]])
-        return {}, rf"{files['ref1']}:2: empty line"
-    if kind == "utf8":
-        files["src"].write_bytes("\n".join(ZH[:2]).encode() + b"\n\xff\xfe\n" + ZH[3].encode() + b"\n")
-        return {}, rf"{files['src']}:3: not valid UTF-8"
-    if kind == "language":
-        return {"tgt_lang": "xh"}, r"tgt_lang: language 'xh' is not in bench/core/languages.py"
-    raise AssertionError(kind)
-
-
-@pytest.mark.parametrize("kind", ["counts", "empty", "utf8", "language"])
-def test_bad_text_input_is_one_line_naming_file_and_line(text_set: dict[str, Path], kind: str):
-    changes, expected = damage(text_set, kind)
-    with pytest.raises(BenchError, match=expected):
-        READERS["text"](text_request(text_set, **changes))
+from tests.support.importing import (
+    EN1,
+    EN2,
+    KK,
+    VI,
+    ZH,
+    damage,
+    flores_file,
+    lines,
+    text_request,
+    wmt_row,
+)
 
 
 def test_a_bad_input_writes_nothing_and_a_taken_folder_is_refused(text_set: dict[str, Path], tmp_path: Path):
@@ -103,47 +46,7 @@ def test_a_bad_input_writes_nothing_and_a_taken_folder_is_refused(text_set: dict
     assert (out / "MANIFEST.json").read_bytes() == manifest
 
 
-def test_tsv_and_jsonl_tables_name_their_columns(tmp_path: Path):
-    tsv = lines(tmp_path / "set.tsv", ["zh\tref_a\tnote\tref_b",
-                                       *(f"{z}\t{a}\tx\t{b}" for z, a, b in zip(ZH, EN1, EN2))])
-    jsonl = lines(tmp_path / "set.jsonl", [json.dumps({"zh": z, "a": a, "b": b}, ensure_ascii=False)
-                                          for z, a, b in zip(ZH, EN1, EN2)])
-    common = {"name": "t", "src_lang": "zh", "tgt_lang": "en"}
-    from_tsv = READERS["tsv"](Request(format="tsv", file=str(tsv), src_col="zh", ref_cols=("ref_a", "ref_b"),
-                                      **common))
-    from_jsonl = READERS["jsonl"](Request(format="jsonl", file=str(jsonl), src_col="zh", ref_cols=("a", "b"),
-                                          **common))
-    assert from_tsv.segments == from_jsonl.segments
-    assert [s.refs for s in from_tsv.segments] == [tuple(pair) for pair in zip(EN1, EN2)]
-    lines(tsv, ["zh\tref_a", f"{ZH[0]}\t{EN1[0]}", f"{ZH[1]}\t{EN1[1]}\textra"])
-    with pytest.raises(BenchError, match=rf"{tsv}:3: 3 fields, the header has 2"):
-        READERS["tsv"](Request(format="tsv", file=str(tsv), src_col="zh", ref_cols=("ref_a",), **common))
-    with pytest.raises(BenchError, match=rf"{tsv}:1: no column 'ref_b' in the header"):
-        READERS["tsv"](Request(format="tsv", file=str(tsv), src_col="zh", ref_cols=("ref_b",), **common))
-    lines(jsonl, [json.dumps({"zh": ZH[0], "a": EN1[0]}), json.dumps({"zh": ZH[1], "a": 3})])
-    with pytest.raises(BenchError, match=rf"{jsonl}:2: field 'a' is missing or not a string"):
-        READERS["jsonl"](Request(format="jsonl", file=str(jsonl), src_col="zh", ref_cols=("a",), **common))
-
-
 # -- FLORES+ and WMT24++ in their published layouts -------------------------------------------------
-
-FLORES_COLUMNS = ("id", "iso_639_3", "iso_15924", "glottocode", "text", "url", "domain", "topic",
-                  "has_image", "has_hyperlink", "last_updated")
-KK = ["Олар Бейжіңде жиналыс өткізді.", "Бүгін ауа райы жақсы.", "Жоба келесі жылы аяқталады.",
-      "Бізге көбірек уақыт керек."]
-
-
-def flores_file(folder: Path, split: str, code: str, texts: list[str], ids: list[int] | None = None) -> None:
-    """One language of one split, as openlanguagedata/flores_plus stores it."""
-    lang, script = code.split("_")
-    ids = ids or list(range(1, len(texts) + 1))
-    rows = [{"id": i, "iso_639_3": lang, "iso_15924": script, "glottocode": "abcd1234", "text": t,
-             "url": f"https://en.wikinews.org/wiki/{i}", "domain": "wikinews", "topic": "politics",
-             "has_image": 0, "has_hyperlink": 0, "last_updated": "2.1"} for i, t in zip(ids, texts)]
-    schema = pa.schema([(c, pa.int64() if c in ("id", "has_image", "has_hyperlink") else pa.string())
-                        for c in FLORES_COLUMNS])
-    (folder / split).mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), folder / split / f"{code}.parquet")
 
 
 def test_flores_plus_folder_imports_joined_on_id_and_runs_offline(tmp_path: Path):
@@ -170,30 +73,6 @@ def test_flores_plus_folder_imports_joined_on_id_and_runs_offline(tmp_path: Path
     assert "zh-kk" in run.stdout and "zh-en" in run.stdout
 
 
-def test_flores_plus_files_that_do_not_fit_are_refused(tmp_path: Path):
-    flores = tmp_path / "flores_plus"
-    flores_file(flores, "dev", "cmn_Hans", ZH)
-    flores_file(flores, "dev", "kaz_Cyrl", KK[:3])
-    request = Request(format="flores_plus", name="f", path=str(flores), src_lang="zh", tgt_lang="kk",
-                      split="dev")
-    with pytest.raises(BenchError, match=r"hold different ids \(e.g. 4\)"):
-        READERS["flores_plus"](request)
-    with pytest.raises(BenchError, match=r"path=.*: no devtest/cmn_Hans.parquet"):
-        READERS["flores_plus"](Request(**{**request.__dict__, "split": "devtest"}))
-    flores_file(flores, "dev", "kaz_Cyrl", KK, ids=[1, 2, 3, 3])
-    with pytest.raises(BenchError, match=r"kaz_Cyrl.parquet row 3: id 3 is not a new"):
-        READERS["flores_plus"](request)
-
-
-def wmt_row(i: int, source: str, target: str, bad: bool = False) -> dict:
-    return {"lp": "en-vi_VN", "domain": "news", "document_id": f"test-en-news_{i // 2}", "segment_id": i,
-            "is_bad_source": bad, "source": source, "target": target, "original_target": target + "!"}
-
-
-VI = ["Họ đã họp ở Bắc Kinh.", "Hôm nay trời đẹp.", "Dự án sẽ hoàn thành vào năm sau.",
-      "Chúng ta cần thêm thời gian."]
-
-
 def test_wmt24pp_folder_imports_without_bad_sources_and_runs_offline(tmp_path: Path):
     wmt = tmp_path / "wmt24pp"
     wmt.mkdir()
@@ -211,18 +90,6 @@ def test_wmt24pp_folder_imports_without_bad_sources_and_runs_offline(tmp_path: P
     assert manifest["left_out"] == {"is_bad_source": 1} and manifest["source_side"] == "original"
     run = bench("run", "model=copy", f"dataset.path={out}", "metric=[chrf]", f"results_dir={tmp_path}/res")
     assert run.returncode == 0, run.stderr
-
-
-def test_wmt24pp_rows_off_the_schema_are_refused(tmp_path: Path):
-    wmt = tmp_path / "wmt24pp"
-    wmt.mkdir()
-    row = wmt_row(0, EN1[0], VI[0])
-    lines(wmt / "en-vi_VN.jsonl", [json.dumps(row), json.dumps({**row, "segment_id": "1"})])
-    request = Request(format="wmt24pp", name="w", path=str(wmt), lp="en-vi_VN")
-    with pytest.raises(BenchError, match=r"en-vi_VN.jsonl:2: field segment_id is str, not int"):
-        READERS["wmt24pp"](request)
-    with pytest.raises(BenchError, match=r"lp=en-kk: a WMT24\+\+ pair is en-<language>_<REGION>"):
-        READERS["wmt24pp"](Request(**{**request.__dict__, "lp": "en-kk"}))
 
 
 def test_hub_dataset_not_cached_offline_is_one_line_naming_the_download(tmp_path: Path):
@@ -345,26 +212,3 @@ def test_the_seed_set_and_an_imported_set_share_a_results_folder_with_a_board_ea
     assert '<a href="leaderboard.html">references</a>' in second and "<b>talks</b>" in second
 
 
-def test_lines_break_where_sacrebleu_breaks_them_and_nowhere_else(tmp_path: Path):
-    src = tmp_path / "src.zh"
-    src.write_bytes("\ufeff第一行\r\n第二\u2028行\r第三行\n".encode())
-    ref = lines(tmp_path / "ref.en", ["one", "two", "three"])
-    imported = READERS["text"](Request(format="text", name="t", src_lang="zh", tgt_lang="en", src=str(src),
-                                       refs=(str(ref),)))
-    assert [s.src for s in imported.segments] == ["第一行", "第二\u2028行", "第三行"]
-    src.write_bytes(b"")
-    with pytest.raises(BenchError, match=rf"{src}: empty; it must hold one segment per line"):
-        READERS["text"](Request(format="text", name="t", src_lang="zh", tgt_lang="en", src=str(src),
-                                refs=(str(ref),)))
-
-
-def test_segments_of_a_pair_with_different_numbers_of_references_are_refused(text_set: dict[str, Path]):
-    import dataclasses
-
-    from bench.metrics.scoring import reference_streams
-
-    segments = READERS["text"](text_request(text_set)).segments
-    assert reference_streams(segments, "talks zh-en") == [EN1, EN2]
-    uneven = [dataclasses.replace(segments[0], more_refs=()), *segments[1:]]
-    with pytest.raises(BenchError, match=r"^talks zh-en: segments have 1 or 2 references; every segment"):
-        reference_streams(uneven, "talks zh-en")

@@ -7,6 +7,8 @@ import zlib
 
 import numpy as np
 
+from bench.refset import embed
+
 
 class Meanings:
     """A test encoder: a text is a bag of meaning tokens (``m17``), its vector the normalised sum of
@@ -22,4 +24,10 @@ class Meanings:
             ids = [int(token[1:]) for token in text.split() if token.startswith("m")]
             rows.append(sum((np.random.default_rng(k).normal(0, 1, 64) for k in ids), noise))
         return np.array(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def similarity_of(src: list[str], out: list[str], encoder: embed.Encoder, langs: str = "zh-zh"
+                  ) -> embed.Similarity:
+    src_lang, tgt_lang = langs.split("-")
+    return embed.Similarity(embed.Spans.of(src, src_lang, encoder), embed.Spans.of(out, tgt_lang, encoder))
 

@@ -7,7 +7,7 @@ import contextlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,3 +46,29 @@ def read_only(path: Path) -> Iterator[None]:
         finally:
             path.chmod(mode)
 
+
+PAGE = ("扶贫工作取得了决定性进展。今年有三百万人脱贫。\n\n"
+        "Poverty work has made decisive progress. This year three million people left poverty.\n")
+
+
+SECRET = "machine example.org login me password hunter2\n"
+
+
+#: what someone else can leave in a folder of documents -> what the one line must say about it
+ENTRIES: dict[str, tuple[Callable[[Path, Path], None], str]] = {
+    "link to a private file": (lambda entry, secret: entry.symlink_to(secret), "is a link"),
+    "dangling link": (lambda entry, secret: entry.symlink_to(entry.parent / "gone.txt"), "is a link"),
+    "link loop": (lambda entry, secret: entry.symlink_to(entry), "is a link"),
+    "folder named .txt": (lambda entry, secret: entry.mkdir(), "is a folder"),
+    "fifo": (lambda entry, secret: os.mkfifo(entry), "is a FIFO"),
+}
+
+
+def planted_folder(tmp_path: Path, kind: str) -> Path:
+    """A folder with one good page and ``b.txt`` made as ``kind`` says."""
+    folder, secret = tmp_path / "docs", tmp_path / "netrc"
+    folder.mkdir()
+    secret.write_text(SECRET)
+    (folder / "a.txt").write_text(PAGE, encoding="utf-8")
+    ENTRIES[kind][0](folder / "b.txt", secret)
+    return folder

@@ -36,3 +36,6 @@ def write_references(folder: Path, pairs: dict[str, list[tuple[str, str]]]) -> d
     write_reference_set(folder, segments)
     return segments
 
+
+ROWS = [("今天天气很好。", "Бүгін ауа райы өте жақсы."), ("你好。", "Сәлем."),
+        ("今天天气很好。", "Бүгін жақсы.")]

@@ -143,7 +143,6 @@ def test_length_ratio_ranks_by_distance_to_one():
     assert rank_clusters(stats, metric) == {"right": 1, "long": 2, "short": 3}
 
 
-
 def test_shared_resample_counts_give_the_intervals_of_fresh_draws():
     """Every system's interval is bit for bit the one its own fresh draws give, and the draws of one
     (segments, samples, seed) are counted once however many systems and metrics use them."""
