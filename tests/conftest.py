@@ -6,7 +6,7 @@
 ones, reuse it at once. The tiny COMET, MetricX and xCOMET checkpoints (``tiny_comet``,
 ``tiny_metricx``, ``tiny_xcomet``) come from :mod:`tests.support.models`, re-exported here so any test
 module can ask for them by name without importing them; so do the fixtures the unit and end-to-end
-halves of one topic share (``config_home``, ``hub_cache``, ``online``, ``text_set``).
+halves of one topic share (``config_home``, ``hub_cache``, ``online``, ``text_set``, ``score_folders``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tests.support.models import TINY_MODELS_DIR
 from tests.support.models import tiny_comet as tiny_comet
 from tests.support.models import tiny_metricx as tiny_metricx
 from tests.support.models import tiny_xcomet as tiny_xcomet
+from tests.support.runs import score_folders as score_folders
 
 
 @pytest.fixture(scope="session")

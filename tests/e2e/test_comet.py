@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -14,9 +13,7 @@ from bench.core.errors import BenchError
 from bench.metrics import comet as comet_module
 from bench.metrics.comet import Comet
 from bench.tiny.comet import build_tiny_comet
-from tests.support.cli import ROOT
-
-DATA = json.loads((ROOT / "tests" / "data" / "metrics" / "parallel.json").read_text("utf-8"))
+from tests.support.metrics import PARALLEL
 
 
 @pytest.fixture
@@ -35,7 +32,7 @@ def direct_predict(checkpoint: Path, src: list[str], hyp: list[str], ref: list[s
 
 @pytest.mark.parametrize("pair", ["zh-kk", "zh-vi"])
 def test_scores_equal_comet_predict_in_fp32(metric: Comet, tiny_comet: Path, pair: str):
-    data = DATA[pair]
+    data = PARALLEL[pair]
     for system in ("hyp_a", "hyp_b"):
         ours = metric.score(data["src"], data[system], data["ref"], src_lang="zh", tgt_lang=pair[3:])
         theirs = direct_predict(tiny_comet, data["src"], data[system], data["ref"])
@@ -45,7 +42,7 @@ def test_scores_equal_comet_predict_in_fp32(metric: Comet, tiny_comet: Path, pai
 
 
 def test_sources_and_references_are_encoded_once_across_systems(metric: Comet):
-    data = DATA["zh-kk"]
+    data = PARALLEL["zh-kk"]
     loaded = metric.loaded()
     calls: list[int] = []
     encoder_forward = loaded.model.encoder.forward
@@ -65,7 +62,7 @@ def test_checkpoint_is_loaded_once_per_process(metric: Comet, tiny_comet: Path, 
     real_load = comet_module._load
     monkeypatch.setattr(comet_module, "_load", lambda *a: (loads.append(a), real_load(*a))[1])
     other = Comet(name="comet_again", checkpoint=str(tiny_comet), progress=False)
-    data = DATA["zh-vi"]
+    data = PARALLEL["zh-vi"]
     for m in (metric, other, metric):
         m.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="vi")
     assert len(loads) == 1 and metric.loaded() is other.loaded()
@@ -115,7 +112,7 @@ def test_tiny_checkpoint_is_cached_by_content(tiny_comet: Path):
 
 @pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a GPU")
 def test_gpu_scores_equal_cpu_scores(tiny_comet: Path):
-    data = DATA["zh-kk"]
+    data = PARALLEL["zh-kk"]
     cpu = Comet(checkpoint=str(tiny_comet), device="cpu", progress=False)
     gpu = Comet(checkpoint=str(tiny_comet), device="auto", progress=False)
     a = cpu.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="kk")

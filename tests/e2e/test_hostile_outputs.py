@@ -22,14 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.store.io import STALE_TEMP_S, atomic_write_json, atomic_write_text, sweep_stale_temp, temp_prefix
+from bench.store.io import STALE_TEMP_S, atomic_write_json, sweep_stale_temp, temp_prefix
 from tests.support.cli import bench
-from tests.support.files import read_only
+from tests.support.files import HOST, read_only
 from tests.support.hub import REPORT, SEGMENTS, export, publish, write_references
 
 PARQUET = "zh-kk/test-00000-of-00001.parquet"
-#: this machine as bench's temporary names write it (``.<name>.<pid>-<host>.<random>.tmp``)
-HOST = temp_prefix("x").rstrip(".").rsplit("-", 1)[1]
 
 
 def snapshot(root: Path, leave_out: Path | None = None) -> dict[str, object]:
@@ -357,35 +355,6 @@ def test_the_sweeper_removes_only_bench_temporaries_of_dead_owners_or_old_age(tm
     assert sweep_stale_temp(tmp_path / "absent") == []
 
 
-def test_an_atomic_write_names_its_owner_and_leaves_nothing(tmp_path: Path):
-    atomic_write_text(tmp_path / "a.txt", "x")
-    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
-    assert temp_prefix("a.txt") == f".a.txt.{os.getpid()}-{HOST}."
-
-
 # --- the escaping rules ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cell, shown", [
-    ("=1+1", "'=1+1"), ("+cmd", "'+cmd"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "\\tx"), ("\rx", "\\rx"), ("-", "'-"), (" =1+1", "' =1+1"), ("\u3000@x", "'\u3000@x"),
-    (" -1.5", " -1.5"), ("a\x1b[2J", "a\\x1b[2J"),
-    ("-1.5", "-1.5"), ("+3", "+3"), ("1e-05", "1e-05"), ("-2.5E+3", "-2.5E+3"), ("nllb", "nllb"), ("", ""),
-])
-def test_csv_cells(cell: str, shown: str):
-    from bench.board.tidy import inert
-
-    assert inert(cell) == shown
-
-
-def test_markdown_text_code_and_cells():
-    from bench.board.markdown import cell, code, prose, text
-
-    assert text("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
-    assert text("![x](http://e)\n& \\") == "!\\[x\\](http://e) &amp; \\\\"
-    assert code("a") == "`a`" and code("a`b") == "`` a`b ``" and code("a``b`") == "``` a``b` ```"
-    assert code("<b>\nx") == "`<b> x`"  # code spans are never markup: nothing to escape
-    assert prose("run `python -m bench score metric=[chrf]` on <b>") == \
-        "run `python -m bench score metric=[chrf]` on &lt;b&gt;"
-    assert prose("odd ` tick <i>") == "odd ` tick &lt;i&gt;"
-    assert cell(text("a|b\\")) == "a\\|b\\\\" and cell(code("x|y")) == "`x\\|y`"

@@ -15,11 +15,11 @@ from bench.core.errors import BenchError
 from bench.metrics import metricx as metricx_module
 from bench.metrics.metricx import PREDICTION_ID, MetricX, metricx_input
 from bench.tiny.metricx import build_tiny_metricx
-from tests.support.cli import ROOT, bench
+from tests.support.cli import bench
+from tests.support.metrics import PARALLEL
 from tests.support.models import TINY_MODELS_DIR
 from tests.support.refs import write_references
 
-DATA = json.loads((ROOT / "tests" / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
@@ -63,7 +63,7 @@ def test_input_format_is_metricx24s():
 @pytest.mark.parametrize("mode", ["ref", "qe"])
 def test_scores_equal_metricx_read_out_of_the_logits(metric: MetricX, pair: str, mode: str):
     metric.mode = mode
-    data = DATA[pair]
+    data = PARALLEL[pair]
     for system in ("hyp_a", "hyp_b", "src"):
         ours = metric.score(data["src"], data[system], data["ref"], src_lang="zh", tgt_lang=pair[3:])
         theirs = direct(metric, data["src"], data[system], data["ref"])
@@ -76,7 +76,7 @@ def test_scores_equal_metricx_read_out_of_the_logits(metric: MetricX, pair: str,
 def test_batches_truncation_and_clamping_follow_metricx(metric: MetricX):
     import torch
 
-    data = DATA["zh-kk"]
+    data = PARALLEL["zh-kk"]
     metric.max_input_length, metric.batch_size = 24, 3  # every input is cut; batches pad
     before = metric.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="kk").segments
     with torch.no_grad():  # push half the outputs past 25: the clamp must bite
@@ -114,7 +114,7 @@ def test_checkpoint_is_loaded_once_per_process(metric: MetricX, tiny_metricx: Pa
     monkeypatch.setattr(metricx_module, "_load", lambda *a: (loads.append(a), real_load(*a))[1])
     qe = MetricX(name="metricx_qe", checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), mode="qe",
                  progress=False)
-    data = DATA["zh-vi"]
+    data = PARALLEL["zh-vi"]
     for m in (metric, qe, metric):
         m.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="vi")
     assert len(loads) == 1 and metric.loaded() is qe.loaded()
@@ -197,7 +197,7 @@ def test_bench_run_without_the_checkpoint_stops_in_one_line(tmp_path: Path):
 
 @pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs a GPU")
 def test_gpu_in_bf16_by_default_close_to_cpu(tiny_metricx: Path):
-    data = DATA["zh-kk"]
+    data = PARALLEL["zh-kk"]
     cpu = MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), device="cpu", progress=False)
     gpu = MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), progress=False)
     assert gpu.placement() == ("cuda", "bf16") and "|dtype:bf16|" in gpu.expected_signature("zh", "kk")
@@ -220,7 +220,7 @@ def test_hub_ids_resolve_from_the_local_cache_by_revision(tiny_metricx: Path, tm
     metric.check([("zh", "kk")])
     assert metric.expected_signature("zh", "kk").startswith(
         "model:bench-tests/tiny-metricx|rev:0123456789ab|tok:bench-tests/tiny-metricx|rev:0123456789ab|")
-    data = DATA["zh-kk"]
+    data = PARALLEL["zh-kk"]
     local = MetricX(checkpoint=str(tiny_metricx), tokenizer=str(tiny_metricx), progress=False)
     assert metric.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="kk").segments == \
         local.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang="kk").segments

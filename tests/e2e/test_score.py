@@ -6,39 +6,8 @@ import json
 import time
 from pathlib import Path
 
-import pytest
-
-from bench.metrics import load_metric
-from bench.metrics.scoring import score_run
-from bench.refset.store import LocalReferences
-from bench.store.runs import load_run, write_hypotheses
-from bench.store.scores import ScoreCache
-from tests.support.cli import ROOT, bench, bench_here
-from tests.support.refs import write_references
-from tests.support.runs import stored_scores, write_run_record
-
-DATA = json.loads((ROOT / "tests" / "data" / "metrics" / "parallel.json").read_text("utf-8"))
-PAIRS = {pair: list(zip(DATA[pair]["src"], DATA[pair]["ref"])) for pair in ("zh-kk", "zh-vi")}
-
-
-def make_run(results: Path, refs: Path, system: str, hyp_key: str, *, complete: bool = True,
-             sha: dict[str, str] | None = None) -> Path:
-    """A run folder as ``bench run`` leaves it (run.json, hypotheses), without scores."""
-    manifest = json.loads((refs / "MANIFEST.json").read_text())["files"]
-    run_dir = results / "runs" / system / "20260101-000000-000000"
-    for pair in PAIRS:
-        write_hypotheses(run_dir, pair, DATA[pair][hyp_key])
-    write_run_record(run_dir, system, {
-        pair: ((sha or {}).get(pair, manifest[f"{pair}.jsonl"]["sha256"]), len(rows))
-        for pair, rows in PAIRS.items()}, status="complete" if complete else "running")
-    return run_dir
-
-
-@pytest.fixture
-def setup(tmp_path: Path) -> tuple[Path, Path]:
-    refs = tmp_path / "references"
-    write_references(refs, PAIRS)
-    return refs, tmp_path / "results"
+from tests.support.cli import bench, bench_here
+from tests.support.runs import PAIRS, make_run, stored_scores
 
 
 def scores(run_dir: Path) -> dict:
@@ -51,8 +20,8 @@ def score_cmd(refs: Path, results: Path, *args: str):
     return out
 
 
-def test_score_adds_missing_metrics_skips_stored_ones_and_force_recomputes(setup):
-    refs, results = setup
+def test_score_adds_missing_metrics_skips_stored_ones_and_force_recomputes(score_folders):
+    refs, results = score_folders
     good = make_run(results, refs, "good", "hyp_a")
     poor = make_run(results, refs, "poor", "hyp_b")
     make_run(results, refs, "broken", "hyp_b", complete=False)
@@ -83,8 +52,8 @@ def test_score_adds_missing_metrics_skips_stored_ones_and_force_recomputes(setup
     assert "4 from the score cache" in out.stdout
 
 
-def test_rescoring_from_the_cache_gives_the_same_scores(setup):
-    refs, results = setup
+def test_rescoring_from_the_cache_gives_the_same_scores(score_folders):
+    refs, results = score_folders
     run = make_run(results, refs, "good", "hyp_a")
     score_cmd(refs, results, "metric=[bleu,chrf,ter]")
     first = scores(run)
@@ -95,8 +64,8 @@ def test_rescoring_from_the_cache_gives_the_same_scores(setup):
     assert (results / "cache" / "scores.sqlite").is_file()
 
 
-def test_runs_on_an_older_test_set_are_skipped_unless_forced(setup):
-    refs, results = setup
+def test_runs_on_an_older_test_set_are_skipped_unless_forced(score_folders):
+    refs, results = score_folders
     old = make_run(results, refs, "old", "hyp_a", sha={"zh-kk": "0" * 64})
     out = score_cmd(refs, results, "metric=[chrf]")
     assert set(scores(old)) == {"zh-vi"}
@@ -105,14 +74,14 @@ def test_runs_on_an_older_test_set_are_skipped_unless_forced(setup):
     assert set(scores(old)) == {"zh-kk", "zh-vi"}
 
 
-def test_score_fails_in_one_line_without_runs(setup):
-    refs, results = setup
+def test_score_fails_in_one_line_without_runs(score_folders):
+    refs, results = score_folders
     out = bench("score", f"results_dir={results}", f"dataset.path={refs}", "metric=[bleu]")
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "no complete runs" in out.stderr
 
 
-def test_comet_by_score_command_and_offline_hub_model_fails_fast(setup, tiny_comet, tmp_path):
-    refs, results = setup
+def test_comet_by_score_command_and_offline_hub_model_fails_fast(score_folders, tiny_comet, tmp_path):
+    refs, results = score_folders
     run = make_run(results, refs, "good", "hyp_a")
     score_cmd(refs, results, "metric=[comet]", f"metric.comet.checkpoint={tiny_comet}",
               "metric.comet.progress=false")
@@ -129,31 +98,14 @@ def test_comet_by_score_command_and_offline_hub_model_fails_fast(setup, tiny_com
             "machine or pass metric.cometkiwi.checkpoint=PATH/checkpoints/model.ckpt") in out.stderr
 
 
-def test_score_run_contract_for_the_run_command(setup, tmp_path):
-    refs, results = setup
-    run = load_run(make_run(results, refs, "good", "hyp_a"))
-    metrics = {name: load_metric(name) for name in ("bleu", "chrfpp", "off_target", "length_ratio")}
-    cache = ScoreCache(tmp_path / "scores.sqlite")
-    returned = score_run(run, LocalReferences(refs), metrics, {"samples": 200, "seed": 1, "confidence": 0.9},
-                         cache=cache)
-    assert returned == run.scores()
-    for pair in PAIRS:
-        assert set(returned.get(pair)) == set(metrics)
-        assert returned.get(pair)["off_target"].score == 0.0
-        assert returned.get(pair)["chrfpp"].extra["bootstrap"] == {
-            "method": "percentile", "samples": 200, "seed": 1, "confidence": 0.9}
-    # a second call has nothing to do and keeps what is there
-    assert score_run(run, LocalReferences(refs), metrics, None) == returned
-
-
-def test_a_pair_too_long_for_the_resamples_gets_fewer_and_every_reader_believes_them(setup, monkeypatch,
-                                                                                       capsys):
+def test_a_pair_too_long_for_the_resamples_gets_fewer_and_every_reader_believes_them(
+        score_folders, monkeypatch, capsys):
     """A pair of more rows than MAX_RESAMPLED_ROWS / bootstrap.samples is scored with fewer resamples,
     recorded in its score, so `score` and `leaderboard` read what `run` wrote (the limit is lowered
     here so that 4 rows stand for the 200,000 of a real test set)."""
     import bench.core.score
 
-    refs, results = setup
+    refs, results = score_folders
     monkeypatch.setattr(bench.core.score, "MAX_RESAMPLED_ROWS", 2000)
     args = [f"dataset.path={refs}", f"results_dir={results}"]
     assert bench_here(capsys, "run", "model=copy", "metric=[bleu]", "pairs=[zh-kk]", *args).returncode == 0

@@ -13,10 +13,10 @@ import pytest
 from bench.core.errors import BenchError
 from bench.metrics import comet as comet_module
 from bench.metrics.xcomet import XComet
-from tests.support.cli import ROOT, bench
+from tests.support.cli import bench
+from tests.support.metrics import PARALLEL
 from tests.support.refs import write_references
 
-DATA = json.loads((ROOT / "tests" / "data" / "metrics" / "parallel.json").read_text("utf-8"))
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
@@ -39,7 +39,7 @@ def test_scores_and_spans_equal_comet_predict(metric: XComet, tiny_xcomet: Path,
     metric.mode = mode
     found_spans = 0
     for pair in ("zh-kk", "zh-vi"):
-        data = DATA[pair]
+        data = PARALLEL[pair]
         ours = metric.score(data["src"], data["hyp_a"], data["ref"], src_lang="zh", tgt_lang=pair[3:])
         refs = data["ref"] if mode == "ref" else None
         theirs = comet_predict(tiny_xcomet, data["src"], data["hyp_a"], refs)
@@ -76,7 +76,7 @@ def test_preflight_refuses_missing_and_non_xcomet_checkpoints(tiny_comet: Path, 
 def test_bench_run_with_the_neural_metrics_end_to_end(tmp_path: Path, tiny_comet: Path,
                                                       tiny_metricx: Path, tiny_xcomet: Path):
     refs, results = tmp_path / "references", tmp_path / "results"
-    data = DATA["zh-kk"]
+    data = PARALLEL["zh-kk"]
     write_references(refs, {"zh-kk": list(zip(data["src"], data["ref"]))})
     checkpoints = [f"metric.comet.checkpoint={tiny_comet}", f"metric.xcomet.checkpoint={tiny_xcomet}",
                    *(f"metric.{name}.{key}={tiny_metricx}" for name in ("metricx", "metricx_qe")

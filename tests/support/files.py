@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.store.io import temp_prefix
+
 
 def snapshot(root: Path) -> dict[str, bytes | str]:
     """Every file, folder and link under ``root``, to prove that a command changed nothing there."""
@@ -72,3 +74,8 @@ def planted_folder(tmp_path: Path, kind: str) -> Path:
     (folder / "a.txt").write_text(PAGE, encoding="utf-8")
     ENTRIES[kind][0](folder / "b.txt", secret)
     return folder
+
+
+#: this machine as bench's temporary names write it (``.<name>.<pid>-<host>.<random>.tmp``)
+HOST = temp_prefix("x").rstrip(".").rsplit("-", 1)[1]
+

@@ -3,8 +3,15 @@ through bench's own reader."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
+
+from bench.store.runs import write_hypotheses
+from tests.support.metrics import PARALLEL
+from tests.support.refs import write_references
 
 if TYPE_CHECKING:
     from bench.core.score import Score
@@ -43,4 +50,28 @@ def write_run_scores(folder: Path, scores: dict[str, dict[str, Score]]) -> None:
     run = load_run(folder)
     run.save_scores(RunScores({pair: PairScores(run.hypotheses_sha256(pair), metrics)
                                for pair, metrics in scores.items()}))
+
+
+PAIRS = {pair: list(zip(PARALLEL[pair]["src"], PARALLEL[pair]["ref"])) for pair in ("zh-kk", "zh-vi")}
+
+
+def make_run(results: Path, refs: Path, system: str, hyp_key: str, *, complete: bool = True,
+             sha: dict[str, str] | None = None) -> Path:
+    """A run folder as ``bench run`` leaves it (run.json, hypotheses), without scores."""
+    manifest = json.loads((refs / "MANIFEST.json").read_text())["files"]
+    run_dir = results / "runs" / system / "20260101-000000-000000"
+    for pair in PAIRS:
+        write_hypotheses(run_dir, pair, PARALLEL[pair][hyp_key])
+    write_run_record(run_dir, system, {
+        pair: ((sha or {}).get(pair, manifest[f"{pair}.jsonl"]["sha256"]), len(rows))
+        for pair, rows in PAIRS.items()}, status="complete" if complete else "running")
+    return run_dir
+
+
+@pytest.fixture
+def score_folders(tmp_path: Path) -> tuple[Path, Path]:
+    """A reference set of the parallel sentences (zh-kk, zh-vi) and an empty results folder."""
+    refs = tmp_path / "references"
+    write_references(refs, PAIRS)
+    return refs, tmp_path / "results"
 
