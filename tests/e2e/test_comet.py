@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -72,17 +71,6 @@ def test_signature_names_model_checkpoint_hash_version_precision_and_batch(metri
     signature = metric.expected_signature("zh", "kk")
     expected = r"model:tiny-comet-[0-9a-f]{16}\|ckpt:[0-9a-f]{12}\|comet:2\.2\.7\|precision:fp32\|bs:16"
     assert re.fullmatch(expected, signature), signature
-
-
-def test_preflight_errors_are_one_line_and_fast(tmp_path: Path):
-    start = time.monotonic()
-    with pytest.raises(BenchError, match=r"metric\.comet\.checkpoint=.*no such file"):
-        Comet(checkpoint=str(tmp_path / "missing.ckpt")).check([("zh", "kk")])
-    with pytest.raises(BenchError, match=r"^COMET model bench-tests/not-downloaded is not available offline: "
-                                         r"download it on a connected machine or pass "
-                                         r"metric\.comet\.checkpoint=PATH/checkpoints/model\.ckpt$"):
-        Comet(model="bench-tests/not-downloaded").check([("zh", "kk")])
-    assert time.monotonic() - start < 5
 
 
 def test_a_checkpoint_whose_encoder_is_gone_fails_in_preflight(tiny_comet: Path, tmp_path: Path):

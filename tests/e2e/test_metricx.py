@@ -54,11 +54,6 @@ def direct(metric: MetricX, src: list[str], hyp: list[str], ref: list[str]) -> l
             for s, h, r in zip(src, hyp, refs)]
 
 
-def test_input_format_is_metricx24s():
-    assert metricx_input("S", "H", "R") == "source: S candidate: H reference: R"
-    assert metricx_input("S", "H", None) == "source: S candidate: H"
-
-
 @pytest.mark.parametrize("pair", ["zh-kk", "zh-vi"])
 @pytest.mark.parametrize("mode", ["ref", "qe"])
 def test_scores_equal_metricx_read_out_of_the_logits(metric: MetricX, pair: str, mode: str):

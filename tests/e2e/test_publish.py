@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.server
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -21,22 +20,20 @@ from types import SimpleNamespace
 import pytest
 
 from bench import __main__ as cli
-from bench.core.pair import Pair
 from bench.refset import card
-from bench.refset.store import PairOrigin
-from bench.testsets.base import Imported
-from bench.testsets.output import write
 from tests.support.cli import ROOT, bench
 from tests.support.http import closed_port_url
-from tests.support.hub import REPO_ID, SEGMENTS, export, front_matter, publish, write_references
-from tests.support.refs import segments_of, write_reference_set
+from tests.support.hub import (
+    REPO_ID,
+    SEGMENTS,
+    export,
+    front_matter,
+    publish,
+    standard_set,
+    write_references,
+)
 
 TOKEN = "hf_SENTINELtokenNEVERtoBEseen0123456789"
-
-
-@pytest.fixture
-def refs(tmp_path: Path) -> Path:
-    return write_references(tmp_path / "references")
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -44,6 +41,11 @@ def files(folder: Path) -> dict[str, bytes]:
 
 
 # --- local export ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def refs(tmp_path: Path) -> Path:
+    return write_references(tmp_path / "references")
 
 
 def test_export_is_byte_identical_across_runs(refs: Path, tmp_path: Path):
@@ -415,15 +417,6 @@ def test_an_imported_set_s_card_names_its_files_and_source_side(tmp_path: Path):
     assert "Human check" not in text and "## Source articles" not in text
 
 
-def standard_set(folder: Path, name: str, pair: str, origin: dict, side: str, left_out: dict) -> Path:
-    """A set as ``bench import`` writes it from FLORES+ or WMT24++ (``origin`` as their readers record it)."""
-    rows = [("他们在北京开会。", "Олар Бейжіңде жиналыс өткізді."),
-            ("今天的天气很好。", "Бүгін ауа райы жақсы.")]
-    imported = Imported(Pair(pair), segments_of(pair, rows, "devtest"), PairOrigin(origin, side, left_out))
-    write(folder, name, imported)
-    return folder
-
-
 def test_flores_plus_and_wmt24pp_are_named_with_their_origin(tmp_path: Path):
     flores = standard_set(tmp_path / "flores", "flores-devtest", "zh-kk", {
         "format": "flores_plus", "repo_id": "openlanguagedata/flores_plus", "revision": "0123456789abcdef",
@@ -444,26 +437,3 @@ def test_flores_plus_and_wmt24pp_are_named_with_their_origin(tmp_path: Path):
     assert "- `en-kk`: 3 row(s) marked `is_bad_source` left out" in text
 
 
-def test_the_manifest_s_records_reach_the_card_as_plain_text(tmp_path: Path):
-    """A manifest is someone else's file: markup in its document records and in an imported set's
-    origin stays text, and a code span cannot be closed from inside."""
-    from bench.commands.publish import export as export_set
-    from bench.refset.store import LocalReferences
-
-    evil = "`<script>alert(1)</script>` [a](http://x)\n# Hacked"
-    built = write_reference_set(tmp_path / "built", SEGMENTS, {"excluded": {evil: evil}, "documents": {
-        evil: {"pair": evil, "checked": False, "repairs": [evil], "problems": [evil]}}})
-    flores = standard_set(tmp_path / "flores", "flores", "zh-kk", {
-        "format": evil, "repo_id": evil, "revision": evil, "files": [{"path": evil, "sha256": evil}]},
-        "unknown", {evil: evil})
-    options = card.CardOptions(REPO_ID, "cc-by-4.0", None, None, None, None)
-    for refs in (built, flores):
-        out = tmp_path / f"{refs.name}-export"
-        out.mkdir()
-        export_set(LocalReferences(refs), out, options)
-        text = (out / "README.md").read_text(encoding="utf-8")
-        # code blocks and spans show markup as characters; the rest must hold none
-        prose = re.sub(r"(?<!\\)`[^`\n]*`", "", re.sub(r"```.*?```", "", text, flags=re.S))
-        assert "<script>" not in prose and not re.search(r"(?<!\\)\]\(http", prose), refs.name
-        assert "\n# Hacked" not in text and "`'<script>alert(1)</script>' [a](http://x) # Hacked`" in text
-        assert text.count("\n---\n") == 1 and "source_datasets:\n- original" in text  # no Hub id of it

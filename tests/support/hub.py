@@ -7,9 +7,12 @@ from pathlib import Path
 
 import yaml
 
-from bench.refset.store import Segment
+from bench.core.pair import Pair
+from bench.refset.store import PairOrigin, Segment
+from bench.testsets.base import Imported
+from bench.testsets.output import write
 from tests.support.cli import ROOT, bench
-from tests.support.refs import write_reference_set
+from tests.support.refs import segments_of, write_reference_set
 
 REPO_ID = "acme/zh-news-mt"
 
@@ -110,4 +113,13 @@ def front_matter(readme: Path) -> dict:
     text = readme.read_text(encoding="utf-8")
     assert text.startswith("---\n")
     return yaml.safe_load(text.split("---\n")[1])
+
+
+def standard_set(folder: Path, name: str, pair: str, origin: dict, side: str, left_out: dict) -> Path:
+    """A set as ``bench import`` writes it from FLORES+ or WMT24++ (``origin`` as their readers record it)."""
+    rows = [("他们在北京开会。", "Олар Бейжіңде жиналыс өткізді."),
+            ("今天的天气很好。", "Бүгін ауа райы жақсы.")]
+    imported = Imported(Pair(pair), segments_of(pair, rows, "devtest"), PairOrigin(origin, side, left_out))
+    write(folder, name, imported)
+    return folder
 
