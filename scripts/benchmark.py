@@ -39,7 +39,7 @@ from benchmark_scoring import scale_cases, scoring_cases  # noqa: E402
 from benchmark_translation import realistic_nllb, translation_cases  # noqa: E402
 
 from bench.tiny.models import build_tiny_models  # noqa: E402
-from tests.helpers import write_references  # noqa: E402
+from tests.support.refs import write_references  # noqa: E402
 
 GROUPS = ["translation", "runs", "batches", "align", "scoring", "scale", "startup"]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1"}

@@ -7,7 +7,7 @@ A batching server (vLLM, TGI, ``transformers serve --continuous_batching``) deco
 flight in the same steps, so its throughput grows with the requests it is given until its batch is
 full; the client has to keep that many in flight (``model.concurrency``). Two servers answer here:
 
-* the fault server of tests/helpers.py, answering every request after a fixed delay however many are
+* the fault server of tests/support/http.py, answering every request after a fixed delay however many are
   in flight: an ideal batching server, which shows what the client itself sustains;
 * a real ``transformers serve`` with the project's tiny chat model on CPU: the only serving engine the
   pinned environment runs (vLLM needs its own torch and a GPU; ``--continuous_batching`` fails on CPU
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.systems.http import OpenAIChat  # noqa: E402
 from bench.tiny.models import default_corpus  # noqa: E402
-from tests.helpers import FaultServer, serve_transformers  # noqa: E402
+from tests.support.http import FaultServer, serve_transformers  # noqa: E402
 
 CONCURRENCY = (1, 4, 16, 64)
 
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.2, help="the fake server's answer delay (s)")
     parser.add_argument("--requests", type=int, default=64, help="requests per measurement")
     args = parser.parse_args()
-    fake = f"fake server (tests/helpers.py), every answer after {args.delay:.2f} s"
+    fake = f"fake server (tests/support/http.py), every answer after {args.delay:.2f} s"
     servers = [(fake, lambda: fake_server(args.delay), "tiny")]
     if not args.fake_only:
         from bench.tiny.models import build

@@ -53,7 +53,7 @@ from bench.refset.store import canonical_sha256  # noqa: E402
 from bench.store.io import atomic_write_json  # noqa: E402
 from bench.store.runs import write_hypotheses  # noqa: E402
 from bench.tiny.comet import SAMPLE_LINES, build_tiny_comet  # noqa: E402
-from tests.helpers import write_references  # noqa: E402
+from tests.support.refs import write_references  # noqa: E402
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TQDM_DISABLE": "1"}
 COMET_SCORE = Path(sys.executable).parent / "comet-score"
