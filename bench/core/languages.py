@@ -83,7 +83,7 @@ class Language:
 
 
 # NLLB and M2M-100 codes are checked against the tokenizers' own lists, sacrebleu tokenizers and lingua
-# names against those libraries, in tests/test_languages.py.
+# names against those libraries, in tests/unit/test_languages.py.
 LANGUAGES: dict[str, Language] = {row.code: row for row in (
     Language("zh", "Chinese", "中文", ("Hans",), spaced=False, nllb="zho_Hans", flores="cmn_Hans",
              m2m100="zh", madlad="zh", bleu_tokenizer="zh", lingua="CHINESE"),
