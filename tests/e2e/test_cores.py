@@ -1,8 +1,5 @@
-"""Thread counts follow the cores bench may use: affinity, cgroup v1/v2 quotas, explicit choices first.
-
-The cgroup cases are fake hierarchies in a temporary folder (the root and ``/proc/self/cgroup`` are
-parameters); the user-level cases run ``bench run`` on a tiny model and read the count from run.json.
-"""
+"""Thread counts reach torch: ``bench run`` on a tiny model, the count read from run.json (the cgroup
+and affinity rules themselves are in ``tests/unit/test_cores.py``)."""
 
 from __future__ import annotations
 

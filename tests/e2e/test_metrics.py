@@ -1,4 +1,5 @@
-"""sacrebleu-based metrics equal the sacrebleu command line; golden cases; configs; lazy imports."""
+"""sacrebleu-based metrics equal the sacrebleu command line, and the light paths never import torch
+(golden cases, vectorised formulas and configs are in ``tests/unit/test_metrics.py``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""OpenAI-compatible HTTP system: pure request/response functions, a fault-injecting loopback server,
-and a real ``transformers serve`` running the tiny chat model. Everything stays on 127.0.0.1."""
+"""OpenAI-compatible HTTP system against a fault-injecting loopback server and a real ``transformers
+serve`` running the tiny chat model (the pure request/response functions are in
+``tests/unit/test_systems_http.py``). Everything stays on 127.0.0.1."""
 
 from __future__ import annotations
 
