@@ -29,7 +29,8 @@ def main(cfg: DictConfig) -> None:
     pair = Pair.of(cfg.src_lang, cfg.tgt_lang, "src_lang/tgt_lang")
     src, tgt = read_sentences(Path(cfg.src), "src"), read_sentences(Path(cfg.tgt), "tgt")
     check_size(len(src), len(tgt), whole_number(cfg.max_sentences, "max_sentences"), f"{cfg.src} / {cfg.tgt}")
-    encoder = choose_encoder(Settings((), 0.0, embeddings_setting(cfg.embeddings), str(cfg.encoder)))
+    encoder = choose_encoder(Settings((), 0.0, embeddings_setting(cfg.embeddings), str(cfg.encoder),
+                                      gpu_encoder=str(cfg.gpu_encoder) if cfg.gpu_encoder else None))
     if encoder is not None and cfg.embedding_cache:
         embed.load_cache(Path(cfg.embedding_cache), encoder)
     sides = None if encoder is None else embed.Sides(src, pair.src, tgt, pair.tgt, encoder)

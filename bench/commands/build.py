@@ -78,6 +78,7 @@ def _settings(cfg: DictConfig) -> Settings:
         min_confidence=float(confidence),
         embeddings=embeddings_setting(cfg.embeddings),
         encoder=str(cfg.encoder),
+        gpu_encoder=str(cfg.gpu_encoder) if cfg.gpu_encoder else None,
         max_sentences=whole_number(cfg.max_sentences, "max_sentences"),
     )
 

