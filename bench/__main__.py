@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: unknown command '{name}'; valid commands: {', '.join([*COMMANDS, *PLAIN])}",
               file=sys.stderr)
         return 2
-    from bench.cli.app import report
+    from bench.core.console import report
     from bench.core.errors import BenchError
 
     try:
@@ -174,7 +174,8 @@ def hydra_reporting(name: str, app: Callable[[], object]) -> int:
     from hydra.errors import CompactHydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from bench.cli.app import hydra_error_line, report
+    from bench.cli.app import hydra_error_line
+    from bench.core.console import report
 
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:

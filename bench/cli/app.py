@@ -25,7 +25,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from bench.core.configs import CONFIG_DIR
-from bench.core.console import first_line, flat
+from bench.core.console import first_line, flat, report
 from bench.core.errors import BenchError
 
 log = logging.getLogger("bench")
@@ -46,13 +46,6 @@ class JobFailed(CompactHydraException):
 
     def __str__(self) -> str:
         return f"at least one sweep job failed; the first: {self.reason}"
-
-
-def report(command: str, message: str) -> int:
-    """The one line every user-fixable error ends as, ``bench <command>: error: <message>``, on stderr;
-    the exit status to leave with."""
-    print(f"bench {command}: error: {message}", file=sys.stderr, flush=True)
-    return 2
 
 
 def fail(command: str, message: str) -> None:

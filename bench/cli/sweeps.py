@@ -28,7 +28,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from bench.core.console import flat, table
+from bench.core.console import flat, report, table
 from bench.core.errors import BenchError
 from bench.store.runs import SWEEP_ENV
 
@@ -81,9 +81,7 @@ class SweepRecord(Callback):
         try:
             check_launcher(config)
         except BenchError as exc:  # Hydra turns a callback's exceptions into warnings: exit here
-            from bench.cli.app import fail
-
-            fail(sys.argv[0].removeprefix("bench "), str(exc))  # ``bench run``
+            sys.exit(report(sys.argv[0].removeprefix("bench "), str(exc)))  # ``bench run``
         try:
             folder = str(config.hydra.sweep.dir)
         except OmegaConfBaseException:  # refused (``results_dir=''``): Hydra meets it next, and says it

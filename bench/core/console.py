@@ -4,6 +4,7 @@ people's files made safe to print, and library messages made one line long."""
 from __future__ import annotations
 
 import re
+import sys
 
 #: what a terminal, an editor or a diff acts on instead of showing: C0 and C1 controls (ESC starts the
 #: sequences that move the cursor, colour text or retitle the window), DEL, and the bidirectional
@@ -33,3 +34,10 @@ def first_line(exc: BaseException) -> str:
     """The headline of a library error; the lines below it are context for developers."""
     lines = str(exc).strip().splitlines()
     return lines[0].strip() if lines else type(exc).__name__
+
+
+def report(command: str, message: str) -> int:
+    """The one line every user-fixable error ends as, ``bench <command>: error: <message>``, on stderr;
+    the exit status to leave with."""
+    print(f"bench {command}: error: {message}", file=sys.stderr, flush=True)
+    return 2
