@@ -34,7 +34,16 @@ from bench.metrics.base import Metric
 from bench.metrics.bootstrap import Bootstrap
 from bench.refset.store import Segment, TestSet
 from bench.store.io import check_cache_file
-from bench.store.runs import COMPLETE, INTERRUPTED, PairRecord, Run, RunRecord, RunScores, write_hypotheses
+from bench.store.runs import (
+    COMPLETE,
+    INTERRUPTED,
+    PairRecord,
+    Run,
+    RunRecord,
+    RunScores,
+    check_system_name,
+    write_hypotheses,
+)
 from bench.store.scores import ScoreCache
 from bench.store.translations import TranslationCache
 from bench.systems.base import System
@@ -241,6 +250,7 @@ class Job:
 def prepare(cfg: DictConfig, run_dir: Path) -> Job:
     """Compose the run's parts and check every resource before any work starts."""
     whole_number(cfg.chunk_size, "chunk_size")  # Hydra does not type-check plain YAML: checked here
+    check_system_name(cfg.model.name)  # also where hydra.run.dir= bypasses the run-folder resolver
     if cfg.limit is not None:
         whole_number(cfg.limit, "limit")
     if cfg.translation_cache.enabled:

@@ -195,3 +195,12 @@ def test_a_run_finished_after_an_interruption_retires_the_old_folder_s_note(refs
     assert f"copy/{first.name}: interrupted (not finished, and its process is gone); finished since as " \
            f"copy/{second.name}, so this folder can be deleted" in board.stderr
     assert "run the same command again" not in board.stderr
+
+
+def test_a_bad_system_name_is_refused_even_with_a_run_folder_of_ones_own(refs: Path, tmp_path: Path):
+    """``hydra.run.dir=DIR`` bypasses the resolver that checks ``model.name``: the run checks it too,
+    so it never writes a run.json that bench's own reader refuses."""
+    out = bench("run", "model=copy", "model.name=bad name", f"hydra.run.dir={tmp_path / 'mine'}",
+                f"dataset.path={refs}", f"results_dir={tmp_path / 'results'}", "metric=[chrf]")
+    assert out.returncode == 2 and "model.name='bad name'" in out.stderr, out.stderr
+    assert not (tmp_path / "mine" / "run.json").exists()
