@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, Union
 
@@ -46,13 +47,18 @@ def el(tag: str, *content: Child, **attrs: Any) -> Markup:
     return Markup(f"<{tag}{attributes}>{children(content)}</{tag}>")
 
 
+#: escaped inside JSON blocks: what could end the block early, and what a terminal or an editor would
+#: act on rather than show if someone cats the page (C1 controls, bidirectional controls)
+_ESCAPED = re.compile("[<>&\u2028\u2029\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def script_json(data: Any) -> Markup:
     """JSON for a ``<script type="application/json">`` block that no string inside can end early.
 
     ``<``, ``>`` and ``&`` become ``\\u003c``-style escapes, so ``</script>`` or ``<!--`` in a
     hypothesis stay inside the JSON string; ``JSON.parse`` turns them back into the same characters.
+    Control characters from run ids or outputs are escaped too (C0 ones already are, by ``json``), so
+    the file itself holds none.
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    for char in "<>&\u2028\u2029":
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return Markup(text)
+    return Markup(_ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text))

@@ -84,3 +84,16 @@ def test_outputs_that_differ_as_real_systems_do_take_far_less_than_gzip_over_the
     rows = [[r, *(column[i] for column in outputs)] for i, r in enumerate(refs)]
     text = len(gzip.compress(json.dumps(rows, ensure_ascii=False).encode(), 9))
     assert packed < 0.7 * text, (packed, text)  # 0.52 here, 0.34 at 50 systems x 2,000 segments
+
+
+def test_json_blocks_hold_no_control_characters_and_read_back_the_same():
+    """A run id from a shared folder with a bidi override or a C1 control: escaped in the file, the
+    same string after JSON.parse (here json.loads)."""
+    import json
+
+    from bench.board.markup import script_json
+
+    data = {"run_id": "run\u202eevil\x9b[2J</script>&"}
+    text = str(script_json(data))
+    assert not any(ch in text for ch in "\u202e\x9b<>&")
+    assert json.loads(text) == data
