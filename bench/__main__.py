@@ -80,7 +80,7 @@ def completion(args: list[str]) -> int | None:
         return 0
     if words[1] not in COMMANDS:
         return 0
-    start = line.index(words[1])
+    start = line.index(words[1], line.index(words[0]) + len(words[0]))  # not inside the program's path
     rest = line[:start] + line[start + len(words[1]) + 1:]
     point = int(os.environ.get("COMP_POINT", len(line))) - (len(line) - len(rest))
     os.environ.update(COMP_LINE=rest, COMP_POINT=str(max(point, 0)))
@@ -109,13 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     completed = completion(args)
     if completed is not None:
         return completed
+    if "--version" in args:  # bench's, wherever it stands (Hydra's flag of the same name shows Hydra's)
+        from bench import __version__
+
+        print(f"bench {__version__}")
+        return 0
     position = command_position(args)
     if position is None:
-        if args == ["--version"]:
-            from bench import __version__
-
-            print(f"bench {__version__}")
-            return 0
         if any(arg in ("-h", "--help") for arg in args) or not args:
             print(usage(), end="")
             return 0 if args else 2

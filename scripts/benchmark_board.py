@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.board.drilldown import deflated, from_text  # noqa: E402
 from bench.core.pair import Pair  # noqa: E402
+from bench.core.score import Bootstrap, Score  # noqa: E402
 from bench.metrics import load_metric  # noqa: E402
-from bench.metrics.base import Score  # noqa: E402
-from bench.metrics.bootstrap import Bootstrap, with_confidence_interval  # noqa: E402
+from bench.metrics.bootstrap import with_confidence_interval  # noqa: E402
 from bench.refset.store import Segment, canonical_sha256  # noqa: E402
 from bench.store.io import atomic_write_json, atomic_write_text, jsonl_text  # noqa: E402
 from bench.store.runs import PairRecord, PairScores, Run, RunRecord, RunScores, write_hypotheses  # noqa: E402

@@ -47,8 +47,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.core.score import Bootstrap  # noqa: E402
 from bench.metrics import load_metric  # noqa: E402
-from bench.metrics.bootstrap import Bootstrap, with_confidence_interval  # noqa: E402
+from bench.metrics.bootstrap import with_confidence_interval  # noqa: E402
 from bench.refset.store import canonical_sha256  # noqa: E402
 from bench.store.io import atomic_write_json  # noqa: E402
 from bench.store.runs import write_hypotheses  # noqa: E402

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from bench.board import fmt
 from bench.board.collect import PairBoard
 from bench.board.markup import Markup, el
-from bench.metrics.base import Score
+from bench.core.score import Score
 
 WIDTH = 340
 LEFT = 10  # the plot's margins, within which every value is drawn

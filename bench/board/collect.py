@@ -35,8 +35,9 @@ import numpy as np
 from bench.board import ranking
 from bench.board.diagnostics import Diagnostics, Texts
 from bench.core.errors import BenchError
-from bench.metrics.base import Metric, Score
-from bench.metrics.bootstrap import Bootstrap, confidence_interval
+from bench.core.score import Bootstrap, Score
+from bench.metrics.base import Metric
+from bench.metrics.bootstrap import confidence_interval
 from bench.metrics.scoring import bound_to
 from bench.store.runs import Run
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.board.collect import Board, Entry, PairBoard, Policy
 from bench.board.diagnostics import Texts
-from bench.metrics.base import Score
+from bench.core.score import Score
 
 METHODS = {"bootstrap": "paired bootstrap resampling", "ar": "approximate randomization"}
 CORRECTIONS = {"holm": "Holm's correction for multiple comparisons over each cluster head's tests",

@@ -29,9 +29,9 @@ from bench.core.console import table
 from bench.core.errors import BenchError
 from bench.core.pair import Pair
 from bench.core.provenance import git_commit, machine, now_iso, package_versions
+from bench.core.score import Bootstrap
 from bench.metrics import instantiate_metrics
 from bench.metrics.base import Metric
-from bench.metrics.bootstrap import Bootstrap
 from bench.refset.store import Segment, TestSet
 from bench.store.io import check_cache_file
 from bench.store.runs import (
@@ -201,7 +201,7 @@ def summary(run: Run, work: dict[str, PairWork], scores: RunScores, confidence: 
 
 def main(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    job = prepare(cfg, run_dir)  # a failure here leaves nothing behind (bench.cli.app.command)
+    job = prepare(cfg, run_dir)  # a failure here leaves nothing behind (bench.cli.app.application)
     run, system = job.run, job.system
     work: dict[str, PairWork] = {}
     try:

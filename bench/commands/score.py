@@ -18,8 +18,8 @@ from tqdm import tqdm
 
 from bench.core.console import printable, table
 from bench.core.errors import BenchError
+from bench.core.score import Bootstrap
 from bench.metrics import instantiate_metrics
-from bench.metrics.bootstrap import Bootstrap
 from bench.metrics.scoring import RunOutcome, Scorer
 from bench.refset.store import TestSet
 from bench.store.runs import Run, discover_runs

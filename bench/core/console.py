@@ -30,10 +30,11 @@ def flat(text: str) -> str:
     return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def first_line(exc: BaseException) -> str:
-    """The headline of a library error; the lines below it are context for developers."""
+def first_line(exc: BaseException, limit: int | None = None) -> str:
+    """The headline of a library error, cut at ``limit`` characters; the lines below it are context
+    for developers."""
     lines = str(exc).strip().splitlines()
-    return lines[0].strip() if lines else type(exc).__name__
+    return (lines[0].strip() if lines else type(exc).__name__)[:limit]
 
 
 def report(command: str, message: str) -> int:

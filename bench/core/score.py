@@ -74,7 +74,7 @@ class Bootstrap:
 
     def for_rows(self, rows: int) -> Bootstrap:
         """These settings for a pair of ``rows`` segments: the resamples capped so that samples x rows
-        stays within :data:`bench.MAX_RESAMPLED_ROWS`, the limit ``scores.json`` is read with (a
+        stays within :data:`MAX_RESAMPLED_ROWS`, the limit ``scores.json`` is read with (a
         pair of 250,000 rows gets 800 resamples, not 1000; its score records 800)."""
         cap = max(1, MAX_RESAMPLED_ROWS // max(rows, 1))
         return self if self.samples <= cap else dataclasses.replace(self, samples=cap)

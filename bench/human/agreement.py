@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.metrics.bootstrap import Bootstrap, resample_counts
+from bench.core.score import Bootstrap
+from bench.metrics.bootstrap import resample_counts
 
 #: draw counts ``(K, N)`` -> system scores ``(K, S)``
 SystemScores = Callable[[np.ndarray], np.ndarray]

@@ -25,10 +25,11 @@ from bench.board.collect import Board, Direction, Entry, PairBoard, Policy, Sign
 from bench.board.markdown import cell, code, text
 from bench.board.markup import Markup, el
 from bench.core.errors import BenchError
+from bench.core.score import Bootstrap, Score
 from bench.human.agreement import Estimate, contradicted, segment_agreement, system_agreement
 from bench.human.store import PairJudgments, current_judgments
-from bench.metrics.base import AdditiveMetric, Metric, Score
-from bench.metrics.bootstrap import Bootstrap, confidence_interval
+from bench.metrics.base import AdditiveMetric, Metric
+from bench.metrics.bootstrap import confidence_interval
 from bench.refset.store import Segment
 
 log = logging.getLogger("bench.human")

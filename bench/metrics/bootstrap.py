@@ -26,8 +26,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from bench.core.score import Bootstrap
-from bench.metrics.base import Metric, Score
+from bench.core.score import Bootstrap, Score
+from bench.metrics.base import Metric
 
 #: cap on the elements of one weight matrix, so a long test set does not need gigabytes at once
 CHUNK_ELEMENTS = 4_000_000

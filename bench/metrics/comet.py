@@ -32,7 +32,8 @@ from bench.core.checks import whole_number
 from bench.core.cores import calm_openmp, use_torch_threads
 from bench.core.devices import pick_device
 from bench.core.errors import BenchError
-from bench.metrics.base import AdditiveMetric, Score
+from bench.core.score import Score
+from bench.metrics.base import AdditiveMetric
 from bench.store.io import sha256_file
 
 log = logging.getLogger(__name__)

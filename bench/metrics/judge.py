@@ -43,8 +43,9 @@ import numpy as np
 from bench import __version__
 from bench.core.errors import BenchError
 from bench.core.languages import language
+from bench.core.score import Score
 from bench.llm.client import ChatClient
-from bench.metrics.base import AdditiveMetric, Score
+from bench.metrics.base import AdditiveMetric
 from bench.store.io import sha256_text
 
 log = logging.getLogger(__name__)

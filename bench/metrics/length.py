@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from bench.core.errors import BenchError
-from bench.metrics.base import AdditiveMetric, Score
+from bench.core.score import Score
+from bench.metrics.base import AdditiveMetric
 
 UNITS = ("chars", "tokens")
 

@@ -35,7 +35,8 @@ import numpy as np
 from bench import __version__
 from bench.core.devices import pick_device
 from bench.core.errors import BenchError
-from bench.metrics.base import AdditiveMetric, Score
+from bench.core.score import Score
+from bench.metrics.base import AdditiveMetric
 from bench.metrics.comet import checkpoint_digest, hub_snapshot
 from bench.store.io import sha256_text
 

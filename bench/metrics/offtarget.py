@@ -26,7 +26,8 @@ import numpy as np
 from bench.core.errors import BenchError
 from bench.core.languages import language
 from bench.core.pair import check_language
-from bench.metrics.base import AdditiveMetric, Score
+from bench.core.score import Score
+from bench.metrics.base import AdditiveMetric
 
 
 def dominant_script(text: str) -> str | None:

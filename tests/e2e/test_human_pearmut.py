@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.core.score import Score
 from bench.human.store import PairJudgments
-from bench.metrics.base import Score
 from tests.support.cli import ROOT, bench
 from tests.support.human import PAIR, SYSTEMS, World, make_world
 

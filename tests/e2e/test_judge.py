@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from bench.core.errors import BenchError
-from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
+from bench.core.score import Bootstrap
+from bench.metrics.bootstrap import with_confidence_interval
 from tests.support.cli import bench
 from tests.support.http import FaultServer, completion
 from tests.support.llm import TEMPLATE, judge

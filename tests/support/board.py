@@ -10,9 +10,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.core.score import Bootstrap, Score
 from bench.metrics import load_metric
-from bench.metrics.base import Score
-from bench.metrics.bootstrap import Bootstrap, with_confidence_interval
+from bench.metrics.bootstrap import with_confidence_interval
 from bench.refset.store import Segment, canonical_sha256
 from bench.store.io import atomic_write_json
 from bench.store.runs import write_hypotheses

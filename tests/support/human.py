@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.core.score import Score
 from bench.human.formats import mqm_weight
 from bench.metrics import load_metric
-from bench.metrics.base import Score
 from bench.refset.store import Segment, canonical_sha256
 from bench.store.runs import write_hypotheses
 from tests.support.refs import write_references

@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
+from bench.core.score import Bootstrap
 from bench.human.agreement import (
     contradicted,
     item_agreement,
@@ -18,7 +19,6 @@ from bench.human.agreement import (
     segment_agreement,
     system_agreement,
 )
-from bench.metrics.bootstrap import Bootstrap
 
 stats = pytest.importorskip("scipy.stats")
 

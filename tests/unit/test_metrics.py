@@ -11,8 +11,9 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from bench.core.configs import CONFIG_DIR
+from bench.core.score import Score
 from bench.metrics import load_metric
-from bench.metrics.base import NFC, Metric, Score
+from bench.metrics.base import NFC, Metric
 from bench.metrics.sacre import REFERENCES, Bleu, Chrf, ReferenceCache, Ter
 from tests.support.metrics import DATA, PARALLEL
 

@@ -9,11 +9,11 @@ import pytest
 from sacrebleu.metrics import BLEU
 from sacrebleu.significance import PairedTest
 
+from bench.core.score import Bootstrap, Score
 from bench.metrics import bootstrap as bootstrap_module
 from bench.metrics import load_metric, significance
-from bench.metrics.base import Metric, Score
+from bench.metrics.base import Metric
 from bench.metrics.bootstrap import (
-    Bootstrap,
     _shared_counts,
     bootstrap_indices,
     bootstrap_scores,
