@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from bench.metrics import load_metric
-from tests.support.cli import ROOT, bench
+from tests.support.cli import ROOT, bench, one_line
 from tests.support.files import read_only, snapshot
 from tests.support.refs import write_references
 
@@ -30,15 +30,6 @@ ROWS = {
               ("会议将于下周举行。", "Кездесу келесі аптада өтеді.")],
 }
 GOOD = "reference-copy"  # the one honest run every damaged-results case keeps next to the damaged ones
-
-
-def one_line(result, *needles: str) -> str:
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 @pytest.fixture

@@ -11,18 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import ROOT, TEST_ENV, bench
+from tests.support.cli import ROOT, TEST_ENV, bench, one_line
 from tests.support.files import planted_folder
 from tests.support.refs import write_references
-
-
-def one_line(result: subprocess.CompletedProcess, *needles: str) -> str:
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 def test_a_link_in_seeds_dir_is_refused_and_its_target_copied_nowhere(tmp_path: Path):

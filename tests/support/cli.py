@@ -49,3 +49,12 @@ def bench_here(capsys: pytest.CaptureFixture, *args: str) -> Result:
     out = capsys.readouterr()
     return Result(code, out.out, out.err)
 
+
+def one_line(result: subprocess.CompletedProcess, *needles: str) -> str:
+    """A refusal: exit 2, exactly one line on stderr, no traceback, naming each of ``needles``."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
